@@ -1,0 +1,17 @@
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AdminTokenGuard } from './admin-token.guard';
+
+export const ADMIN_PLANE_KEY = 'bff:adminPlane';
+
+/** The handler answers on the admin port only, without credentials (health probes). */
+export const AdminPlane = () => SetMetadata(ADMIN_PLANE_KEY, true);
+
+/** The handler answers on the admin port only, to `Authorization: Bearer ${ADMIN_TOKEN}`. */
+export const AdminApi = () =>
+  applyDecorators(
+    AdminPlane(),
+    UseGuards(AdminTokenGuard),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing or wrong admin token' }),
+  );

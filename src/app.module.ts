@@ -1,0 +1,47 @@
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module';
+import { PlaneGuard } from './admin/plane.guard';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { loggerOptions } from './common/logger.options';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { ConsumerModule } from './consumer/consumer.module';
+import { databaseOptions } from './database/database.options';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { RedisModule } from './redis/redis.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config.log.level)),
+        TypeOrmModule.forRoot({ ...databaseOptions(config.database.url), retryAttempts: 3, retryDelay: 1000 }),
+        RedisModule,
+        MetricsModule,
+        AdminModule,
+        HealthModule,
+        ConsumerModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: PlaneGuard },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            forbidUnknownValues: true,
+          }),
+        },
+      ],
+    };
+  }
+}

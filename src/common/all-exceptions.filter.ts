@@ -1,0 +1,35 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { toErrorResponse } from './error-body';
+
+/** The one place where errors become HTTP: the contract's JSON shape, and unknown causes logged but never echoed. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    sendError(response, error, this.logger);
+  }
+}
+
+export function sendError(response: Response, error: unknown, logger: Logger): void {
+  const mapped = toErrorResponse(error);
+  if (!mapped) logger.error({ err: error }, 'unhandled error');
+  else if (mapped.status >= 500) logger.warn({ code: mapped.body.error, cause: causeOf(error) }, 'request failed');
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const { status, headers, body } = mapped ?? {
+    status: 500,
+    headers: {},
+    body: { error: 'internal_error', message: 'Internal server error.' },
+  };
+  response.status(status).set({ ...headers, 'cache-control': 'no-store' }).json(body);
+}
+
+function causeOf(error: unknown): string | undefined {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : undefined;
+}

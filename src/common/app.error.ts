@@ -1,0 +1,29 @@
+/**
+ * A failure with a stable machine-readable code. Modules throw these; the exception filter turns them into the
+ * contract's JSON shape. `message` is shown to the client, so it never carries a secret or a token.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly options: {
+      details?: readonly unknown[];
+      headers?: Readonly<Record<string, string>>;
+      body?: Readonly<Record<string, unknown>>;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(dependency: 'redis' | 'postgres' | 'idp', cause?: unknown) {
+    super(503, `${dependency}_unavailable`, `The ${dependency === 'idp' ? 'identity provider' : dependency} is unreachable; try again shortly.`, {
+      cause,
+      headers: { 'retry-after': '5' },
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { loadAppConfig, type ConfigResult } from './app-config';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+const valid = {
+  ADMIN_TOKEN: 'a-secret-admin-token-that-is-long-enough',
+  PUBLIC_URL: 'https://app.example.com',
+  OIDC_ISSUER: 'https://example.okta.com/oauth2/default',
+  OIDC_CLIENT_ID: 'client',
+  OIDC_CLIENT_SECRET: 'super-secret-client-secret',
+  TOKEN_ENCRYPTION_KEYS: key,
+};
+
+function problems(result: ConfigResult): string[] {
+  return result.ok ? [] : result.problems;
+}
+
+describe('loadAppConfig', () => {
+  it('applies the contract defaults to a minimal environment', () => {
+    const sut = loadAppConfig(valid);
+    if (!sut.ok) throw new Error(sut.problems.join('\n'));
+    expect(sut.config.http).toEqual({ port: 8000, host: '0.0.0.0', publicUrl: 'https://app.example.com', secure: true });
+    expect(sut.config.admin).toMatchObject({ port: 8001, host: '127.0.0.1' });
+    expect(sut.config.oidc).toMatchObject({
+      redirectUri: 'https://app.example.com/auth/callback',
+      scopes: ['openid', 'profile', 'email', 'offline_access'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      responseMode: 'query',
+      postLogoutRedirectUri: 'https://app.example.com/',
+      clientCredentialsScopes: [],
+    });
+    expect(sut.config.redis).toMatchObject({ url: 'redis://127.0.0.1:6379', prefix: 'bff:', sentinelName: 'mymaster' });
+    expect(sut.config.database).toEqual({ url: 'postgres://postgres@127.0.0.1:5432/bff', migrationsRun: true });
+    expect(sut.config.session).toMatchObject({
+      cookieName: '__Host-bff-session',
+      cookieSecure: true,
+      idleTimeoutSeconds: 1800,
+      absoluteTimeoutSeconds: 28800,
+      refreshSkewSeconds: 60,
+      csrfHeader: 'x-csrf',
+    });
+    expect(sut.config.consumer).toEqual({
+      claim: 'sub',
+      by: ['custom_id', 'username'],
+      optional: false,
+      autoCreate: false,
+      anonymous: undefined,
+      groupsClaim: 'groups',
+    });
+  });
+
+  it('names the plain cookie on http and parses lists, host:port pairs and header mappings', () => {
+    const sut = loadAppConfig({
+      ...valid,
+      PUBLIC_URL: 'http://localhost:8000',
+      OIDC_SCOPES: 'openid,profile  email',
+      REDIS_SENTINELS: 'a:26379, b:26380',
+      UPSTREAM_HEADERS: 'email:X-User-Email,iss:X-Issuer',
+      TOKEN_ENCRYPTION_KEYS: `${key},${Buffer.alloc(32, 1).toString('base64')}`,
+      DB_MIGRATIONS_RUN: 'false',
+    });
+    if (!sut.ok) throw new Error(sut.problems.join('\n'));
+    expect(sut.config.session.cookieName).toBe('bff-session');
+    expect(sut.config.oidc.scopes).toEqual(['openid', 'profile', 'email']);
+    expect(sut.config.redis.sentinels).toEqual([{ host: 'a', port: 26379 }, { host: 'b', port: 26380 }]);
+    expect(sut.config.proxy.upstreamHeaders).toEqual([
+      { claim: 'email', header: 'x-user-email' },
+      { claim: 'iss', header: 'x-issuer' },
+    ]);
+    expect(sut.config.session.encryptionKeys).toHaveLength(2);
+    expect(sut.config.database.migrationsRun).toBe(false);
+  });
+
+  it('reports every missing required variable by name, one line each', () => {
+    expect(problems(loadAppConfig({}))).toEqual(
+      expect.arrayContaining([
+        'ADMIN_TOKEN: is required',
+        'PUBLIC_URL: is required',
+        'OIDC_ISSUER: is required',
+        'OIDC_CLIENT_ID: is required',
+        'OIDC_CLIENT_SECRET: is required',
+        'TOKEN_ENCRYPTION_KEYS: is required',
+      ]),
+    );
+  });
+
+  it.each([
+    ['PORT', 'not-a-port', /^PORT: /],
+    ['PORT', '70000', /^PORT: must be 0-65535/],
+    ['ADMIN_TOKEN', 'too-short', /^ADMIN_TOKEN: must be at least 32 characters/],
+    ['PUBLIC_URL', 'app.example.com', /^PUBLIC_URL: must be an http\(s\) URL/],
+    ['OIDC_ISSUER', 'ftp://issuer', /^OIDC_ISSUER: must be an http\(s\) URL/],
+    ['OIDC_SCOPES', 'profile email', /^OIDC_SCOPES: must include openid/],
+    ['OIDC_TOKEN_ENDPOINT_AUTH_METHOD', 'private_key_jwt', /^OIDC_TOKEN_ENDPOINT_AUTH_METHOD: must be/],
+    ['OIDC_RESPONSE_MODE', 'fragment', /^OIDC_RESPONSE_MODE: must be query or form_post/],
+    ['REDIS_URL', 'http://redis', /^REDIS_URL: must be a redis/],
+    ['REDIS_SENTINELS', 'nohostport', /^REDIS_SENTINELS\.0: must be host:port/],
+    ['DATABASE_URL', 'mysql://db', /^DATABASE_URL: must be a postgres/],
+    ['TOKEN_ENCRYPTION_KEYS', 'c2hvcnQ=', /^TOKEN_ENCRYPTION_KEYS\.0: every key must be base64 of exactly 32 bytes/],
+    ['SESSION_IDLE_TIMEOUT', '-5', /^SESSION_IDLE_TIMEOUT: must be positive/],
+    ['SESSION_IDLE_TIMEOUT', '99999', /^SESSION_IDLE_TIMEOUT: must not exceed SESSION_ABSOLUTE_TIMEOUT/],
+    ['TOKEN_REFRESH_SKEW', '-1', /^TOKEN_REFRESH_SKEW: must not be negative/],
+    ['CSRF_HEADER', 'X CSRF', /^CSRF_HEADER: must be a header name/],
+    ['CONSUMER_BY', 'email', /^CONSUMER_BY\.0: entries must be id, custom_id or username/],
+    ['CONSUMER_OPTIONAL', 'maybe', /^CONSUMER_OPTIONAL: must be true or false/],
+    ['CONSUMER_AUTO_CREATE', 'yes please', /^CONSUMER_AUTO_CREATE: must be true or false/],
+    ['UPSTREAM_URL', 'orders:8080', /^UPSTREAM_URL: must be an http\(s\) URL/],
+    ['UPSTREAM_HEADERS', 'email', /^UPSTREAM_HEADERS\.0: must be claim:Header-Name pairs/],
+    ['SESSION_COOKIE_NAME', 'bad name;', /^SESSION_COOKIE_NAME: must be a valid cookie name/],
+    ['REDIS_PREFIX', 'a b', /^REDIS_PREFIX: may hold only/],
+  ])('rejects %s=%s with a line naming it', (name, value, expected) => {
+    const lines = problems(loadAppConfig({ ...valid, [name]: value }));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(expected);
+  });
+
+  it('rejects Sentinel and Cluster together', () => {
+    expect(problems(loadAppConfig({ ...valid, REDIS_SENTINELS: 'a:1', REDIS_CLUSTER_NODES: 'b:2' }))).toEqual([
+      'REDIS_CLUSTER_NODES: cannot be combined with REDIS_SENTINELS',
+    ]);
+  });
+
+  it('never prints the value of a secret', () => {
+    const secret = 'short-secret-admin-token';
+    const lines = problems(loadAppConfig({ ...valid, ADMIN_TOKEN: secret, TOKEN_ENCRYPTION_KEYS: 'bm90LWEta2V5' }));
+    expect(lines.join('\n')).not.toContain(secret);
+    expect(lines.join('\n')).not.toContain('bm90LWEta2V5');
+  });
+});

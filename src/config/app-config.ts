@@ -1,0 +1,92 @@
+import { envSchema, type Env } from './env.schema';
+
+export type AppConfig = ReturnType<typeof toAppConfig>;
+export type HttpConfig = AppConfig['http'];
+export type AdminConfig = AppConfig['admin'];
+export type OidcConfig = AppConfig['oidc'];
+export type RedisConfig = AppConfig['redis'];
+export type DatabaseConfig = AppConfig['database'];
+export type SessionConfig = AppConfig['session'];
+export type ConsumerConfig = AppConfig['consumer'];
+export type ProxyConfig = AppConfig['proxy'];
+
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
+
+/** Validates the environment once; problems name the variable and what is wrong, never its value. */
+export function loadAppConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const missing = env[name] === undefined || env[name] === '';
+      const message = missing && issue.code === 'invalid_type' ? 'is required' : invalidMessage(issue);
+      return `${issue.path.join('.') || name}: ${message}`;
+    });
+    return { ok: false, problems: [...new Set(problems)] };
+  }
+  return { ok: true, config: toAppConfig(parsed.data) };
+}
+
+function invalidMessage(issue: { message: string }): string {
+  // zod's own type messages name types only, never the input; ours name the expected form.
+  return issue.message.startsWith('Invalid input') ? 'has the wrong form' : issue.message;
+}
+
+function toAppConfig(env: Env) {
+  const publicUrl = new URL(env.PUBLIC_URL).origin;
+  const secure = publicUrl.startsWith('https:');
+  return {
+    http: { port: env.PORT, host: env.HOST, publicUrl, secure },
+    admin: { port: env.ADMIN_PORT, host: env.ADMIN_HOST, token: env.ADMIN_TOKEN },
+    log: { level: env.LOG_LEVEL },
+    oidc: {
+      issuer: env.OIDC_ISSUER,
+      clientId: env.OIDC_CLIENT_ID,
+      clientSecret: env.OIDC_CLIENT_SECRET,
+      redirectUri: env.OIDC_REDIRECT_URI ?? `${publicUrl}/auth/callback`,
+      scopes: env.OIDC_SCOPES,
+      tokenEndpointAuthMethod: env.OIDC_TOKEN_ENDPOINT_AUTH_METHOD,
+      responseMode: env.OIDC_RESPONSE_MODE,
+      audience: env.OIDC_AUDIENCE,
+      clientCredentialsScopes: env.OIDC_CLIENT_CREDENTIALS_SCOPES ?? [],
+      postLogoutRedirectUri: env.POST_LOGOUT_REDIRECT_URI ?? `${publicUrl}/`,
+    },
+    redis: {
+      url: env.REDIS_URL,
+      sentinels: env.REDIS_SENTINELS?.map(toHostPort),
+      sentinelName: env.REDIS_SENTINEL_NAME,
+      clusterNodes: env.REDIS_CLUSTER_NODES?.map(toHostPort),
+      prefix: env.REDIS_PREFIX,
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    },
+    database: { url: env.DATABASE_URL, migrationsRun: env.DB_MIGRATIONS_RUN },
+    session: {
+      encryptionKeys: env.TOKEN_ENCRYPTION_KEYS.map((key) => Buffer.from(key, 'base64')),
+      cookieName: env.SESSION_COOKIE_NAME ?? (secure ? '__Host-bff-session' : 'bff-session'),
+      cookieSecure: secure,
+      idleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT,
+      absoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT,
+      refreshSkewSeconds: env.TOKEN_REFRESH_SKEW,
+      csrfHeader: env.CSRF_HEADER.toLowerCase(),
+    },
+    consumer: {
+      claim: env.CONSUMER_CLAIM,
+      by: env.CONSUMER_BY,
+      optional: env.CONSUMER_OPTIONAL,
+      autoCreate: env.CONSUMER_AUTO_CREATE,
+      anonymous: env.ANONYMOUS_CONSUMER,
+      groupsClaim: env.GROUPS_CLAIM,
+    },
+    proxy: {
+      upstreamUrl: env.UPSTREAM_URL,
+      routesFile: env.ROUTES_FILE,
+      upstreamHeaders: env.UPSTREAM_HEADERS ?? [],
+      spaDir: env.SPA_DIR,
+    },
+  };
+}
+
+function toHostPort(entry: string): { host: string; port: number } {
+  const separator = entry.lastIndexOf(':');
+  return { host: entry.slice(0, separator), port: Number(entry.slice(separator + 1)) };
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+// Messages name what is wrong, never the value: several of these variables are secrets.
+const port = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(0, 'must be 0-65535').max(65535, 'must be 0-65535');
+const seconds = z.coerce.number().int('must be a whole number of seconds').positive('must be positive');
+const bool = z.stringbool({ error: 'must be true or false' });
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const list = (separator: RegExp) =>
+  z
+    .string()
+    .transform((value) => value.split(separator).map((item) => item.trim()).filter(Boolean));
+
+const hostPorts = list(/,/).pipe(
+  z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port entries separated by commas')).min(1, 'must list at least one host:port'),
+);
+
+const encryptionKeys = list(/,/).pipe(
+  z
+    .array(
+      z.string().refine((key) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(key) && Buffer.from(key, 'base64').length === 32, {
+        error: 'every key must be base64 of exactly 32 bytes',
+      }),
+    )
+    .min(1, 'must hold at least one key'),
+);
+
+const claimHeaders = list(/,/).pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[\w.-]+:[A-Za-z0-9-]+$/, 'must be claim:Header-Name pairs separated by commas')
+      .transform((pair) => {
+        const [claim, header] = pair.split(':') as [string, string];
+        return { claim, header: header.toLowerCase() };
+      }),
+  ),
+);
+
+export const envSchema = z
+  .object({
+    PORT: port.default(8000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    ADMIN_PORT: port.default(8001),
+    ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+    ADMIN_TOKEN: z.string({ error: 'is required' }).min(32, 'must be at least 32 characters'),
+    PUBLIC_URL: httpUrl,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    OIDC_ISSUER: httpUrl,
+    OIDC_CLIENT_ID: z.string({ error: 'is required' }).min(1, 'is required'),
+    OIDC_CLIENT_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
+    OIDC_REDIRECT_URI: optional(httpUrl),
+    OIDC_SCOPES: list(/[\s,]+/)
+      .default(['openid', 'profile', 'email', 'offline_access'])
+      .pipe(z.array(z.string()).refine((scopes) => scopes.includes('openid'), 'must include openid')),
+    OIDC_TOKEN_ENDPOINT_AUTH_METHOD: z
+      .enum(['client_secret_basic', 'client_secret_post'], { error: 'must be client_secret_basic or client_secret_post' })
+      .default('client_secret_basic'),
+    OIDC_RESPONSE_MODE: z.enum(['query', 'form_post'], { error: 'must be query or form_post' }).default('query'),
+    OIDC_AUDIENCE: optional(z.string().min(1)),
+    OIDC_CLIENT_CREDENTIALS_SCOPES: optional(list(/[\s,]+/)),
+    POST_LOGOUT_REDIRECT_URI: optional(httpUrl),
+
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+    REDIS_SENTINELS: optional(hostPorts),
+    REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+    REDIS_CLUSTER_NODES: optional(hostPorts),
+    REDIS_PREFIX: z.string().regex(/^[\w:.-]*$/, 'may hold only letters, digits and _ : . -').default('bff:'),
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive('must be positive').default(2000),
+
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
+      .default('postgres://postgres@127.0.0.1:5432/bff'),
+    DB_MIGRATIONS_RUN: bool.default(true),
+
+    TOKEN_ENCRYPTION_KEYS: z.string({ error: 'is required' }).pipe(encryptionKeys),
+    SESSION_COOKIE_NAME: optional(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a valid cookie name')),
+    SESSION_IDLE_TIMEOUT: seconds.default(1800),
+    SESSION_ABSOLUTE_TIMEOUT: seconds.default(28800),
+    TOKEN_REFRESH_SKEW: z.coerce.number().int('must be whole seconds').min(0, 'must not be negative').default(60),
+    CSRF_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').default('X-CSRF'),
+
+    CONSUMER_CLAIM: z.string().min(1).default('sub'),
+    CONSUMER_BY: list(/,/)
+      .default(['custom_id', 'username'])
+      .pipe(z.array(z.enum(['id', 'custom_id', 'username'], { error: 'entries must be id, custom_id or username' })).min(1, 'must not be empty')),
+    CONSUMER_OPTIONAL: bool.default(false),
+    CONSUMER_AUTO_CREATE: bool.default(false),
+    ANONYMOUS_CONSUMER: optional(z.string().min(1)),
+    GROUPS_CLAIM: z.string().min(1).default('groups'),
+
+    UPSTREAM_URL: optional(httpUrl),
+    ROUTES_FILE: optional(z.string().min(1)),
+    UPSTREAM_HEADERS: optional(claimHeaders),
+    SPA_DIR: optional(z.string().min(1)),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SESSION_IDLE_TIMEOUT > env.SESSION_ABSOLUTE_TIMEOUT) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE_TIMEOUT'], message: 'must not exceed SESSION_ABSOLUTE_TIMEOUT' });
+    }
+    if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'cannot be combined with REDIS_SENTINELS' });
+    }
+    if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PORT'], message: 'must differ from PORT' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,49 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { AdminApi, AdminPlane } from '../admin/admin-plane.decorator';
+import { MetricsService } from '../metrics/metrics.service';
+import { ReadinessService } from './readiness.service';
+
+@ApiTags('health')
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly readiness: ReadinessService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  @Get('healthz')
+  @AdminPlane()
+  @ApiOkResponse({ description: 'The process serves' })
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  @AdminApi()
+  @ApiOkResponse({ description: 'Redis, Postgres and the IdP are reachable' })
+  @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; the body names which' })
+  async readyz(@Res() response: Response): Promise<void> {
+    const report = await this.readiness.report();
+    if (report.ready) {
+      response.status(200).json({ status: 'ready', checks: report.checks });
+      return;
+    }
+    const down = Object.keys(report.checks).filter((name) => report.checks[name] === 'down');
+    response.status(503).json({
+      error: 'not_ready',
+      message: `Not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} unreachable.`,
+      details: down.map((dependency) => ({ dependency, status: 'down' })),
+      checks: report.checks,
+    });
+  }
+
+  @Get('metrics')
+  @AdminApi()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOkResponse({ description: 'Prometheus text exposition' })
+  async prometheus(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { startApp } from './app';
+import { loadAppConfig } from './config/app-config';
+import { readEnv } from './config/read-env';
+
+async function main(): Promise<void> {
+  const result = loadAppConfig(readEnv());
+  if (!result.ok) {
+    for (const problem of result.problems) process.stderr.write(`config error: ${problem}\n`);
+    process.exit(1);
+  }
+  const running = await startApp(result.config);
+  process.stdout.write(`BFF listening: browser ${running.browserUrl}, admin ${running.adminUrl}\n`);
+  const shutdown = () => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`fatal: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric of the process, on a registry of its own (several apps can share a test process). */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'bff_http_requests_total',
+    help: 'HTTP requests answered, by listener, route and status',
+    labelNames: ['listener', 'route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly latency = new Histogram({
+    name: 'bff_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by listener and route',
+    labelNames: ['listener', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly logins = new Counter({
+    name: 'bff_logins_total',
+    help: 'Completed and failed logins, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refreshes = new Counter({
+    name: 'bff_token_refreshes_total',
+    help: 'Access token refreshes at the IdP, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refreshFailures = new Counter({
+    name: 'bff_token_refresh_failures_total',
+    help: 'Refreshes that failed, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly activeSessions = new Gauge({
+    name: 'bff_active_sessions',
+    help: 'Sessions currently stored in the vault',
+    registers: [this.registry],
+  });
+
+  readonly dependencyErrors = new Counter({
+    name: 'bff_dependency_errors_total',
+    help: 'Failed calls to Redis, Postgres or the IdP',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

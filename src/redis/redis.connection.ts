@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisConfig } from '../config/app-config';
+import { REDIS_CONFIG } from '../config/config.tokens';
+
+export type RedisClient = Redis | Cluster;
+
+/**
+ * The one Redis client of the process (standalone, Sentinel or Cluster). Commands fail fast while Redis is away
+ * (no offline queue, a command timeout), so callers can answer 503 instead of hanging; reconnection is automatic.
+ */
+@Injectable()
+export class RedisConnection implements OnApplicationShutdown {
+  readonly client: RedisClient;
+  readonly prefix: string;
+  private readonly logger = new Logger('Redis');
+  private healthy = true;
+
+  constructor(@Inject(REDIS_CONFIG) config: RedisConfig) {
+    this.prefix = config.prefix;
+    this.client = createClient(config);
+    this.client.on('ready', () => {
+      if (!this.healthy) this.logger.log('connection restored');
+      this.healthy = true;
+    });
+    this.client.on('error', (error: Error) => {
+      if (this.healthy) this.logger.error({ reason: error.message }, 'connection error; retrying in the background');
+      this.healthy = false;
+    });
+  }
+
+  key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
+
+function createClient(config: RedisConfig): RedisClient {
+  const shared: RedisOptions = {
+    enableOfflineQueue: false,
+    commandTimeout: config.commandTimeoutMs,
+    connectTimeout: Math.max(config.commandTimeoutMs, 1000),
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+  };
+  if (config.clusterNodes) {
+    return new Cluster(config.clusterNodes, {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+      redisOptions: { ...shared, ...credentialsFrom(config.url) },
+    });
+  }
+  if (config.sentinels) {
+    return new Redis({ ...shared, ...credentialsFrom(config.url), sentinels: config.sentinels, name: config.sentinelName });
+  }
+  return new Redis(config.url, shared);
+}
+
+/** With Sentinel or Cluster, REDIS_URL still carries the password, database and TLS choice of the data nodes. */
+function credentialsFrom(url: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+  };
+}

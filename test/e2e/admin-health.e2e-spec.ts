@@ -1,0 +1,62 @@
+import { startTestApp, type TestApp } from '../support/test-app';
+
+describe('admin API: health, metrics and docs', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    sut = await startTestApp();
+  });
+  afterAll(async () => {
+    await sut.stop();
+  });
+
+  it('answers /healthz without a token', async () => {
+    const response = await fetch(`${sut.adminUrl}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('reports Redis and Postgres as up on /readyz', async () => {
+    const response = await sut.admin('/readyz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ready', checks: { redis: 'up', postgres: 'up' } });
+  });
+
+  it('serves Prometheus text on /metrics, counting requests by route and status', async () => {
+    await sut.admin('/consumers/nobody');
+    const response = await sut.admin('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/bff_http_requests_total\{listener="admin",route="\/consumers\/:idOrUsername",method="GET",status="404"\} 1/);
+    expect(text).toContain('bff_http_request_duration_seconds_bucket');
+    expect(text).toContain('bff_logins_total');
+    expect(text).toContain('bff_active_sessions');
+  });
+
+  it('describes the admin API in OpenAPI 3 and renders it on /docs', async () => {
+    const document = (await (await sut.admin('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/consumers', '/consumers/{idOrUsername}', '/healthz', '/readyz', '/metrics']),
+    );
+    const page = await sut.admin('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('SwaggerUIBundle');
+  });
+
+  it('keeps admin routes off the browser port', async () => {
+    for (const path of ['/consumers', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) {
+      const response = await fetch(`${sut.browserUrl}${path}`, { headers: { authorization: 'Bearer x' } });
+      expect([path, response.status]).toEqual([path, 404]);
+    }
+  });
+
+  it('answers errors as JSON with a request id', async () => {
+    const response = await fetch(`${sut.adminUrl}/no-such-route`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-request-id')).toMatch(/.+/);
+    expect(await response.json()).toMatchObject({ error: 'not_found', message: expect.any(String) as unknown });
+  });
+});
