@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
+import { AuthModule } from './auth/auth.module';
 import { PlaneGuard } from './admin/plane.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions } from './common/logger.options';
@@ -12,6 +13,7 @@ import { ConsumerModule } from './consumer/consumer.module';
 import { databaseOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OidcModule } from './oidc/oidc.module';
 import { RedisModule } from './redis/redis.module';
 
 @Module({})
@@ -27,7 +29,9 @@ export class AppModule {
         MetricsModule,
         AdminModule,
         HealthModule,
+        OidcModule,
         ConsumerModule,
+        AuthModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: PlaneGuard },

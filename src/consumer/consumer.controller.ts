@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminApi } from '../admin/admin-plane.decorator';
+import { SessionStore } from '../session/session.store';
 import { ConsumerPage, ConsumerResponse, CreateConsumerDto, ListConsumersQuery, UpdateConsumerDto } from './consumer.dto';
 import { toConsumerResponse } from './consumer.response';
 import { ConsumerService } from './consumer.service';
@@ -18,7 +19,10 @@ import { ConsumerService } from './consumer.service';
 @AdminApi()
 @Controller('consumers')
 export class ConsumerController {
-  constructor(private readonly consumers: ConsumerService) {}
+  constructor(
+    private readonly consumers: ConsumerService,
+    private readonly sessions: SessionStore,
+  ) {}
 
   @Post()
   @ApiCreatedResponse({ type: ConsumerResponse })
@@ -59,6 +63,7 @@ export class ConsumerController {
   @ApiNoContentResponse({ description: "Deleted; the consumer's sessions end too" })
   @ApiNotFoundResponse()
   async remove(@Param('idOrUsername') idOrUsername: string): Promise<void> {
-    await this.consumers.remove(idOrUsername);
+    const consumer = await this.consumers.remove(idOrUsername);
+    await this.sessions.destroyByConsumer(consumer.id);
   }
 }

@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SessionModule } from '../session/session.module';
+import { ConsumerMappingService } from './consumer-mapping.service';
+import { ConsumerSessionsController } from './consumer-sessions.controller';
 import { ConsumerController } from './consumer.controller';
 import { Consumer } from './consumer.entity';
 import { ConsumerService } from './consumer.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Consumer])],
-  controllers: [ConsumerController],
-  providers: [ConsumerService],
-  exports: [ConsumerService],
+  imports: [TypeOrmModule.forFeature([Consumer]), SessionModule],
+  controllers: [ConsumerController, ConsumerSessionsController],
+  providers: [ConsumerService, ConsumerMappingService],
+  exports: [ConsumerService, ConsumerMappingService],
 })
 export class ConsumerModule {}

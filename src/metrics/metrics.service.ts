@@ -42,11 +42,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private countActiveSessions: (() => Promise<number>) | undefined;
+
   readonly activeSessions = new Gauge({
     name: 'bff_active_sessions',
-    help: 'Sessions currently stored in the vault',
+    help: 'Sessions in the vault that are neither logged out nor past their absolute timeout',
     registers: [this.registry],
+    collect: async () => {
+      if (this.countActiveSessions) this.activeSessions.set(await this.countActiveSessions().catch(() => 0));
+    },
   });
+
+  /** The session store says how to count sessions; the gauge asks at scrape time. */
+  countActiveSessionsWith(counter: () => Promise<number>): void {
+    this.countActiveSessions = counter;
+  }
 
   readonly dependencyErrors = new Counter({
     name: 'bff_dependency_errors_total',

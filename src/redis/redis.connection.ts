@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { ServiceUnavailableError } from '../common/app.error';
 import type { RedisConfig } from '../config/app-config';
 import { REDIS_CONFIG } from '../config/config.tokens';
+import { MetricsService } from '../metrics/metrics.service';
 
 export type RedisClient = Redis | Cluster;
 
@@ -16,7 +18,10 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private healthy = true;
 
-  constructor(@Inject(REDIS_CONFIG) config: RedisConfig) {
+  constructor(
+    @Inject(REDIS_CONFIG) config: RedisConfig,
+    private readonly metrics: MetricsService,
+  ) {
     this.prefix = config.prefix;
     this.client = createClient(config);
     this.client.on('ready', () => {
@@ -31,6 +36,16 @@ export class RedisConnection implements OnApplicationShutdown {
 
   key(...parts: string[]): string {
     return this.prefix + parts.join(':');
+  }
+
+  /** Runs Redis commands; a Redis that is down or slow becomes a 503 for the caller, not a hang or a 500. */
+  async run<T>(operation: (client: RedisClient) => Promise<T>): Promise<T> {
+    try {
+      return await operation(this.client);
+    } catch (error: unknown) {
+      this.metrics.dependencyErrors.inc({ dependency: 'redis' });
+      throw new ServiceUnavailableError('redis', error);
+    }
   }
 
   async ping(): Promise<void> {

@@ -16,10 +16,14 @@ describe('admin API: health, metrics and docs', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  it('reports Redis and Postgres as up on /readyz', async () => {
+  it('answers /readyz with 503 naming the IdP when only the IdP is unreachable', async () => {
     const response = await sut.admin('/readyz');
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ready', checks: { redis: 'up', postgres: 'up' } });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({
+      error: 'not_ready',
+      details: [{ dependency: 'idp', status: 'down' }],
+      checks: { redis: 'up', postgres: 'up', idp: 'down' },
+    });
   });
 
   it('serves Prometheus text on /metrics, counting requests by route and status', async () => {

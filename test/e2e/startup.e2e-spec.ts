@@ -7,7 +7,7 @@ const root = join(__dirname, '..', '..');
 function runMain(env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
-      env: { PATH: process.env['PATH'], ...env } as NodeJS.ProcessEnv,
+      env: { PATH: process.env['PATH'], ...env },
       cwd: join(root, 'test'),
     });
     let stdout = '';
@@ -45,7 +45,7 @@ describe('start-up with bad configuration', () => {
 
   it('starts with a valid environment and stops on SIGTERM', async () => {
     const env = baseEnv({ LOG_LEVEL: 'warn', DB_MIGRATIONS_RUN: 'false', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
-    const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], { env: { PATH: process.env['PATH'], ...env } as NodeJS.ProcessEnv });
+    const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], { env: { PATH: process.env['PATH'], ...env } });
     let stdout = '';
     const listening = new Promise<void>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {

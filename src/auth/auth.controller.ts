@@ -1,0 +1,87 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { SessionCookie } from '../session/session-cookie';
+import { SessionResolver } from '../session/session.resolver';
+import { SessionStore } from '../session/session.store';
+import { BackchannelLogoutService } from './backchannel-logout.service';
+import { LoginService } from './login.service';
+import { LogoutService } from './logout.service';
+import { toUserInfo, type UserInfo } from './user-info';
+
+@ApiExcludeController()
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly login: LoginService,
+    private readonly logoutService: LogoutService,
+    private readonly backchannel: BackchannelLogoutService,
+    private readonly resolver: SessionResolver,
+    private readonly sessions: SessionStore,
+    private readonly cookie: SessionCookie,
+  ) {}
+
+  @Get('login')
+  async startLogin(@Query('returnTo') returnTo: unknown, @Res() response: Response): Promise<void> {
+    const { authorizationUrl, bindingCookie } = await this.login.begin(returnTo);
+    response.setHeader('set-cookie', bindingCookie);
+    noStore(response).redirect(302, authorizationUrl.href);
+  }
+
+  @Get('callback')
+  async callbackQuery(@Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.finishLogin(new URL(request.originalUrl, 'http://callback').searchParams, request, response);
+  }
+
+  @Post('callback')
+  async callbackFormPost(@Body() body: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.finishLogin(formParameters(body), request, response);
+  }
+
+  @Get('user')
+  async user(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<UserInfo> {
+    this.resolver.assertCsrfHeader(request);
+    const { session } = await this.resolver.resolve(request);
+    noStore(response);
+    return toUserInfo(session);
+  }
+
+  @Get('logout')
+  async logout(@Query('sid') sid: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
+    const destination = await this.logoutService.logout(request, sid);
+    response.setHeader('set-cookie', this.cookie.clear());
+    noStore(response).redirect(302, destination);
+  }
+
+  @Post('backchannel-logout')
+  @HttpCode(200)
+  async backchannelLogout(@Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<void> {
+    await this.backchannel.handle(formParameters(body).get('logout_token') ?? undefined);
+    noStore(response);
+  }
+
+  private async finishLogin(parameters: URLSearchParams, request: Request, response: Response): Promise<void> {
+    const previous = this.cookie.read(request.headers.cookie);
+    const { sessionId, returnTo, clearBindingCookie } = await this.login.complete(
+      parameters,
+      request.headers.cookie,
+      request.headers['user-agent'],
+    );
+    // A new id on every login; the browser's previous session, if any, ends here (no fixation).
+    if (previous) await this.sessions.destroy(previous).catch(() => false);
+    response.setHeader('set-cookie', [this.cookie.issue(sessionId), clearBindingCookie]);
+    noStore(response).redirect(302, returnTo);
+  }
+}
+
+function noStore(response: Response): Response {
+  return response.setHeader('cache-control', 'no-store').setHeader('pragma', 'no-cache');
+}
+
+/** A urlencoded body as parsed by Express: only string values are OAuth parameters. */
+function formParameters(body: unknown): URLSearchParams {
+  const parameters = new URLSearchParams();
+  if (typeof body !== 'object' || body === null) return parameters;
+  for (const [name, value] of Object.entries(body)) if (typeof value === 'string') parameters.set(name, value);
+  return parameters;
+}

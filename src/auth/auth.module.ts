@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ConsumerModule } from '../consumer/consumer.module';
+import { SessionModule } from '../session/session.module';
+import { AuthController } from './auth.controller';
+import { BackchannelLogoutService } from './backchannel-logout.service';
+import { LoginStateStore } from './login-state.store';
+import { LoginService } from './login.service';
+import { LogoutService } from './logout.service';
+
+@Module({
+  imports: [SessionModule, ConsumerModule],
+  controllers: [AuthController],
+  providers: [LoginService, LogoutService, BackchannelLogoutService, LoginStateStore],
+})
+export class AuthModule {}

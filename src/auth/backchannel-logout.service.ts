@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { OidcConfig } from '../config/app-config';
+import { OIDC_CONFIG } from '../config/config.tokens';
+import { OidcClient } from '../oidc/oidc.client';
+import { RedisConnection } from '../redis/redis.connection';
+import { digest } from '../session/session.keys';
+import { SessionStore } from '../session/session.store';
+import { AuthError } from './auth.errors';
+
+const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+const MAX_TOKEN_AGE_SECONDS = 300;
+
+/** OpenID Connect Back-Channel Logout 1.0 §2.6: validate the logout token, then end every matching session. */
+@Injectable()
+export class BackchannelLogoutService {
+  private readonly logger = new Logger('BackchannelLogout');
+
+  constructor(
+    private readonly oidc: OidcClient,
+    private readonly sessions: SessionStore,
+    private readonly redis: RedisConnection,
+    @Inject(OIDC_CONFIG) private readonly settings: OidcConfig,
+  ) {}
+
+  async handle(logoutToken: unknown): Promise<number> {
+    if (typeof logoutToken !== 'string' || logoutToken.length === 0 || logoutToken.length > 16_384) {
+      throw new AuthError('invalid_logout_token');
+    }
+    const claims = await this.verify(logoutToken);
+    const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
+    const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
+    await this.rejectReplay(claims.jti);
+    const ended = sid ? await this.sessions.destroyBySid(sid) : await this.sessions.destroyBySub(sub ?? '');
+    this.logger.log({ sub, ended }, 'back-channel logout');
+    return ended;
+  }
+
+  private async verify(token: string): Promise<JWTPayload> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.oidc.jwks(), {
+        issuer: this.oidc.issuer,
+        audience: this.settings.clientId,
+        maxTokenAge: MAX_TOKEN_AGE_SECONDS,
+        requiredClaims: ['iat', 'jti'],
+        clockTolerance: 30,
+      }));
+    } catch (error: unknown) {
+      if (error instanceof joseErrors.JOSEError) throw new AuthError('invalid_logout_token', error);
+      throw error;
+    }
+    const events = payload['events'];
+    const hasEvent = typeof events === 'object' && events !== null && BACKCHANNEL_EVENT in events;
+    const hasSubject = typeof payload.sub === 'string' || typeof payload['sid'] === 'string';
+    if (!hasEvent || !hasSubject || 'nonce' in payload || typeof payload.jti !== 'string') throw new AuthError('invalid_logout_token');
+    return payload;
+  }
+
+  /** Each logout token is accepted once (its `jti` is remembered for as long as the token could be valid). */
+  private async rejectReplay(jti: string | undefined): Promise<void> {
+    const key = this.redis.key('bcl-jti', digest(`${this.oidc.issuer}|${jti ?? ''}`));
+    const fresh = await this.redis.run((client) => client.set(key, '1', 'EX', MAX_TOKEN_AGE_SECONDS + 60, 'NX'));
+    if (fresh !== 'OK') throw new AuthError('invalid_logout_token');
+  }
+}

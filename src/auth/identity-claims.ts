@@ -1,0 +1,28 @@
+import type { ConsumerConfig, ProxyConfig } from '../config/app-config';
+
+/** Groups from the configured claim: an array of strings, or a single string (some IdPs send one group that way). */
+export function groupsFrom(claims: Readonly<Record<string, unknown>>, config: ConsumerConfig): string[] {
+  const value = claims[config.groupsClaim];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((group): group is string => typeof group === 'string');
+  return [];
+}
+
+/** Only the claims that UPSTREAM_HEADERS injects are kept in the vault; the rest stays inside the ID token. */
+export function headerClaimsFrom(claims: Readonly<Record<string, unknown>>, config: ProxyConfig): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const { claim } of config.upstreamHeaders) if (claims[claim] !== undefined) picked[claim] = claims[claim];
+  return picked;
+}
+
+/** The payload of a JWT we already validated (or stored ourselves), for display; never used to make a trust decision. */
+export function decodeJwtPayload(jwt: string | undefined): Record<string, unknown> {
+  const payload = jwt?.split('.')[1];
+  if (!payload) return {};
+  try {
+    const value: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

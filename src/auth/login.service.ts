@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import * as client from 'openid-client';
+import { ServiceUnavailableError } from '../common/app.error';
+import type { ConsumerConfig, HttpConfig, OidcConfig, ProxyConfig, SessionConfig } from '../config/app-config';
+import { CONSUMER_CONFIG, HTTP_CONFIG, OIDC_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
+import { ConsumerMappingService } from '../consumer/consumer-mapping.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { classifyIdpError } from '../oidc/idp-errors';
+import { OidcClient } from '../oidc/oidc.client';
+import type { TokenResult } from '../oidc/token-result';
+import { SessionStore } from '../session/session.store';
+import type { VaultContents } from '../session/session.types';
+import { AuthError } from './auth.errors';
+import { groupsFrom, headerClaimsFrom } from './identity-claims';
+import { LoginBinding } from './login-binding';
+import { LoginStateStore } from './login-state.store';
+import { safeReturnTo } from './return-to';
+
+/** The authorization code flow with PKCE: start a login, then turn the IdP's answer into a vault session. */
+@Injectable()
+export class LoginService {
+  private readonly logger = new Logger('Login');
+  private readonly binding: LoginBinding;
+
+  constructor(
+    private readonly oidc: OidcClient,
+    private readonly states: LoginStateStore,
+    private readonly sessions: SessionStore,
+    private readonly consumers: ConsumerMappingService,
+    private readonly metrics: MetricsService,
+    @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
+    @Inject(OIDC_CONFIG) private readonly settings: OidcConfig,
+    @Inject(CONSUMER_CONFIG) private readonly consumerConfig: ConsumerConfig,
+    @Inject(PROXY_CONFIG) private readonly proxyConfig: ProxyConfig,
+    @Inject(SESSION_CONFIG) sessionConfig: SessionConfig,
+  ) {
+    this.binding = new LoginBinding(sessionConfig.cookieSecure);
+  }
+
+  /** Returns where to send the browser and the cookie that binds this login attempt to it. */
+  async begin(returnToParam: unknown): Promise<{ authorizationUrl: URL; bindingCookie: string }> {
+    const returnTo = safeReturnTo(returnToParam, this.http.publicUrl);
+    if (!returnTo) throw new AuthError('invalid_return_to');
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const parameters: Record<string, string> = {
+      redirect_uri: this.settings.redirectUri,
+      scope: this.settings.scopes.join(' '),
+      state,
+      nonce,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    };
+    if (this.settings.responseMode === 'form_post') parameters['response_mode'] = 'form_post';
+    const authorizationUrl = await this.oidc.authorizationUrl(parameters);
+    const binding = this.binding.create(state);
+    await this.states.save(state, { codeVerifier, nonce, returnTo, binding: binding.digest });
+    return { authorizationUrl, bindingCookie: binding.cookie };
+  }
+
+  /** Every failure ends here without a session: bad state → 400, IdP refusal → 401, unmapped user → 403. */
+  async complete(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined) {
+    try {
+      const result = await this.completeOrThrow(response, cookieHeader, userAgent);
+      this.metrics.logins.inc({ outcome: 'success' });
+      return result;
+    } catch (error: unknown) {
+      this.metrics.logins.inc({ outcome: error instanceof AuthError ? error.code : 'error' });
+      throw error;
+    }
+  }
+
+  private async completeOrThrow(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined) {
+    const state = response.get('state');
+    if (!state) throw new AuthError('state_missing');
+    const login = await this.states.take(state);
+    if (!login) throw new AuthError('state_unknown');
+    if (!this.binding.matches(cookieHeader, state, login.binding)) throw new AuthError('state_mismatch');
+    if (response.has('error')) {
+      this.logger.warn({ idpError: response.get('error')?.slice(0, 64) }, 'the IdP returned an error');
+      throw new AuthError('idp_error');
+    }
+    const tokens = await this.exchange(response, login);
+    const claims = tokens.claims ?? {};
+    const mapping = await this.consumers.map(claims);
+    const { sessionId } = await this.sessions.create(this.vaultContents(tokens, claims, mapping), userAgent);
+    this.logger.log({ sub: claims['sub'], consumer: mapping.consumer?.id ?? null }, 'login completed');
+    return { sessionId, returnTo: login.returnTo, clearBindingCookie: this.binding.clear(state) };
+  }
+
+  private async exchange(response: URLSearchParams, login: { codeVerifier: string; nonce: string }): Promise<TokenResult> {
+    const callback = new URL(this.settings.redirectUri);
+    callback.search = response.toString();
+    const state = response.get('state') ?? '';
+    try {
+      return await this.oidc.exchangeCode(callback, { state, nonce: login.nonce, codeVerifier: login.codeVerifier });
+    } catch (error: unknown) {
+      if (error instanceof ServiceUnavailableError) throw error;
+      const failure = classifyIdpError(error);
+      this.logger.warn({ failure }, 'code exchange failed');
+      if (failure.kind === 'unreachable') throw new ServiceUnavailableError('idp', error);
+      throw new AuthError(failure.kind === 'rejected' ? 'code_rejected' : 'invalid_id_token', error);
+    }
+  }
+
+  private vaultContents(
+    tokens: TokenResult,
+    claims: Record<string, unknown>,
+    mapping: Awaited<ReturnType<ConsumerMappingService['map']>>,
+  ): VaultContents {
+    return {
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      idToken: tokens.idToken,
+      accessTokenExpiresAt: tokens.expiresAt,
+      scope: tokens.scope,
+      sub: String(claims['sub']),
+      sid: typeof claims['sid'] === 'string' ? claims['sid'] : undefined,
+      groups: groupsFrom(claims, this.consumerConfig),
+      credential: mapping.credential,
+      consumer: mapping.consumer,
+      headerClaims: headerClaimsFrom(claims, this.proxyConfig),
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import { sessionHandle } from '../session/session.keys';
+import type { Session } from '../session/session.types';
+import { decodeJwtPayload } from './identity-claims';
+
+export interface UserInfo {
+  sub: string;
+  claims: Record<string, unknown>;
+  groups: string[];
+  consumer: { id: string; username: string | null; custom_id: string | null } | null;
+  session: { expires_at: string; idle_expires_at: string };
+  logoutUrl: string;
+}
+
+/** What the SPA may know about its user: claims and identity, never a token. */
+export function toUserInfo(session: Session): UserInfo {
+  const { contents } = session;
+  const claims = decodeJwtPayload(contents.idToken);
+  for (const protocolClaim of ['nonce', 'at_hash', 'c_hash', 's_hash']) delete claims[protocolClaim];
+  return {
+    sub: contents.sub,
+    claims,
+    groups: contents.groups,
+    consumer: contents.consumer,
+    session: {
+      expires_at: new Date(session.absoluteExpiresAt).toISOString(),
+      idle_expires_at: new Date(session.idleExpiresAt).toISOString(),
+    },
+    logoutUrl: `/auth/logout?sid=${sessionHandle(session.keyHash)}`,
+  };
+}

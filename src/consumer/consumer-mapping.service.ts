@@ -1,0 +1,116 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppError, ServiceUnavailableError } from '../common/app.error';
+import type { ConsumerConfig } from '../config/app-config';
+import { CONSUMER_CONFIG } from '../config/config.tokens';
+import { isDatabaseUnavailable } from '../database/database-errors';
+import { isUuid } from './consumer.cursor';
+import { Consumer } from './consumer.entity';
+
+export interface MappedConsumer {
+  id: string;
+  username: string | null;
+  custom_id: string | null;
+}
+
+export interface ConsumerMapping {
+  consumer: MappedConsumer | null;
+  /** The consumer claim's value, forwarded as `X-Credential-Identifier`. */
+  credential: string | undefined;
+  anonymous: boolean;
+}
+
+type LookupField = ConsumerConfig['by'][number];
+
+const MAX_USERNAME_LENGTH = 255;
+
+/** Kong's OpenID Connect plugin rules: claim → consumer by the configured fields, then auto-create, anonymous, optional. */
+@Injectable()
+export class ConsumerMappingService {
+  constructor(
+    @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
+    @InjectRepository(Consumer) private readonly repository: Repository<Consumer>,
+  ) {}
+
+  async map(claims: Readonly<Record<string, unknown>>): Promise<ConsumerMapping> {
+    try {
+      return await this.resolve(claims);
+    } catch (error: unknown) {
+      if (isDatabaseUnavailable(error)) throw new ServiceUnavailableError('postgres', error);
+      throw error;
+    }
+  }
+
+  private async resolve(claims: Readonly<Record<string, unknown>>): Promise<ConsumerMapping> {
+    const credential = claimValue(claims[this.config.claim]);
+    const found = credential === undefined ? null : await this.findOrCreate(credential, claims);
+    if (found) return { consumer: toMappedConsumer(found), credential, anonymous: false };
+    const anonymous = this.config.anonymous === undefined ? null : await this.findByIdOrUsername(this.config.anonymous);
+    if (anonymous) return { consumer: toMappedConsumer(anonymous), credential, anonymous: true };
+    if (this.config.optional) return { consumer: null, credential, anonymous: false };
+    throw new AppError(403, 'consumer_not_found', 'No consumer is mapped to this identity.');
+  }
+
+  private async findOrCreate(credential: string, claims: Readonly<Record<string, unknown>>): Promise<Consumer | null> {
+    for (const field of this.config.by) {
+      const found = await this.findBy(field, credential);
+      if (found) return found;
+    }
+    return this.config.autoCreate ? this.autoCreate(credential, claims) : null;
+  }
+
+  private findBy(field: LookupField, value: string): Promise<Consumer | null> {
+    switch (field) {
+      case 'id':
+        return isUuid(value) ? this.repository.findOneBy({ id: value.toLowerCase() }) : Promise.resolve(null);
+      case 'custom_id':
+        return this.repository.findOneBy({ customId: value });
+      case 'username':
+        return this.repository.findOneBy({ username: value });
+    }
+  }
+
+  private async findByIdOrUsername(idOrUsername: string): Promise<Consumer | null> {
+    return (await this.findBy('id', idOrUsername)) ?? this.findBy('username', idOrUsername);
+  }
+
+  /**
+   * Race-safe: concurrent first logins all insert with ON CONFLICT DO NOTHING and then read the one row that won.
+   * A username already held by another consumer must not block the login, so the retry goes without one.
+   */
+  private async autoCreate(customId: string, claims: Readonly<Record<string, unknown>>): Promise<Consumer> {
+    const username = usernameFrom(claims);
+    const created = await this.insertIgnoringConflicts(customId, username);
+    if (created) return created;
+    if (username !== null) {
+      const withoutUsername = await this.insertIgnoringConflicts(customId, null);
+      if (withoutUsername) return withoutUsername;
+    }
+    // Only a delete racing this very insert gets here.
+    throw new Error('auto-created consumer disappeared before it could be read');
+  }
+
+  private async insertIgnoringConflicts(customId: string, username: string | null): Promise<Consumer | null> {
+    await this.repository.createQueryBuilder().insert().values({ customId, username }).orIgnore().updateEntity(false).execute();
+    return this.repository.findOneBy({ customId });
+  }
+}
+
+/** Kong accepts a string or a number as the claim's value; anything else identifies nobody. */
+function claimValue(claim: unknown): string | undefined {
+  if (typeof claim === 'string') return claim === '' ? undefined : claim;
+  if (typeof claim === 'number' && Number.isFinite(claim)) return String(claim);
+  return undefined;
+}
+
+function usernameFrom(claims: Readonly<Record<string, unknown>>): string | null {
+  for (const candidate of [claims['preferred_username'], claims['email']]) {
+    if (typeof candidate === 'string' && candidate.length > 0 && candidate.length <= MAX_USERNAME_LENGTH) return candidate;
+  }
+  return null;
+}
+
+function toMappedConsumer(consumer: Consumer): MappedConsumer {
+  return { id: consumer.id, username: consumer.username, custom_id: consumer.customId };
+}

@@ -1,0 +1,61 @@
+import type { Result } from 'ioredis';
+
+/**
+ * Lua scripts keep each session operation to one round trip and atomic. Every script touches only keys sharing the
+ * session's hash tag (`{<hash>}`), so they run unchanged on Redis Cluster.
+ *
+ * Session hash fields: d = sealed vault contents, v = version (fencing for refresh), a = absolute expiry (ms),
+ * s = last seen (ms), m = clear metadata JSON (listing without decrypting).
+ */
+
+/** KEYS: session, tombstone. ARGV: now ms, idle ms. → {state, d, v, a}: state 2 active, 1 revoked, 0 missing/expired. */
+export const TOUCH_SESSION = `
+local r = redis.call('HMGET', KEYS[1], 'd', 'v', 'a')
+if not r[1] then return {redis.call('EXISTS', KEYS[2])} end
+local now = tonumber(ARGV[1])
+local absolute = tonumber(r[3])
+if now >= absolute then
+  redis.call('DEL', KEYS[1])
+  return {0}
+end
+redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[2]), absolute - now))
+redis.call('HSET', KEYS[1], 's', ARGV[1])
+return {2, r[1], r[2], r[3]}
+`;
+
+/** KEYS: session. ARGV: expected version, new sealed contents. → new version, or 0 when someone else wrote first. */
+export const REPLACE_CONTENTS_IF_VERSION = `
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v or v ~= ARGV[1] then return 0 end
+local next = tonumber(v) + 1
+redis.call('HSET', KEYS[1], 'd', ARGV[2], 'v', next)
+return next
+`;
+
+/** KEYS: session, tombstone. ARGV: now ms, 1 to leave a "revoked" tombstone. → 1 when a session was deleted. */
+export const DESTROY_SESSION = `
+local absolute = tonumber(redis.call('HGET', KEYS[1], 'a'))
+if not absolute then return 0 end
+redis.call('DEL', KEYS[1])
+local remaining = absolute - tonumber(ARGV[1])
+if ARGV[2] == '1' and remaining > 0 then redis.call('SET', KEYS[2], '1', 'PX', remaining) end
+return 1
+`;
+
+/** KEYS: index sorted set. ARGV: score (absolute expiry ms), member, now ms. The index lives as long as its newest member. */
+export const INDEX_ADD = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local wanted = tonumber(ARGV[1]) - tonumber(ARGV[3])
+if redis.call('PTTL', KEYS[1]) < wanted then redis.call('PEXPIRE', KEYS[1], wanted) end
+return 1
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    bffTouchSessionBuffer(session: string, tombstone: string, now: number, idleMs: number): Result<(Buffer | number)[], Context>;
+    bffReplaceContents(session: string, expectedVersion: number, sealed: Buffer): Result<number, Context>;
+    bffDestroySession(session: string, tombstone: string, now: number, revoked: '0' | '1'): Result<number, Context>;
+    bffIndexAdd(index: string, score: number, member: string, now: number): Result<number, Context>;
+  }
+}

@@ -1,0 +1,39 @@
+import { AppError } from '../common/app.error';
+
+export type SessionFailure = 'not_authenticated' | 'session_expired' | 'session_revoked' | 'refresh_failed';
+
+const MESSAGES: Record<SessionFailure, string> = {
+  not_authenticated: 'Sign in to continue.',
+  session_expired: 'Your session has expired; sign in again.',
+  session_revoked: 'Your session was ended elsewhere; sign in again.',
+  refresh_failed: 'Your sign-in could not be renewed; sign in again.',
+};
+
+/** A 401 the SPA can act on: the reason, and where to send the user to log in again. */
+export class SessionError extends AppError {
+  constructor(reason: SessionFailure, loginUrl: string, clearCookie?: string) {
+    super(401, reason, MESSAGES[reason], {
+      body: { login_url: loginUrl },
+      headers: clearCookie ? { 'set-cookie': clearCookie } : {},
+    });
+  }
+}
+
+export class CsrfHeaderMissingError extends AppError {
+  constructor(header: string) {
+    super(403, 'csrf_header_missing', `Cookie-authenticated API calls must send the ${header}: 1 header.`);
+  }
+}
+
+/** `/auth/login?returnTo=<the page's path>` when the page is known from a same-origin Referer, else `/auth/login`. */
+export function loginUrlFor(referer: string | undefined, publicOrigin: string): string {
+  if (referer) {
+    try {
+      const page = new URL(referer);
+      if (page.origin === publicOrigin) return `/auth/login?returnTo=${encodeURIComponent(page.pathname + page.search)}`;
+    } catch {
+      // an unparsable Referer is simply unknown
+    }
+  }
+  return '/auth/login';
+}

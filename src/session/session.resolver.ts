@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type { HttpConfig, SessionConfig } from '../config/app-config';
+import { HTTP_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
+import { SessionCookie } from './session-cookie';
+import { CsrfHeaderMissingError, loginUrlFor, SessionError } from './session.errors';
+import { SessionStore } from './session.store';
+import type { Session } from './session.types';
+
+export interface ResolvedSession {
+  sessionId: string;
+  session: Session;
+}
+
+/** Cookie → vault lookup, with the contract's reasons when there is no live session. */
+@Injectable()
+export class SessionResolver {
+  private readonly csrfHeader: string;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly cookie: SessionCookie,
+    @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
+    @Inject(SESSION_CONFIG) config: SessionConfig,
+  ) {
+    this.csrfHeader = config.csrfHeader;
+  }
+
+  /** The anti-forgery rule for cookie-authenticated calls: a custom header a cross-site form or image cannot send. */
+  assertCsrfHeader(request: IncomingMessage): void {
+    if (request.headers[this.csrfHeader] !== '1') throw new CsrfHeaderMissingError(this.csrfHeader);
+  }
+
+  async resolve(request: IncomingMessage): Promise<ResolvedSession> {
+    const cookieHeader = request.headers.cookie;
+    const sessionId = this.cookie.read(cookieHeader);
+    if (!sessionId) {
+      if (this.cookie.present(cookieHeader)) throw this.failure(request, 'session_expired');
+      throw this.failure(request, 'not_authenticated');
+    }
+    const lookup = await this.store.lookup(sessionId);
+    if (lookup.status === 'active') return { sessionId, session: lookup.session };
+    throw this.failure(request, lookup.status);
+  }
+
+  failure(request: IncomingMessage, reason: ConstructorParameters<typeof SessionError>[0]): SessionError {
+    const clear = reason === 'not_authenticated' ? undefined : this.cookie.clear();
+    return new SessionError(reason, loginUrlFor(request.headers.referer, this.http.publicUrl), clear);
+  }
+}

@@ -1,0 +1,199 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { SessionConfig } from '../config/app-config';
+import { SESSION_CONFIG } from '../config/config.tokens';
+import { MetricsService } from '../metrics/metrics.service';
+import { RedisConnection } from '../redis/redis.connection';
+import { DESTROY_SESSION, INDEX_ADD, REPLACE_CONTENTS_IF_VERSION, TOUCH_SESSION } from './session-scripts';
+import { SessionKeys, sessionHandle } from './session.keys';
+import type { Session, SessionLookup, SessionMeta, SessionSummary, VaultContents } from './session.types';
+import { hashSessionId, newSessionId, TokenCrypto } from './token-crypto';
+import { parseVaultContents } from './vault-contents.parser';
+
+/** The token vault: sessions in Redis, contents sealed per session, indexed by sub, sid and consumer. */
+@Injectable()
+export class SessionStore implements OnModuleInit {
+  private readonly keys: SessionKeys;
+  private readonly crypto: TokenCrypto;
+  private readonly idleMs: number;
+  private readonly absoluteMs: number;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    @Inject(SESSION_CONFIG) config: SessionConfig,
+    private readonly metrics: MetricsService,
+  ) {
+    this.keys = new SessionKeys(redis.prefix);
+    this.crypto = new TokenCrypto(config.encryptionKeys);
+    this.idleMs = config.idleTimeoutSeconds * 1000;
+    this.absoluteMs = config.absoluteTimeoutSeconds * 1000;
+  }
+
+  onModuleInit(): void {
+    const client = this.redis.client;
+    client.defineCommand('bffTouchSession', { numberOfKeys: 2, lua: TOUCH_SESSION });
+    client.defineCommand('bffReplaceContents', { numberOfKeys: 1, lua: REPLACE_CONTENTS_IF_VERSION });
+    client.defineCommand('bffDestroySession', { numberOfKeys: 2, lua: DESTROY_SESSION });
+    client.defineCommand('bffIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD });
+    this.metrics.countActiveSessionsWith(async () => {
+      await this.redis.client.zremrangebyscore(this.keys.all(), '-inf', Date.now());
+      return this.redis.client.zcard(this.keys.all());
+    });
+  }
+
+  /** Stores a new session under a fresh id (never a caller-chosen one: no fixation) and returns that id for the cookie. */
+  async create(contents: VaultContents, userAgent?: string): Promise<{ sessionId: string; session: Session }> {
+    const sessionId = newSessionId();
+    const keyHash = hashSessionId(sessionId);
+    const now = Date.now();
+    const absoluteExpiresAt = now + this.absoluteMs;
+    const ttl = Math.min(this.idleMs, this.absoluteMs);
+    const meta: SessionMeta = {
+      handle: sessionHandle(keyHash),
+      sub: contents.sub,
+      consumerId: contents.consumer?.id ?? null,
+      createdAt: now,
+      absoluteExpiresAt,
+      userAgent: userAgent?.slice(0, 256),
+    };
+    const key = this.keys.session(keyHash);
+    await this.redis.run(async () => {
+      await this.redis.client
+        .multi()
+        .hset(key, { d: this.seal(sessionId, contents), v: 1, a: absoluteExpiresAt, s: now, m: JSON.stringify(meta) })
+        .pexpire(key, ttl)
+        .exec();
+      await Promise.all(
+        this.indexKeys(contents).map((index) => this.redis.client.bffIndexAdd(index, absoluteExpiresAt, keyHash, now)),
+      );
+    });
+    return { sessionId, session: { keyHash, contents, version: 1, absoluteExpiresAt, idleExpiresAt: now + ttl } };
+  }
+
+  /** Reads a session and slides its idle timeout, in one round trip. */
+  async lookup(sessionId: string): Promise<SessionLookup> {
+    const keyHash = hashSessionId(sessionId);
+    const now = Date.now();
+    const reply = await this.redis.run(() =>
+      this.redis.client.bffTouchSessionBuffer(this.keys.session(keyHash), this.keys.tombstone(keyHash), now, this.idleMs),
+    );
+    const [state, sealed, version, absolute] = reply;
+    if (state === 1) return { status: 'session_revoked' };
+    if (state !== 2 || !Buffer.isBuffer(sealed) || !Buffer.isBuffer(version) || !Buffer.isBuffer(absolute)) {
+      return { status: 'session_expired' };
+    }
+    const contents = this.unseal(sessionId, sealed);
+    // A key no longer in TOKEN_ENCRYPTION_KEYS (or tampering) makes the session unreadable: treated as logged out.
+    if (!contents) return { status: 'session_expired' };
+    const absoluteExpiresAt = Number(absolute.toString());
+    return {
+      status: 'active',
+      session: {
+        keyHash,
+        contents,
+        version: Number(version.toString()),
+        absoluteExpiresAt,
+        idleExpiresAt: Math.min(now + this.idleMs, absoluteExpiresAt),
+      },
+    };
+  }
+
+  /** Writes new contents only if nobody wrote since `session.version` was read (the fencing check of a refresh). */
+  async replaceContents(sessionId: string, session: Session, contents: VaultContents): Promise<Session | undefined> {
+    const next = await this.redis.run(() =>
+      this.redis.client.bffReplaceContents(this.keys.session(session.keyHash), session.version, this.seal(sessionId, contents)),
+    );
+    return next === 0 ? undefined : { ...session, contents, version: next };
+  }
+
+  async destroy(sessionId: string, revoked = false): Promise<boolean> {
+    return this.destroyByKeyHash(hashSessionId(sessionId), revoked);
+  }
+
+  async destroyBySub(sub: string): Promise<number> {
+    return this.destroyIndexed(this.keys.bySub(sub));
+  }
+
+  async destroyBySid(sid: string): Promise<number> {
+    return this.destroyIndexed(this.keys.bySid(sid));
+  }
+
+  async destroyByConsumer(consumerId: string): Promise<number> {
+    return this.destroyIndexed(this.keys.byConsumer(consumerId));
+  }
+
+  async listByConsumer(consumerId: string): Promise<SessionSummary[]> {
+    const index = this.keys.byConsumer(consumerId);
+    return this.redis.run(async () => {
+      const hashes = await this.redis.client.zrangebyscore(index, Date.now(), '+inf');
+      const rows = await Promise.all(hashes.map((keyHash) => this.redis.client.hmget(this.keys.session(keyHash), 'm', 's')));
+      const summaries: SessionSummary[] = [];
+      rows.forEach(([metaJson, lastSeen], position) => {
+        const meta = metaJson ? parseMeta(metaJson) : undefined;
+        if (!meta || !lastSeen) {
+          void this.redis.client.zrem(index, hashes[position] ?? '').catch(() => 0);
+          return;
+        }
+        summaries.push({
+          id: meta.handle,
+          created_at: new Date(meta.createdAt).toISOString(),
+          last_seen_at: new Date(Number(lastSeen)).toISOString(),
+          expires_at: new Date(Math.min(Number(lastSeen) + this.idleMs, meta.absoluteExpiresAt)).toISOString(),
+          user_agent: meta.userAgent ?? null,
+        });
+      });
+      return summaries;
+    });
+  }
+
+  private async destroyByKeyHash(keyHash: string, revoked: boolean): Promise<boolean> {
+    const deleted = await this.redis.run(() =>
+      this.redis.client.bffDestroySession(this.keys.session(keyHash), this.keys.tombstone(keyHash), Date.now(), revoked ? '1' : '0'),
+    );
+    await this.redis.client.zrem(this.keys.all(), keyHash).catch(() => 0);
+    return deleted === 1;
+  }
+
+  private async destroyIndexed(index: string): Promise<number> {
+    const hashes = await this.redis.run(() => this.redis.client.zrange(index, 0, -1));
+    const results = await Promise.all(hashes.map((keyHash) => this.destroyByKeyHash(keyHash, true)));
+    await this.redis.run(() => this.redis.client.del(index));
+    return results.filter(Boolean).length;
+  }
+
+  private indexKeys(contents: VaultContents): string[] {
+    const keys = [this.keys.bySub(contents.sub), this.keys.all()];
+    if (contents.sid) keys.push(this.keys.bySid(contents.sid));
+    if (contents.consumer) keys.push(this.keys.byConsumer(contents.consumer.id));
+    return keys;
+  }
+
+  private seal(sessionId: string, contents: VaultContents): Buffer {
+    return this.crypto.encrypt(JSON.stringify(contents), sessionId);
+  }
+
+  private unseal(sessionId: string, sealed: Buffer): VaultContents | undefined {
+    const plaintext = this.crypto.decrypt(sealed, sessionId);
+    return plaintext ? parseVaultContents(plaintext.toString('utf8')) : undefined;
+  }
+}
+
+function parseMeta(json: string): SessionMeta | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const meta = value as Partial<Record<keyof SessionMeta, unknown>>;
+    if (typeof meta.handle !== 'string' || typeof meta.createdAt !== 'number' || typeof meta.absoluteExpiresAt !== 'number') {
+      return undefined;
+    }
+    return {
+      handle: meta.handle,
+      sub: typeof meta.sub === 'string' ? meta.sub : '',
+      consumerId: typeof meta.consumerId === 'string' ? meta.consumerId : null,
+      createdAt: meta.createdAt,
+      absoluteExpiresAt: meta.absoluteExpiresAt,
+      userAgent: typeof meta.userAgent === 'string' ? meta.userAgent : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}

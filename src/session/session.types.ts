@@ -1,0 +1,53 @@
+export interface SessionConsumer {
+  id: string;
+  username: string | null;
+  custom_id: string | null;
+}
+
+/** What the vault seals: the tokens, plus the identity the hot path needs so a proxied call needs no Postgres. */
+export interface VaultContents {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+  /** Epoch milliseconds when the access token expires. */
+  accessTokenExpiresAt: number;
+  scope?: string;
+  sub: string;
+  sid?: string;
+  groups: string[];
+  credential?: string;
+  consumer: SessionConsumer | null;
+  /** Only the claims UPSTREAM_HEADERS injects; the full claim set is the ID token's. */
+  headerClaims: Record<string, unknown>;
+}
+
+/** Stored in clear beside the sealed contents: enough to list a user's sessions without decrypting them. */
+export interface SessionMeta {
+  handle: string;
+  sub: string;
+  consumerId: string | null;
+  createdAt: number;
+  absoluteExpiresAt: number;
+  userAgent?: string;
+}
+
+export interface Session {
+  /** Hash of the session id: the Redis key part. The raw id lives only in the cookie. */
+  keyHash: string;
+  contents: VaultContents;
+  version: number;
+  absoluteExpiresAt: number;
+  idleExpiresAt: number;
+}
+
+export type SessionLookup =
+  | { status: 'active'; session: Session }
+  | { status: 'not_authenticated' | 'session_expired' | 'session_revoked' };
+
+export interface SessionSummary {
+  id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string | null;
+}

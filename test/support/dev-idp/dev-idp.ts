@@ -1,0 +1,144 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Provider, type ClientMetadata } from 'oidc-provider';
+import { closeServer, listenOnLoopback } from '../loopback-server';
+import { BFF_CLIENT_ID, BFF_CLIENT_SECRET, bffClient, machineClient } from './idp-clients';
+import { DevIdpCounters, REVOCATION_PATH, TOKEN_PATH } from './idp-counters';
+import { DEFAULT_USERS, UserDirectory, type DevIdpUser } from './idp-users';
+import { handleInteraction, isInteractionPath } from './interaction-routes';
+import { requestClientCredentialsToken, type TokenResponse } from './machine-token';
+import { MemoryStore } from './memory-adapter';
+import { providerConfig } from './provider-config';
+import { generateSigningKey, signLogoutToken, type LogoutTokenClaims, type LogoutTokenOptions, type SigningKey } from './signing-keys';
+
+export interface DevIdpOptions {
+  /** 0 (default) picks a free port; `restart()` reuses whatever port the first start bound. */
+  port?: number;
+  accessTokenTtlSeconds?: number;
+  /** Artificial latency before the token endpoint answers; can be changed later through `idp.tokenDelayMs`. */
+  tokenDelayMs?: number;
+  /** Main client (`bff`) registration; defaults suit a BFF at http://127.0.0.1:8000. */
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string;
+  /** Extra client registrations, in oidc-provider's (snake_case) metadata format. */
+  clients?: ClientMetadata[];
+  /** Set false to model an IdP that never issues refresh tokens (default true). */
+  issueRefreshTokens?: boolean;
+  /** Users added to alice, bob and carol. */
+  users?: DevIdpUser[];
+}
+
+export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> {
+  return DevIdp.start(options);
+}
+
+/** A real, certified OpenID Provider (oidc-provider) on loopback, with controls for tests. */
+export class DevIdp {
+  readonly clientId = BFF_CLIENT_ID;
+  readonly clientSecret = BFF_CLIENT_SECRET;
+  readonly counters = new DevIdpCounters();
+  private server: Server | undefined;
+
+  private constructor(
+    readonly port: number,
+    public tokenDelayMs: number,
+    private readonly provider: Provider,
+    private readonly store: MemoryStore,
+    private readonly users: UserDirectory,
+    private readonly signingKey: SigningKey,
+  ) {
+    this.counters.listenTo(provider);
+  }
+
+  static async start(options: DevIdpOptions): Promise<DevIdp> {
+    // The issuer names the port, so bind first and build the provider second.
+    const server = createServer();
+    const port = await listenOnLoopback(server, options.port ?? 0);
+    const store = new MemoryStore();
+    const users = new UserDirectory([...DEFAULT_USERS, ...(options.users ?? [])]);
+    const signingKey = await generateSigningKey();
+    const clients = [
+      bffClient({
+        redirectUris: options.redirectUris ?? ['http://127.0.0.1:8000/auth/callback'],
+        postLogoutRedirectUris: options.postLogoutRedirectUris ?? ['http://127.0.0.1:8000/'],
+        backchannelLogoutUri: options.backchannelLogoutUri,
+      }),
+      machineClient(),
+      ...(options.clients ?? []),
+    ];
+    const config = providerConfig({
+      store,
+      users,
+      signingKey,
+      clients,
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300,
+      issueRefreshTokens: options.issueRefreshTokens ?? true,
+    });
+    const provider = new Provider(`http://127.0.0.1:${port}`, config);
+    const idp = new DevIdp(port, options.tokenDelayMs ?? 0, provider, store, users, signingKey);
+    idp.serve(server);
+    return idp;
+  }
+
+  get issuer(): string {
+    return this.provider.issuer;
+  }
+
+  resetCounters(): void {
+    this.counters.reset();
+  }
+
+  /** Closes the listener and every open socket; keys, clients, users and stored state stay for `restart()`. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await closeServer(server);
+  }
+
+  /** Listens again on the same port, with the same keys, sessions, grants and tokens. */
+  async restart(): Promise<void> {
+    await this.stop();
+    const server = createServer();
+    await listenOnLoopback(server, this.port);
+    this.serve(server);
+  }
+
+  /** Ends the account's grants at the IdP: its refresh tokens then fail with invalid_grant. */
+  revokeGrantsOf(accountId: string): number {
+    return this.store.revokeGrantsOf(accountId);
+  }
+
+  /** A back-channel logout token for the main client, signed with the IdP's key unless told otherwise. */
+  signLogoutToken(claims: LogoutTokenClaims, options?: LogoutTokenOptions): Promise<string> {
+    return signLogoutToken(this.signingKey, this.issuer, this.clientId, claims, options);
+  }
+
+  /** A client_credentials grant for the `machine` client (JWT for api://default unless `resource` says otherwise). */
+  issueClientCredentialsToken(scope?: string, resource?: string): Promise<TokenResponse> {
+    return requestClientCredentialsToken(new URL(TOKEN_PATH, this.issuer), scope, resource);
+  }
+
+  private serve(server: Server): void {
+    const provider = this.provider.callback();
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.route(req, res, provider).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(error instanceof Error ? error.message : 'internal error');
+      });
+    });
+    this.server = server;
+  }
+
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    provider: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  ): Promise<void> {
+    const { pathname } = new URL(req.url ?? '/', this.issuer);
+    if (isInteractionPath(pathname)) return handleInteraction(this.provider, this.users, req, res);
+    if (pathname === TOKEN_PATH && this.tokenDelayMs > 0) await sleep(this.tokenDelayMs);
+    if (pathname === REVOCATION_PATH) res.on('finish', () => this.counters.revocationAnswered(res.statusCode));
+    return provider(req, res);
+  }
+}

@@ -1,0 +1,48 @@
+import type { ClientMetadata } from 'oidc-provider';
+
+export const BFF_CLIENT_ID = 'bff';
+export const BFF_CLIENT_SECRET = 'bff-dev-secret-0123456789abcdef';
+export const MACHINE_CLIENT_ID = 'machine';
+export const MACHINE_CLIENT_SECRET = 'machine-dev-secret-0123456789abcdef';
+
+/** Audience of every JWT access token unless a request names another resource. */
+export const DEFAULT_RESOURCE = 'api://default';
+/** A resource whose access tokens are opaque, to exercise RFC 7662 introspection. */
+export const OPAQUE_RESOURCE = 'api://opaque';
+export const API_SCOPES = ['orders:read', 'orders:write'] as const;
+/** OIDC scopes also listed on the resource, so user access tokens carry them in `scope` like Okta's do. */
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
+
+export interface MainClientOptions {
+  redirectUris: readonly string[];
+  postLogoutRedirectUris: readonly string[];
+  backchannelLogoutUri?: string;
+}
+
+export function bffClient({ redirectUris, postLogoutRedirectUris, backchannelLogoutUri }: MainClientOptions): ClientMetadata {
+  return {
+    client_id: BFF_CLIENT_ID,
+    client_secret: BFF_CLIENT_SECRET,
+    client_name: 'BFF',
+    // client_secret_post is accepted too: oidc-provider 9 takes either secret method for a secret-based client.
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [...redirectUris],
+    post_logout_redirect_uris: [...postLogoutRedirectUris],
+    ...(backchannelLogoutUri
+      ? { backchannel_logout_uri: backchannelLogoutUri, backchannel_logout_session_required: true }
+      : {}),
+  };
+}
+
+export function machineClient(): ClientMetadata {
+  return {
+    client_id: MACHINE_CLIENT_ID,
+    client_secret: MACHINE_CLIENT_SECRET,
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+  };
+}

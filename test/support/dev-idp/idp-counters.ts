@@ -1,0 +1,65 @@
+import type { Provider } from 'oidc-provider';
+
+export const TOKEN_PATH = '/token';
+export const REVOCATION_PATH = '/token/revocation';
+
+/** What the IdP saw, for tests that assert "exactly one refresh" or "the token was revoked". */
+export class DevIdpCounters {
+  /** Successful token-endpoint grants, by grant type. */
+  authorizationCode = 0;
+  refreshToken = 0;
+  clientCredentials = 0;
+  /** Token-endpoint requests answered with an error (invalid_grant, invalid_client, ...). */
+  tokenErrors = 0;
+  /** Revocation requests answered 200. */
+  revocations = 0;
+  /** Back-channel logout tokens delivered (the client answered 200/204), and the failed deliveries. */
+  backchannelLogouts = 0;
+  backchannelLogoutErrors = 0;
+
+  reset(): void {
+    this.authorizationCode = 0;
+    this.refreshToken = 0;
+    this.clientCredentials = 0;
+    this.tokenErrors = 0;
+    this.revocations = 0;
+    this.backchannelLogouts = 0;
+    this.backchannelLogoutErrors = 0;
+  }
+
+  listenTo(provider: Provider): void {
+    provider.on('grant.success', (ctx) => this.grantSucceeded(ctx.oidc.params?.grant_type));
+    provider.on('grant.error', () => {
+      this.tokenErrors += 1;
+    });
+    provider.on('server_error', (ctx) => {
+      if (ctx.oidc.route === 'token') this.tokenErrors += 1;
+    });
+    provider.on('backchannel.success', () => {
+      this.backchannelLogouts += 1;
+    });
+    provider.on('backchannel.error', () => {
+      this.backchannelLogoutErrors += 1;
+    });
+  }
+
+  revocationAnswered(status: number): void {
+    if (status === 200) this.revocations += 1;
+  }
+
+  private grantSucceeded(grantType: unknown): void {
+    switch (grantType) {
+      case 'authorization_code':
+        this.authorizationCode += 1;
+        break;
+      case 'refresh_token':
+        this.refreshToken += 1;
+        break;
+      case 'client_credentials':
+        this.clientCredentials += 1;
+        break;
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// oidc-provider ships no types and @types/oidc-provider is not a dependency: this declares only what the dev IdP uses.
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+  import type { JWK } from 'jose';
+
+  export interface AdapterPayload {
+    readonly [key: string]: unknown;
+    readonly accountId?: string;
+    readonly grantId?: string;
+    readonly uid?: string;
+    readonly userCode?: string;
+  }
+
+  export interface Adapter {
+    upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void>;
+    find(id: string): Promise<AdapterPayload | undefined>;
+    findByUid(uid: string): Promise<AdapterPayload | undefined>;
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
+    consume(id: string): Promise<void>;
+    destroy(id: string): Promise<void>;
+    revokeByGrantId(grantId: string): Promise<void>;
+  }
+
+  /** oidc-provider awaits every hook, so a hook may answer synchronously. */
+  export type Awaitable<T> = T | Promise<T>;
+
+  export type ClaimValue = string | boolean | number | readonly string[] | undefined;
+
+  export interface Account {
+    accountId: string;
+    claims(use: string, scope: string): Awaitable<Record<string, ClaimValue>>;
+  }
+
+  export interface Client {
+    readonly clientId: string;
+    grantTypeAllowed(grantType: string): boolean;
+  }
+
+  export interface ResourceServerInfo {
+    scope: string;
+    audience?: string;
+    accessTokenTTL?: number;
+    accessTokenFormat?: 'opaque' | 'jwt';
+  }
+
+  export interface ResourceServer {
+    readonly scope: string;
+  }
+
+  export interface TokenSource {
+    readonly scopes: Set<string>;
+  }
+
+  export interface IssuedToken {
+    readonly accountId?: string;
+    readonly kind: string;
+  }
+
+  export class Grant {
+    constructor(properties: { accountId: string; clientId: string });
+    readonly jti: string;
+    addOIDCScope(scope: string): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(): Promise<string>;
+    static find(id: string): Promise<Grant | undefined>;
+  }
+
+  export interface OIDCContext {
+    readonly route: string;
+    readonly provider: Provider;
+    readonly params?: Readonly<Record<string, unknown>>;
+    readonly client?: Client;
+    readonly session?: { readonly accountId?: string; grantIdFor(clientId: string): string | undefined };
+    readonly result?: { readonly consent?: { readonly grantId?: string } };
+    readonly requestParamScopes: Set<string>;
+    readonly requestParamOIDCScopes: Set<string>;
+    readonly resourceServers: Readonly<Record<string, ResourceServer>>;
+  }
+
+  export interface KoaContextWithOIDC {
+    readonly oidc: OIDCContext;
+    readonly host: string;
+    type: string;
+    status: number;
+    body: unknown;
+  }
+
+  export interface ErrorOut {
+    readonly error: string;
+    readonly error_description?: string;
+  }
+
+  export interface Interaction {
+    readonly uid: string;
+    readonly prompt: { readonly name: string };
+    readonly params: Readonly<Record<string, unknown>>;
+  }
+
+  export interface InteractionResults {
+    login?: { accountId: string };
+    consent?: { grantId?: string };
+  }
+
+  export type ClientMetadata = Readonly<Record<string, unknown>> & { readonly client_id: string };
+
+  export interface Configuration {
+    adapter: (model: string) => Adapter;
+    clients: readonly ClientMetadata[];
+    jwks: { keys: JWK[] };
+    cookies: { keys: string[] };
+    claims: Record<string, readonly string[] | null>;
+    scopes: string[];
+    responseTypes: string[];
+    conformIdTokenClaims: boolean;
+    pkce: { required: () => boolean };
+    features: Record<string, Record<string, unknown> & { enabled: boolean }>;
+    findAccount: (ctx: KoaContextWithOIDC, sub: string) => Awaitable<Account | undefined>;
+    loadExistingGrant: (ctx: KoaContextWithOIDC) => Promise<Grant | undefined>;
+    issueRefreshToken: (ctx: KoaContextWithOIDC, client: Client, source: TokenSource) => Awaitable<boolean>;
+    expiresWithSession: (ctx: KoaContextWithOIDC, source: TokenSource) => Awaitable<boolean>;
+    rotateRefreshToken: boolean;
+    extraTokenClaims: (ctx: KoaContextWithOIDC, token: IssuedToken) => Awaitable<Record<string, ClaimValue> | undefined>;
+    interactions: { url: (ctx: KoaContextWithOIDC, interaction: Interaction) => Awaitable<string> };
+    renderError: (ctx: KoaContextWithOIDC, out: ErrorOut, error: unknown) => Awaitable<void>;
+    clientBasedCORS: () => boolean;
+    fetch: (url: string, options: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
+    ttl: Record<string, number>;
+  }
+
+  export class Provider {
+    constructor(issuer: string, configuration: Configuration);
+    readonly issuer: string;
+    readonly Grant: typeof Grant;
+    callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: InteractionResults,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
+    on(event: string, listener: (ctx: KoaContextWithOIDC, ...rest: unknown[]) => void): this;
+  }
+}
