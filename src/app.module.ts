@@ -14,6 +14,7 @@ import { databaseOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OidcModule } from './oidc/oidc.module';
+import { ProxyModule } from './proxy/proxy.module';
 import { RedisModule } from './redis/redis.module';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         OidcModule,
         ConsumerModule,
         AuthModule,
+        ProxyModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: PlaneGuard },

@@ -12,6 +12,9 @@ import { runMigrationsLocked } from './database/migrate';
 import { MetricsService } from './metrics/metrics.service';
 import { requestMetrics } from './metrics/request-metrics.middleware';
 import { buildOpenApiDocument } from './openapi';
+import { ProxyHandler } from './proxy/proxy.handler';
+import { loadRoutes } from './proxy/route-table';
+import { ConfigurationError } from './config/configuration.error';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -22,14 +25,19 @@ export interface RunningApp {
 
 /** Builds the app, applies migrations, and opens the browser and admin listeners (one process, two ports). */
 export async function startApp(config: AppConfig): Promise<RunningApp> {
+  const routes = loadRoutes(config.proxy);
+  if (!routes.ok) throw new ConfigurationError(routes.problems);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
   app.use(requestMetrics(app.get(MetricsService)));
+  // Proxied routes stream the raw request, so the proxy runs before any body parser, and before helmet so that
+  // upstream responses keep their own headers.
+  app.use(app.get(ProxyHandler).middleware);
   app.use(helmet());
   app.useBodyParser('json', { limit: '64kb' });
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { startApp } from './app';
 import { loadAppConfig } from './config/app-config';
 import { readEnv } from './config/read-env';
+import { ConfigurationError } from './config/configuration.error';
 
 async function main(): Promise<void> {
   const result = loadAppConfig(readEnv());
@@ -22,6 +23,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof ConfigurationError) {
+    for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`fatal: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -11,7 +11,7 @@ import type { TokenResult } from '../oidc/token-result';
 import { SessionStore } from '../session/session.store';
 import type { VaultContents } from '../session/session.types';
 import { AuthError } from './auth.errors';
-import { groupsFrom, headerClaimsFrom } from './identity-claims';
+import { groupsFrom, headerClaimsFrom } from '../common/claims';
 import { LoginBinding } from './login-binding';
 import { LoginStateStore } from './login-state.store';
 import { safeReturnTo } from './return-to';

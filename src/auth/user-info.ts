@@ -1,6 +1,6 @@
 import { sessionHandle } from '../session/session.keys';
 import type { Session } from '../session/session.types';
-import { decodeJwtPayload } from './identity-claims';
+import { decodeJwtPayload } from '../common/claims';
 
 export interface UserInfo {
   sub: string;

@@ -18,7 +18,7 @@ describe('loadAppConfig', () => {
   it('applies the contract defaults to a minimal environment', () => {
     const sut = loadAppConfig(valid);
     if (!sut.ok) throw new Error(sut.problems.join('\n'));
-    expect(sut.config.http).toEqual({ port: 8000, host: '0.0.0.0', publicUrl: 'https://app.example.com', secure: true });
+    expect(sut.config.http).toEqual({ port: 8000, host: '0.0.0.0', publicUrl: 'https://app.example.com', secure: true, trustProxy: false });
     expect(sut.config.admin).toMatchObject({ port: 8001, host: '127.0.0.1' });
     expect(sut.config.oidc).toMatchObject({
       redirectUri: 'https://app.example.com/auth/callback',

@@ -36,7 +36,7 @@ function toAppConfig(env: Env) {
   const publicUrl = new URL(env.PUBLIC_URL).origin;
   const secure = publicUrl.startsWith('https:');
   return {
-    http: { port: env.PORT, host: env.HOST, publicUrl, secure },
+    http: { port: env.PORT, host: env.HOST, publicUrl, secure, trustProxy: trustProxySetting(env.TRUST_PROXY) },
     admin: { port: env.ADMIN_PORT, host: env.ADMIN_HOST, token: env.ADMIN_TOKEN },
     log: { level: env.LOG_LEVEL },
     oidc: {
@@ -84,6 +84,14 @@ function toAppConfig(env: Env) {
       spaDir: env.SPA_DIR,
     },
   };
+}
+
+/** Express's `trust proxy`: whom to believe about the client address in X-Forwarded-For. */
+function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 function toHostPort(entry: string): { host: string; port: number } {

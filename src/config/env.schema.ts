@@ -47,6 +47,10 @@ export const envSchema = z
     ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
     ADMIN_TOKEN: z.string({ error: 'is required' }).min(32, 'must be at least 32 characters'),
     PUBLIC_URL: httpUrl,
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(true|false|\d+|[\w.:/,\s-]+)$/, 'must be true, false, a hop count, or addresses/subnets separated by commas')
+      .default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     OIDC_ISSUER: httpUrl,

@@ -88,6 +88,23 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     await client.tokenRevocation(config, token, { token_type_hint: hint });
   }
 
+  /** RFC 7662 introspection of an opaque bearer token; undefined when the IdP offers no introspection endpoint. */
+  async introspect(token: string): Promise<client.IntrospectionResponse | undefined> {
+    const config = await this.config();
+    if (!config.serverMetadata().introspection_endpoint) return undefined;
+    return client.tokenIntrospection(config, token, { token_type_hint: 'access_token' });
+  }
+
+  /** A client_credentials grant made with a caller's own credentials (Kong's client-credentials flow). */
+  async clientCredentialsGrant(clientId: string, clientSecret: string, scopes: readonly string[]): Promise<TokenResult> {
+    const server = (await this.config()).serverMetadata();
+    const caller = new client.Configuration(server, clientId, undefined, client.ClientSecretBasic(clientSecret));
+    caller.timeout = IDP_TIMEOUT_SECONDS;
+    if (new URL(server.issuer).protocol === 'http:') client.allowInsecureRequests(caller);
+    const parameters: Record<string, string> = scopes.length > 0 ? { scope: scopes.join(' ') } : {};
+    return toTokenResult(await client.clientCredentialsGrant(caller, parameters));
+  }
+
   /** RP-initiated logout URL, or undefined when the IdP has no end_session_endpoint. */
   async endSessionUrl(parameters: Record<string, string>): Promise<URL | undefined> {
     const config = await this.config();

@@ -51,11 +51,18 @@ if redis.call('PTTL', KEYS[1]) < wanted then redis.call('PEXPIRE', KEYS[1], want
 return 1
 `;
 
+/** KEYS: lock. ARGV: owner token. Releases the lock only if this owner still holds it (its lease may have lapsed). */
+export const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     bffTouchSessionBuffer(session: string, tombstone: string, now: number, idleMs: number): Result<(Buffer | number)[], Context>;
     bffReplaceContents(session: string, expectedVersion: number, sealed: Buffer): Result<number, Context>;
     bffDestroySession(session: string, tombstone: string, now: number, revoked: '0' | '1'): Result<number, Context>;
     bffIndexAdd(index: string, score: number, member: string, now: number): Result<number, Context>;
+    bffReleaseLock(lock: string, owner: string): Result<number, Context>;
   }
 }

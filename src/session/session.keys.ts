@@ -15,6 +15,10 @@ export class SessionKeys {
     return `${this.prefix}s:{${keyHash}}:revoked`;
   }
 
+  refreshLock(keyHash: string): string {
+    return `${this.prefix}s:{${keyHash}}:refresh-lock`;
+  }
+
   bySub(sub: string): string {
     return `${this.prefix}ix:sub:{${digest(sub)}}`;
   }

@@ -3,7 +3,7 @@ import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnection } from '../redis/redis.connection';
-import { DESTROY_SESSION, INDEX_ADD, REPLACE_CONTENTS_IF_VERSION, TOUCH_SESSION } from './session-scripts';
+import { DESTROY_SESSION, INDEX_ADD, RELEASE_LOCK, REPLACE_CONTENTS_IF_VERSION, TOUCH_SESSION } from './session-scripts';
 import { SessionKeys, sessionHandle } from './session.keys';
 import type { Session, SessionLookup, SessionMeta, SessionSummary, VaultContents } from './session.types';
 import { hashSessionId, newSessionId, TokenCrypto } from './token-crypto';
@@ -34,6 +34,7 @@ export class SessionStore implements OnModuleInit {
     client.defineCommand('bffReplaceContents', { numberOfKeys: 1, lua: REPLACE_CONTENTS_IF_VERSION });
     client.defineCommand('bffDestroySession', { numberOfKeys: 2, lua: DESTROY_SESSION });
     client.defineCommand('bffIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD });
+    client.defineCommand('bffReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     this.metrics.countActiveSessionsWith(async () => {
       await this.redis.client.zremrangebyscore(this.keys.all(), '-inf', Date.now());
       return this.redis.client.zcard(this.keys.all());
@@ -103,6 +104,24 @@ export class SessionStore implements OnModuleInit {
       this.redis.client.bffReplaceContents(this.keys.session(session.keyHash), session.version, this.seal(sessionId, contents)),
     );
     return next === 0 ? undefined : { ...session, contents, version: next };
+  }
+
+  /**
+   * Takes the session's refresh lease (one refresher across all instances). Returns a release function, or undefined
+   * when another holder has it.
+   */
+  async tryLockRefresh(keyHash: string, leaseMs: number): Promise<(() => Promise<void>) | undefined> {
+    const lock = this.keys.refreshLock(keyHash);
+    const owner = newSessionId();
+    const taken = await this.redis.run((client) => client.set(lock, owner, 'PX', leaseMs, 'NX'));
+    if (taken !== 'OK') return undefined;
+    return async () => {
+      await this.redis.client.bffReleaseLock(lock, owner).catch(() => 0);
+    };
+  }
+
+  async isRefreshLocked(keyHash: string): Promise<boolean> {
+    return (await this.redis.run((client) => client.exists(this.keys.refreshLock(keyHash)))) === 1;
   }
 
   async destroy(sessionId: string, revoked = false): Promise<boolean> {

@@ -1,0 +1,120 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { IntrospectionResponse } from 'openid-client';
+import { AppError, ServiceUnavailableError } from '../common/app.error';
+import type { OidcConfig } from '../config/app-config';
+import { OIDC_CONFIG } from '../config/config.tokens';
+import { MetricsService } from '../metrics/metrics.service';
+import { OidcClient } from '../oidc/oidc.client';
+import { BoundedCache } from './bounded-cache';
+import { audiencesOf, invalidTokenError, isJwtShaped, tokenDigest, toVerifiedToken, type VerifiedToken } from './verified-token';
+
+const MAX_CACHED_TOKENS = 10_000;
+const CLOCK_TOLERANCE_SECONDS = 30;
+/** Introspection answers without `exp` are asked again after this long. */
+const UNDATED_INTROSPECTION_TTL_MS = 60_000;
+// Asymmetric only: `none` and HS* (whose "secret" could be the IdP's public key) are never accepted.
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const ACCEPTED_TYPES = new Set([undefined, 'at+jwt', 'jwt']);
+
+/**
+ * Checks bearer tokens from machine clients: JWTs against the issuer's JWKS, opaque tokens by introspection.
+ * Verified results are kept until the token expires, so a repeat caller costs a hash and a map lookup.
+ */
+@Injectable()
+export class BearerVerifier {
+  private readonly verified = new BoundedCache<VerifiedToken>(MAX_CACHED_TOKENS);
+  private readonly inFlight = new Map<string, Promise<VerifiedToken>>();
+
+  constructor(
+    private readonly oidc: OidcClient,
+    @Inject(OIDC_CONFIG) private readonly settings: OidcConfig,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  verify(token: string): Promise<VerifiedToken> {
+    const key = tokenDigest(token);
+    const cached = this.verified.get(key);
+    if (cached) return Promise.resolve(cached);
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const verification = this.verifyUncached(token)
+      .then((result) => {
+        this.verified.set(key, result, result.expiresAt);
+        return result;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, verification);
+    return verification;
+  }
+
+  private async verifyUncached(token: string): Promise<VerifiedToken> {
+    if (token === '') throw invalidTokenError();
+    try {
+      return isJwtShaped(token) ? await this.verifyJwt(token) : await this.verifyOpaque(token);
+    } catch (error: unknown) {
+      if (error instanceof AppError) throw error;
+      if (error instanceof KeySetUnavailable || error instanceof IntrospectionUnavailable) {
+        this.metrics.dependencyErrors.inc({ dependency: 'idp' });
+        throw new ServiceUnavailableError('idp', error.cause);
+      }
+      throw invalidTokenError(error);
+    }
+  }
+
+  private async verifyJwt(token: string): Promise<VerifiedToken> {
+    const { issuer } = (await this.oidc.config()).serverMetadata();
+    const { payload, protectedHeader } = await jwtVerify(token, keysOrUnavailable(await this.oidc.jwks()), {
+      issuer,
+      audience: this.settings.audience,
+      algorithms: ALGORITHMS,
+      requiredClaims: ['exp'],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    });
+    if (!ACCEPTED_TYPES.has(protectedHeader.typ?.toLowerCase().replace(/^application\//, ''))) throw invalidTokenError();
+    if (payload.exp === undefined) throw invalidTokenError();
+    return toVerifiedToken(payload, payload.exp * 1000);
+  }
+
+  private async verifyOpaque(token: string): Promise<VerifiedToken> {
+    const answer = await this.oidc.introspect(token).catch((error: unknown) => {
+      throw error instanceof AppError ? error : new IntrospectionUnavailable(error);
+    });
+    if (!answer?.active) throw invalidTokenError();
+    const now = Date.now();
+    if (this.settings.audience !== undefined && !audiencesOf(answer).includes(this.settings.audience)) throw invalidTokenError();
+    if (answer.exp !== undefined && answer.exp * 1000 <= now) throw invalidTokenError();
+    if (answer.nbf !== undefined && answer.nbf * 1000 > now + CLOCK_TOLERANCE_SECONDS * 1000) throw invalidTokenError();
+    return toVerifiedToken(claimsOf(answer), answer.exp === undefined ? now + UNDATED_INTROSPECTION_TTL_MS : answer.exp * 1000);
+  }
+}
+
+/** Fetching the JWKS failed (timeout, network, not a key set): the IdP's fault, not the token's. */
+class KeySetUnavailable extends Error {}
+
+class IntrospectionUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('token introspection failed', { cause });
+  }
+}
+
+// Failures that a token's header can cause; any other failure while resolving the key is the JWKS endpoint's.
+const TOKEN_KEY_FAILURES = [errors.JWKSNoMatchingKey, errors.JWKSMultipleMatchingKeys, errors.JOSENotSupported, errors.JOSEAlgNotAllowed];
+
+function keysOrUnavailable(keys: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await keys(header, token);
+    } catch (error: unknown) {
+      if (TOKEN_KEY_FAILURES.some((kind) => error instanceof kind)) throw error;
+      throw new KeySetUnavailable('the issuer key set could not be fetched', { cause: error });
+    }
+  };
+}
+
+/** The introspection answer minus `active`, which describes the answer rather than the token. */
+function claimsOf(answer: IntrospectionResponse): Record<string, unknown> {
+  const claims: Record<string, unknown> = { ...answer };
+  delete claims['active'];
+  return claims;
+}

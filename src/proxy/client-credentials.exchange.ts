@@ -1,0 +1,255 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WWWAuthenticateChallengeError } from 'openid-client';
+import { AppError, ServiceUnavailableError } from '../common/app.error';
+import type { OidcConfig, SessionConfig } from '../config/app-config';
+import { OIDC_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
+import { MetricsService } from '../metrics/metrics.service';
+import { classifyIdpError } from '../oidc/idp-errors';
+import { OidcClient } from '../oidc/oidc.client';
+import { RedisConnection } from '../redis/redis.connection';
+import { TokenCrypto } from '../session/token-crypto';
+import { BearerVerifier } from './bearer-verifier';
+import { BoundedCache } from './bounded-cache';
+import type { VerifiedToken } from './verified-token';
+
+export interface ExchangedToken {
+  accessToken: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  verified: VerifiedToken;
+}
+
+export interface BasicCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+const MAX_CACHED_PAIRS = 10_000;
+const MIN_REUSE_MARGIN_MS = 30_000;
+/** How long an instance waits for another one's grant before making its own: a little over the IdP timeout. */
+const SHARED_WAIT_MS = 6_000;
+const POLL_INTERVAL_MS = 50;
+// OAuth errors that say the IdP is in trouble rather than that the caller's credentials are wrong.
+const IDP_SIDE_ERRORS = new Set(['server_error', 'temporarily_unavailable']);
+
+/**
+ * Kong's client-credentials flow: a caller's `client_id:client_secret` become an access token from the IdP, reused
+ * per credential pair until shortly before it expires, with one token-endpoint call per pair even under concurrency
+ * (in-process coalescing, and a Redis lock across instances). Pairs are known only by an HMAC, never by the secret.
+ */
+@Injectable()
+export class ClientCredentialsExchange {
+  private readonly local = new BoundedCache<ExchangedToken>(MAX_CACHED_PAIRS);
+  private readonly inFlight = new Map<string, Promise<ExchangedToken>>();
+  private readonly pairKeySecret: Buffer;
+  private readonly shared: SharedGrantCache;
+  private readonly scopes: readonly string[];
+
+  constructor(
+    private readonly oidc: OidcClient,
+    private readonly verifier: BearerVerifier,
+    private readonly metrics: MetricsService,
+    redis: RedisConnection,
+    @Inject(OIDC_CONFIG) oidcConfig: OidcConfig,
+    @Inject(SESSION_CONFIG) sessionConfig: SessionConfig,
+  ) {
+    const [firstKey] = sessionConfig.encryptionKeys;
+    if (!firstKey) throw new Error('ClientCredentialsExchange needs a token encryption key');
+    this.pairKeySecret = Buffer.from(hkdfSync('sha256', firstKey, 'bff-client-credentials/v1', 'credential pair key', 32));
+    this.shared = new SharedGrantCache(redis, new TokenCrypto(sessionConfig.encryptionKeys));
+    this.scopes = oidcConfig.clientCredentialsScopes;
+  }
+
+  exchange(clientId: string, clientSecret: string): Promise<ExchangedToken> {
+    const pair = this.pairKey(clientId, clientSecret);
+    const cached = this.local.get(pair);
+    if (cached) return Promise.resolve(cached);
+    const pending = this.inFlight.get(pair);
+    if (pending) return pending;
+    const work = this.obtain(pair, { clientId, clientSecret }).finally(() => this.inFlight.delete(pair));
+    this.inFlight.set(pair, work);
+    return work;
+  }
+
+  /** Another instance may be fetching this pair's token: wait for it (bounded), else make the grant ourselves. */
+  private async obtain(pair: string, credentials: BasicCredentials): Promise<ExchangedToken> {
+    const deadline = Date.now() + SHARED_WAIT_MS;
+    for (;;) {
+      const shared = await this.fromShared(pair);
+      if (shared) return shared;
+      const lock = await this.shared.tryLock(pair);
+      if (lock !== 'busy') {
+        try {
+          // The previous holder may have stored its token between our read and our lock.
+          return (await this.fromShared(pair)) ?? (await this.grant(pair, credentials));
+        } finally {
+          await lock.release();
+        }
+      }
+      if (Date.now() >= deadline) return this.grant(pair, credentials);
+      await sleep(POLL_INTERVAL_MS);
+    }
+  }
+
+  private async fromShared(pair: string): Promise<ExchangedToken | undefined> {
+    const cached = await this.shared.read(pair);
+    if (!cached) return undefined;
+    // Re-verified rather than trusted: what comes back from Redis crossed a trust boundary.
+    const verified = await this.verifier.verify(cached.accessToken).catch((error: unknown) => {
+      if (error instanceof AppError && error.status === 401) return undefined;
+      throw error;
+    });
+    if (!verified) return undefined;
+    const token = { accessToken: cached.accessToken, expiresAt: cached.expiresAt, verified };
+    this.local.set(pair, token, cached.reuseUntil);
+    return token;
+  }
+
+  private async grant(pair: string, { clientId, clientSecret }: BasicCredentials): Promise<ExchangedToken> {
+    const obtainedAt = Date.now();
+    const tokens = await this.oidc.clientCredentialsGrant(clientId, clientSecret, this.scopes).catch((error: unknown) => {
+      throw this.grantFailure(error);
+    });
+    const verified = await this.verifier.verify(tokens.accessToken).catch((error: unknown) => {
+      // The IdP issued a token this BFF does not accept (say, another audience): these credentials are no good here.
+      throw error instanceof AppError && error.status === 401 ? credentialsRejectedError(error) : error;
+    });
+    const expiresAt = Math.min(tokens.expiresAt, verified.expiresAt);
+    const grant: CachedGrant = { accessToken: tokens.accessToken, expiresAt, reuseUntil: reuseDeadline(obtainedAt, expiresAt) };
+    await this.shared.write(pair, grant);
+    const token = { accessToken: grant.accessToken, expiresAt, verified };
+    this.local.set(pair, token, grant.reuseUntil);
+    return token;
+  }
+
+  private grantFailure(error: unknown): AppError {
+    if (error instanceof AppError) return error;
+    if (isCredentialRejection(error)) return credentialsRejectedError(error);
+    this.metrics.dependencyErrors.inc({ dependency: 'idp' });
+    return new ServiceUnavailableError('idp', error);
+  }
+
+  /** HMAC under a key derived from the vault key: a Redis dump cannot be used to test guessed secrets. */
+  private pairKey(clientId: string, clientSecret: string): string {
+    // JSON keeps the parts apart whatever they contain; the scopes count too: a token is only as good as its scopes.
+    const pair = JSON.stringify([clientId, clientSecret, this.scopes.join(' ')]);
+    return createHmac('sha256', this.pairKeySecret).update(pair, 'utf8').digest('base64url');
+  }
+}
+
+/** Reuse until expiry minus max(30 s, 10 % of the lifetime); a token too short-lived for that is not reused. */
+export function reuseDeadline(obtainedAt: number, expiresAt: number): number {
+  return expiresAt - Math.max(MIN_REUSE_MARGIN_MS, (expiresAt - obtainedAt) / 10);
+}
+
+function isCredentialRejection(error: unknown): boolean {
+  // A 401 with `WWW-Authenticate: Basic` is how RFC 6749 §5.2 says "invalid_client" for Basic authentication.
+  if (error instanceof WWWAuthenticateChallengeError) return error.status === 401;
+  const failure = classifyIdpError(error);
+  return failure.kind === 'rejected' && !IDP_SIDE_ERRORS.has(failure.error);
+}
+
+export function credentialsRejectedError(cause?: unknown): AppError {
+  return new AppError(401, 'invalid_client', 'The client credentials were rejected.', {
+    headers: { 'www-authenticate': 'Basic realm="bff"' },
+    cause,
+  });
+}
+
+const BASIC_SCHEME = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
+const MAX_ENCODED_LENGTH = 4096;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** RFC 6749 §2.3.1: `Basic base64(urlencode(client_id) ":" urlencode(client_secret))`; undefined when malformed. */
+export function parseBasicCredentials(authorizationHeader: string | undefined): BasicCredentials | undefined {
+  if (authorizationHeader === undefined || authorizationHeader.length > MAX_ENCODED_LENGTH) return undefined;
+  const encoded = BASIC_SCHEME.exec(authorizationHeader)?.[1];
+  if (encoded === undefined || encoded.length % 4 === 1) return undefined;
+  let decoded: string;
+  try {
+    decoded = UTF8.decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    return undefined; // not UTF-8
+  }
+  const separator = decoded.indexOf(':');
+  if (separator < 0) return undefined;
+  const clientId = formDecode(decoded.slice(0, separator));
+  const clientSecret = formDecode(decoded.slice(separator + 1));
+  if (!clientId || !clientSecret) return undefined;
+  return { clientId, clientSecret };
+}
+
+/** application/x-www-form-urlencoded decoding (RFC 6749 Appendix B): `+` is a space. */
+function formDecode(value: string): string | undefined {
+  try {
+    const decoded = decodeURIComponent(value.replaceAll('+', '%20'));
+    return CONTROL_CHARACTERS.test(decoded) ? undefined : decoded;
+  } catch {
+    return undefined; // a malformed percent-escape
+  }
+}
+
+/** What the shared tier keeps per pair, sealed with the pair's HMAC as the encryption context. */
+interface CachedGrant {
+  accessToken: string;
+  expiresAt: number;
+  reuseUntil: number;
+}
+
+type PairLock = { release(): Promise<void> };
+
+const LOCK_LEASE_MS = 10_000;
+const RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/** Redis is an optimisation here: while it is down, every instance simply makes its own grants. */
+const WITHOUT_REDIS: PairLock = { release: () => Promise.resolve() };
+
+class SharedGrantCache {
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly crypto: TokenCrypto,
+  ) {}
+
+  async read(pair: string): Promise<CachedGrant | undefined> {
+    const sealed = await this.redis.run((client) => client.getBuffer(this.redis.key('cc', pair))).catch(() => null);
+    const opened = sealed ? this.crypto.decrypt(sealed, pair) : undefined;
+    return opened ? parseCachedGrant(opened.toString('utf8')) : undefined;
+  }
+
+  async write(pair: string, grant: CachedGrant): Promise<void> {
+    const ttl = Math.floor(grant.reuseUntil - Date.now());
+    if (ttl <= 0) return;
+    const sealed = this.crypto.encrypt(JSON.stringify(grant), pair);
+    await this.redis.run((client) => client.set(this.redis.key('cc', pair), sealed, 'PX', ttl)).catch(() => undefined);
+  }
+
+  async tryLock(pair: string): Promise<PairLock | 'busy'> {
+    const key = this.redis.key('cc', pair, 'lock');
+    const owner = randomBytes(16).toString('base64url');
+    try {
+      const taken = await this.redis.run((client) => client.set(key, owner, 'PX', LOCK_LEASE_MS, 'NX'));
+      if (taken !== 'OK') return 'busy';
+    } catch {
+      return WITHOUT_REDIS;
+    }
+    return {
+      release: () => this.redis.run((client) => client.eval(RELEASE_LOCK, 1, key, owner)).then(() => undefined, () => undefined),
+    };
+  }
+}
+
+function parseCachedGrant(json: string): CachedGrant | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const fields: Partial<Record<keyof CachedGrant, unknown>> = value;
+    const { accessToken, expiresAt, reuseUntil } = fields;
+    if (typeof accessToken !== 'string' || typeof expiresAt !== 'number' || typeof reuseUntil !== 'number') return undefined;
+    return { accessToken, expiresAt, reuseUntil };
+  } catch {
+    return undefined; // not JSON: not ours
+  }
+}

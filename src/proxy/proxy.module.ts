@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import type { ProxyConfig } from '../config/app-config';
+import { ConfigurationError } from '../config/configuration.error';
+import { PROXY_CONFIG } from '../config/config.tokens';
+import { ConsumerModule } from '../consumer/consumer.module';
+import { SessionModule } from '../session/session.module';
+import { BearerVerifier } from './bearer-verifier';
+import { CallerAuthenticator } from './caller-authenticator';
+import { ClientCredentialsExchange } from './client-credentials.exchange';
+import { ProxyHandler } from './proxy.handler';
+import { loadRoutes, RouteTable } from './route-table';
+import { UpstreamClient } from './upstream.client';
+
+@Module({
+  imports: [SessionModule, ConsumerModule],
+  providers: [
+    {
+      provide: RouteTable,
+      inject: [PROXY_CONFIG],
+      useFactory: (config: ProxyConfig) => {
+        const loaded = loadRoutes(config);
+        if (!loaded.ok) throw new ConfigurationError(loaded.problems);
+        return new RouteTable(loaded.routes);
+      },
+    },
+    BearerVerifier,
+    ClientCredentialsExchange,
+    CallerAuthenticator,
+    UpstreamClient,
+    ProxyHandler,
+  ],
+  exports: [ProxyHandler],
+})
+export class ProxyModule {}

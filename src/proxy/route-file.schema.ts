@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { ROUTE_AUTH_MODES, ROUTE_TOKENS, type Route } from './route';
+
+const SEGMENTS = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]+(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*)?$/;
+
+// One problem per field is enough: each check aborts the rest.
+const routePath = z
+  .string({ error: 'must be a path starting with /' })
+  .startsWith('/', { error: 'must start with /', abort: true })
+  .refine((path) => !/[?#%\\]/.test(path), { error: 'must not hold ? # % or \\', abort: true })
+  .refine((path) => path === '/' || !path.endsWith('/'), { error: 'must not end with / (except the root path /)', abort: true })
+  .refine((path) => !path.split('/').some((segment) => segment === '.' || segment === '..'), {
+    error: 'must not hold . or .. segments',
+    abort: true,
+  })
+  .refine((path) => !path.includes('//'), { error: 'must not hold empty segments (//)', abort: true })
+  .regex(SEGMENTS, { error: 'must hold only URL path characters' });
+
+const upstream = z
+  .string({ error: 'must be an http(s) URL' })
+  .transform((value, ctx) => {
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+      return z.NEVER;
+    }
+    if (url.username || url.password || url.search || url.hash || value.includes('?') || value.includes('#')) {
+      ctx.addIssue({ code: 'custom', message: 'must not carry credentials, a query or a fragment' });
+      return z.NEVER;
+    }
+    return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+  });
+
+const names = z.array(z.string().min(1, 'entries must not be empty'), { error: 'must be a list of strings' });
+
+export const routeEntrySchema = z
+  .strictObject(
+    {
+      path: routePath,
+      upstream,
+      strip_path: z.boolean({ error: 'must be true or false' }).default(true),
+      auth: z.enum(ROUTE_AUTH_MODES, { error: `must be one of ${ROUTE_AUTH_MODES.join(', ')}` }).default('any'),
+      groups: names.optional(),
+      scopes: names.optional(),
+      audience: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+      token: z.enum(ROUTE_TOKENS, { error: `must be one of ${ROUTE_TOKENS.join(', ')}` }).default('access'),
+      timeout_ms: z
+        .number({ error: 'must be a positive whole number of milliseconds' })
+        .int('must be a positive whole number of milliseconds')
+        .positive('must be a positive whole number of milliseconds')
+        .default(30_000),
+    },
+    { error: 'must be a mapping' },
+  )
+  .transform(
+    (entry): Route => ({
+      path: entry.path,
+      origin: entry.upstream.origin,
+      basePath: entry.upstream.basePath,
+      stripPath: entry.strip_path,
+      auth: entry.auth,
+      token: entry.token,
+      timeoutMs: entry.timeout_ms,
+      ...(entry.groups ? { groups: entry.groups } : {}),
+      ...(entry.scopes ? { scopes: entry.scopes } : {}),
+      ...(entry.audience !== undefined ? { audience: entry.audience } : {}),
+    }),
+  );
+
+export const routeFileSchema = z.strictObject(
+  { routes: z.array(routeEntrySchema, { error: 'must be a list of routes' }) },
+  { error: 'must be a mapping with a routes list' },
+);

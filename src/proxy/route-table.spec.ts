@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import type { BadPath, Route, RouteMatch } from './route';
+import { RouteTable } from './route-table';
+
+function route(path: string, overrides: Partial<Route> = {}): Route {
+  return { path, origin: 'http://upstream:8080', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, ...overrides };
+}
+
+/** What a typical upstream does with a path: decode once, then resolve dot-segments (RFC 3986 §5.2.4). */
+function decodeOnceAndResolve(path: string): string {
+  const stack: string[] = [];
+  for (const segment of decodeURIComponent(path).split('/').slice(1)) {
+    if (segment === '..') stack.pop();
+    else if (segment !== '.') stack.push(segment);
+  }
+  return `/${stack.join('/')}`;
+}
+
+function matched(result: RouteMatch | BadPath | undefined): RouteMatch {
+  if (result === undefined || 'rejected' in result) throw new Error(`expected a match, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+describe('RouteTable', () => {
+  const api = route('/api', { basePath: '/v1' });
+  const orders = route('/api/orders', { origin: 'http://orders:8080' });
+  const raw = route('/raw', { stripPath: false, basePath: '/base' });
+  const sut = new RouteTable([api, orders, raw]);
+
+  it('matches a prefix on whole segments only', () => {
+    expect(matched(sut.match('/api')).route).toBe(api);
+    expect(matched(sut.match('/api/x')).route).toBe(api);
+    expect(sut.match('/apix')).toBeUndefined();
+    expect(sut.match('/')).toBeUndefined();
+    expect(sut.match('/API')).toBeUndefined();
+  });
+
+  it('lets the longest prefix win', () => {
+    expect(matched(sut.match('/api/orders/42')).route).toBe(orders);
+    expect(matched(sut.match('/api/orders')).route).toBe(orders);
+    expect(matched(sut.match('/api/ordersx')).route).toBe(api);
+  });
+
+  it('strips the prefix onto the upstream base path and keeps the query untouched', () => {
+    expect(matched(sut.match('/api/users/7?a=1&b=%2F..%2f')).upstreamPath).toBe('/v1/users/7?a=1&b=%2F..%2f');
+    expect(matched(sut.match('/api')).upstreamPath).toBe('/v1');
+    expect(matched(sut.match('/api/')).upstreamPath).toBe('/v1/');
+    expect(matched(sut.match('/api?x=1')).upstreamPath).toBe('/v1?x=1');
+    expect(matched(sut.match('/api/orders')).upstreamPath).toBe('/');
+    expect(matched(sut.match('/api/orders?page=2')).upstreamPath).toBe('/?page=2');
+    expect(matched(sut.match('/api/orders/')).upstreamPath).toBe('/');
+  });
+
+  it('forwards the full path after the base path when strip_path is false', () => {
+    expect(matched(sut.match('/raw/a/b/')).upstreamPath).toBe('/base/raw/a/b/');
+    expect(matched(sut.match('/raw')).upstreamPath).toBe('/base/raw');
+  });
+
+  it('resolves dot-segments that stay inside the prefix before matching', () => {
+    expect(matched(sut.match('/api/a/../b')).upstreamPath).toBe('/v1/b');
+    expect(matched(sut.match('/api/./a/./b')).upstreamPath).toBe('/v1/a/b');
+    expect(matched(sut.match('/api/a/%2e%2E/b')).upstreamPath).toBe('/v1/b');
+    expect(matched(sut.match('/api/a/..')).upstreamPath).toBe('/v1/');
+  });
+
+  it('merges repeated slashes', () => {
+    expect(matched(sut.match('//api//x///y')).upstreamPath).toBe('/v1/x/y');
+  });
+
+  it.each([
+    ['.. above the prefix into another route', '/api/orders/../../raw/x'],
+    ['.. from one route into a deeper one', '/api/../api/orders/1'],
+    ['encoded .. above the prefix', '/api/orders/%2e%2e/%2E%2E/raw'],
+    ['mixed encoded dots', '/api/orders/.%2e/x'],
+    ['.. above the root', '/api/../../etc/passwd'],
+    ['an encoded slash', '/api/a%2fb'],
+    ['an encoded slash in upper case', '/api/..%2F..%2Fraw'],
+    ['a backslash', '/api\\..\\raw'],
+    ['an encoded backslash', '/api/%5c..%5craw'],
+    ['an encoded NUL', '/api/a%00b'],
+    ['an encoded line feed', '/api/a%0ab'],
+    ['a malformed escape', '/api/%zz'],
+    ['a truncated escape', '/api/a%2'],
+    ['invalid UTF-8 in an escape', '/api/%c3%28'],
+    ['a Tomcat path parameter on ..', '/api/orders/..;/..;/raw'],
+    ['a path parameter on .', '/api/.;x/y'],
+    ['an absolute-form target', 'http://evil.example/api'],
+  ])('rejects %s', (_name, path) => {
+    expect(sut.match(path)).toEqual({ rejected: 'bad_path' });
+  });
+
+  it('turns double encoding into a literal segment, never into ..', () => {
+    const result = matched(sut.match('/api/%252e%252e/%252e%252e/raw'));
+    expect(result.route).toBe(api);
+    expect(result.upstreamPath).toBe('/v1/%252e%252e/%252e%252e/raw');
+  });
+
+  it('forwards segments in canonical percent-encoding', () => {
+    expect(matched(sut.match('/api/%7euser/%41b/a%2bb/caf%c3%a9/a:b@c;d=e/%3f')).upstreamPath).toBe(
+      '/v1/~user/Ab/a%2Bb/caf%C3%A9/a:b@c;d=e/%3F',
+    );
+    // Node hands raw bytes over as latin1 characters.
+    expect(matched(sut.match('/api/caf\u00c3\u00a9 x#y')).upstreamPath).toBe('/v1/caf%C3%A9%20x%23y');
+  });
+
+  it('matches a root route for every path when it is the only one', () => {
+    const root = route('/', { stripPath: false });
+    const rootOnly = new RouteTable([root]);
+    expect(matched(rootOnly.match('/')).upstreamPath).toBe('/');
+    expect(matched(rootOnly.match('/a/../b?q')).upstreamPath).toBe('/b?q');
+    expect(rootOnly.match('/..')).toEqual({ rejected: 'bad_path' });
+  });
+
+  it('never forwards a path that escapes its route once the upstream decodes and resolves it', () => {
+    const pieces = ['..', '.', '%2e%2e', '%2E.', '%252e%252e', '%2f', '%5c', 'a', 'orders', 'raw', '', '%25', ';', '..;'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), fc.constantFrom('/api', '/api/orders', '/raw'), (tail, prefix) => {
+        const result = sut.match(`${prefix}/${tail.join('/')}`);
+        if (result === undefined || 'rejected' in result) return;
+        const { route: hit, upstreamPath } = result;
+        const resolved = decodeOnceAndResolve(upstreamPath.split('?', 1)[0]);
+        const base = hit.stripPath ? hit.basePath : `${hit.basePath}${hit.path}`;
+        expect(`${resolved}/`.startsWith(`${base}/`) || resolved === (base || '/')).toBe(true);
+        expect(decodeURIComponent(upstreamPath).split('/')).not.toContain('..');
+      }),
+    );
+  });
+});

@@ -1,0 +1,33 @@
+export const ROUTE_AUTH_MODES = ['session', 'bearer', 'client_credentials', 'any', 'none'] as const;
+export type RouteAuth = (typeof ROUTE_AUTH_MODES)[number];
+
+export const ROUTE_TOKENS = ['access', 'id'] as const;
+export type RouteToken = (typeof ROUTE_TOKENS)[number];
+
+/** One validated entry of ROUTES_FILE (or the UPSTREAM_URL shortcut). */
+export interface Route {
+  /** Prefix, matched on whole segments; `/` or no trailing slash. */
+  path: string;
+  /** Upstream origin, e.g. `http://orders:8080`. */
+  origin: string;
+  /** Upstream base path without a trailing slash; `''` when the upstream URL has none. */
+  basePath: string;
+  stripPath: boolean;
+  auth: RouteAuth;
+  groups?: readonly string[];
+  scopes?: readonly string[];
+  audience?: string;
+  token: RouteToken;
+  timeoutMs: number;
+}
+
+export interface RouteMatch {
+  route: Route;
+  /** Normalised path to send upstream, with the original query string appended untouched. */
+  upstreamPath: string;
+}
+
+/** The path is malformed or tries to escape a route prefix: answer 400, never forward. */
+export interface BadPath {
+  rejected: 'bad_path';
+}

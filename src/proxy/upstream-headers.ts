@@ -1,0 +1,107 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { withoutCookies } from './cookie-header';
+import { claimHeaderValue, toHeaderValue } from './header-value';
+
+/** Who the upstream is told it is talking to; built by the session or bearer layer. */
+export interface UpstreamIdentity {
+  bearer: string;
+  consumer: { id: string; username: string | null; custom_id: string | null } | null;
+  /** The consumer claim's value. */
+  credential?: string;
+  /** Set when the consumer is ANONYMOUS_CONSUMER, as Kong does. */
+  anonymous?: boolean;
+  groups: readonly string[];
+  claims: Readonly<Record<string, unknown>>;
+}
+
+export interface UpstreamHeaderContext {
+  /** Absent on `auth: none` routes: then the client's own Authorization goes through. */
+  identity?: UpstreamIdentity;
+  sessionCookieName: string;
+  /** More cookies the upstream must not see (login state); a trailing `*` makes a prefix. */
+  strippedCookies?: readonly string[];
+  csrfHeader: string;
+  claimHeaders: readonly { claim: string; header: string }[];
+  /** Express's `req.ip`, which already honours `trust proxy`. */
+  clientIp: string;
+  proto: 'http' | 'https';
+  host: string;
+}
+
+export type UpstreamHeaders = Record<string, string | string[]>;
+
+// RFC 9110 §7.6.1, plus the non-standard ones proxies have always dropped.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization'];
+const IDENTITY_HEADERS = ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier', 'x-authenticated-groups', 'x-anonymous-consumer'];
+// `expect` is answered by Node's server itself, and undici refuses to send it.
+const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'host', 'expect', 'forwarded', 'x-real-ip']);
+// Claim headers may not stand in for headers with a meaning of their own.
+const NOT_CLAIM_TARGETS = new Set([...NEVER_FORWARDED, 'authorization', 'cookie', 'content-length', 'content-type']);
+
+/** The request headers an upstream receives: the client's, minus anything it could use to pose as someone, plus ours. */
+export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: UpstreamHeaderContext): UpstreamHeaders {
+  const dropped = new Set([...NEVER_FORWARDED, ...connectionTokens(incoming), ctx.csrfHeader.toLowerCase()]);
+  for (const { header } of ctx.claimHeaders) dropped.add(header.toLowerCase());
+  if (ctx.identity) dropped.add('authorization');
+
+  const headers: UpstreamHeaders = {};
+  for (const [rawName, value] of Object.entries(incoming)) {
+    const name = rawName.toLowerCase();
+    if (value === undefined || dropped.has(name) || name.startsWith('x-forwarded-')) continue;
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : [previous, value].flat();
+  }
+  const cookie = withoutCookies(headers.cookie, [ctx.sessionCookieName, ...(ctx.strippedCookies ?? [])]);
+  if (cookie === undefined) delete headers.cookie;
+  else headers.cookie = cookie;
+
+  if (ctx.identity) Object.assign(headers, claimHeaders(ctx.identity, ctx.claimHeaders), identityHeaders(ctx.identity));
+  if (ctx.clientIp) headers['x-forwarded-for'] = ctx.clientIp;
+  headers['x-forwarded-proto'] = ctx.proto;
+  if (ctx.host) headers['x-forwarded-host'] = toHeaderValue(ctx.host);
+  return headers;
+}
+
+/** The upstream's response headers minus the hop-by-hop ones; `set-cookie` and everything else as received. */
+export function filterResponseHeaders(upstream: Record<string, string | string[] | undefined>): UpstreamHeaders {
+  const dropped = new Set([...HOP_BY_HOP, ...connectionTokens(upstream)]);
+  const headers: UpstreamHeaders = {};
+  for (const [rawName, value] of Object.entries(upstream)) {
+    const name = rawName.toLowerCase();
+    if (value !== undefined && !dropped.has(name)) headers[name] = value;
+  }
+  return headers;
+}
+
+function identityHeaders(identity: UpstreamIdentity): UpstreamHeaders {
+  const headers: UpstreamHeaders = { authorization: `Bearer ${identity.bearer}` };
+  const { consumer } = identity;
+  if (consumer) {
+    headers['x-consumer-id'] = toHeaderValue(consumer.id);
+    if (consumer.username !== null) headers['x-consumer-username'] = toHeaderValue(consumer.username);
+    if (consumer.custom_id !== null) headers['x-consumer-custom-id'] = toHeaderValue(consumer.custom_id);
+  }
+  if (identity.credential !== undefined) headers['x-credential-identifier'] = toHeaderValue(identity.credential);
+  // Kong joins groups with ", "; readers split on "," and trim.
+  if (identity.groups.length > 0) headers['x-authenticated-groups'] = identity.groups.map(toHeaderValue).join(', ');
+  if (identity.anonymous) headers['x-anonymous-consumer'] = 'true';
+  return headers;
+}
+
+function claimHeaders(identity: UpstreamIdentity, mapping: UpstreamHeaderContext['claimHeaders']): UpstreamHeaders {
+  const headers: UpstreamHeaders = {};
+  for (const { claim, header } of mapping) {
+    const name = header.toLowerCase();
+    const value = Object.hasOwn(identity.claims, claim) ? claimHeaderValue(identity.claims[claim]) : undefined;
+    if (value !== undefined && !NOT_CLAIM_TARGETS.has(name)) headers[name] = value;
+  }
+  return headers;
+}
+
+/** Headers named in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */
+function connectionTokens(headers: Record<string, string | string[] | undefined>): string[] {
+  const values = Object.entries(headers)
+    .filter(([name]) => name.toLowerCase() === 'connection')
+    .flatMap(([, value]) => value ?? []);
+  return values.flatMap((value) => value.split(',')).map((token) => token.trim().toLowerCase()).filter(Boolean);
+}

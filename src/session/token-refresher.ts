@@ -1,0 +1,138 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ServiceUnavailableError } from '../common/app.error';
+import type { SessionConfig } from '../config/app-config';
+import { SESSION_CONFIG } from '../config/config.tokens';
+import { MetricsService } from '../metrics/metrics.service';
+import { classifyIdpError } from '../oidc/idp-errors';
+import { OidcClient } from '../oidc/oidc.client';
+import type { TokenResult } from '../oidc/token-result';
+import { SessionStore } from './session.store';
+import type { Session } from './session.types';
+
+// Longer than the IdP call's own timeout, so a live holder never loses its lease mid-call.
+const LEASE_MS = 15_000;
+const WAIT_STEP_MS = 20;
+
+/** The session cannot continue; the caller answers 401 with this reason. */
+export class SessionEnded extends Error {
+  constructor(readonly reason: 'refresh_failed' | 'session_expired' | 'session_revoked') {
+    super(reason);
+  }
+}
+
+/**
+ * Refreshes a session's access token before it expires, exactly once however many requests need it: concurrent
+ * callers in this process share one promise; across instances a Redis lease picks one refresher and the others wait
+ * for the stored result. The write is fenced by the session's version, and the rotated refresh token is stored before
+ * the lease is released, so nobody ever uses a refresh token twice.
+ */
+@Injectable()
+export class TokenRefresher {
+  private readonly logger = new Logger('TokenRefresher');
+  private readonly inFlight = new Map<string, Promise<Session>>();
+  private readonly skewMs: number;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly oidc: OidcClient,
+    private readonly metrics: MetricsService,
+    @Inject(SESSION_CONFIG) config: SessionConfig,
+  ) {
+    this.skewMs = config.refreshSkewSeconds * 1000;
+  }
+
+  isDue(session: Session, now = Date.now()): boolean {
+    return session.contents.accessTokenExpiresAt - this.skewMs <= now;
+  }
+
+  async ensureFresh(sessionId: string, session: Session): Promise<Session> {
+    if (!this.isDue(session)) return session;
+    let pending = this.inFlight.get(session.keyHash);
+    if (!pending) {
+      pending = this.refreshOnce(sessionId, session).finally(() => this.inFlight.delete(session.keyHash));
+      this.inFlight.set(session.keyHash, pending);
+    }
+    return pending;
+  }
+
+  private async refreshOnce(sessionId: string, seen: Session): Promise<Session> {
+    const deadline = Date.now() + LEASE_MS * 2;
+    while (Date.now() < deadline) {
+      const release = await this.store.tryLockRefresh(seen.keyHash, LEASE_MS);
+      if (release) {
+        try {
+          return await this.refreshHoldingLease(sessionId);
+        } finally {
+          await release();
+        }
+      }
+      const current = await this.waitForOtherRefresher(sessionId, seen);
+      if (current) return current;
+    }
+    throw new ServiceUnavailableError('idp');
+  }
+
+  /** Another instance holds the lease: wait until it stores a newer token set, or lets the lease go. */
+  private async waitForOtherRefresher(sessionId: string, seen: Session): Promise<Session | undefined> {
+    while (await this.store.isRefreshLocked(seen.keyHash)) await sleep(WAIT_STEP_MS);
+    const current = await this.current(sessionId);
+    return current.version > seen.version || !this.isDue(current) ? current : undefined;
+  }
+
+  private async refreshHoldingLease(sessionId: string): Promise<Session> {
+    // Re-read under the lease: another refresher may have finished just before we took it.
+    const current = await this.current(sessionId);
+    if (!this.isDue(current)) return current;
+    const { refreshToken } = current.contents;
+    if (!refreshToken) return this.endWithoutRefreshToken(sessionId, current);
+
+    let tokens: TokenResult;
+    try {
+      tokens = await this.oidc.refresh(refreshToken);
+    } catch (error: unknown) {
+      return this.onRefreshError(sessionId, current, error);
+    }
+    const updated = await this.store.replaceContents(sessionId, current, {
+      ...current.contents,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken ?? refreshToken,
+      idToken: tokens.idToken ?? current.contents.idToken,
+      accessTokenExpiresAt: tokens.expiresAt,
+      scope: tokens.scope ?? current.contents.scope,
+    });
+    this.metrics.refreshes.inc({ outcome: updated ? 'success' : 'superseded' });
+    return updated ?? this.current(sessionId);
+  }
+
+  private async onRefreshError(sessionId: string, current: Session, error: unknown): Promise<Session> {
+    if (error instanceof ServiceUnavailableError) return this.whileIdpUnreachable(current, error);
+    const failure = classifyIdpError(error);
+    if (failure.kind === 'unreachable') return this.whileIdpUnreachable(current, error);
+    this.metrics.refreshes.inc({ outcome: 'failed' });
+    this.metrics.refreshFailures.inc({ reason: failure.kind === 'rejected' ? failure.error : failure.code });
+    this.logger.warn({ sub: current.contents.sub, failure }, 'the IdP rejected the refresh; the session ends');
+    await this.store.destroy(sessionId);
+    throw new SessionEnded('refresh_failed');
+  }
+
+  /** Contract: an unreachable IdP is tolerated while the old access token is still valid, else 503. */
+  private whileIdpUnreachable(current: Session, error: unknown): Session {
+    this.metrics.refreshes.inc({ outcome: 'idp_unreachable' });
+    this.metrics.refreshFailures.inc({ reason: 'idp_unreachable' });
+    if (current.contents.accessTokenExpiresAt > Date.now()) return current;
+    throw new ServiceUnavailableError('idp', error);
+  }
+
+  private async endWithoutRefreshToken(sessionId: string, current: Session): Promise<Session> {
+    if (current.contents.accessTokenExpiresAt > Date.now()) return current;
+    await this.store.destroy(sessionId);
+    throw new SessionEnded('session_expired');
+  }
+
+  private async current(sessionId: string): Promise<Session> {
+    const lookup = await this.store.lookup(sessionId);
+    if (lookup.status === 'active') return lookup.session;
+    throw new SessionEnded(lookup.status === 'not_authenticated' ? 'session_expired' : lookup.status);
+  }
+}
