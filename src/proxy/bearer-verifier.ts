@@ -10,7 +10,8 @@ import { BoundedCache } from './bounded-cache';
 import { audiencesOf, invalidTokenError, isJwtShaped, tokenDigest, toVerifiedToken, type VerifiedToken } from './verified-token';
 
 const MAX_CACHED_TOKENS = 10_000;
-const CLOCK_TOLERANCE_SECONDS = 30;
+// Small: an expired token should stop working promptly; IdP and BFF clocks are NTP-synchronised in practice.
+const CLOCK_TOLERANCE_SECONDS = 5;
 /** Introspection answers without `exp` are asked again after this long. */
 const UNDATED_INTROSPECTION_TTL_MS = 60_000;
 // Asymmetric only: `none` and HS* (whose "secret" could be the IdP's public key) are never accepted.
