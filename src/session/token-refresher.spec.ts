@@ -1,0 +1,151 @@
+import { ResponseBodyError } from 'openid-client';
+import { ServiceUnavailableError } from '../common/app.error';
+import type { SessionConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import type { OidcClient } from '../oidc/oidc.client';
+import type { TokenResult } from '../oidc/token-result';
+import type { SessionStore } from './session.store';
+import type { Session, SessionLookup, VaultContents } from './session.types';
+import { SessionEnded, TokenRefresher } from './token-refresher';
+
+const config = { refreshSkewSeconds: 60 } as SessionConfig;
+
+function session(version: number, expiresInMs: number, refreshToken = `rt-${version}`): Session {
+  const contents: VaultContents = {
+    accessToken: `at-${version}`,
+    refreshToken,
+    accessTokenExpiresAt: Date.now() + expiresInMs,
+    sub: 'user-1',
+    groups: [],
+    consumer: null,
+    headerClaims: {},
+  };
+  return { keyHash: 'hash', contents, version, absoluteExpiresAt: Date.now() + 3_600_000, idleExpiresAt: Date.now() + 1_800_000 };
+}
+
+/** An in-memory stand-in for the Redis vault: one session, a version fence, and a refresh lease. */
+class FakeStore {
+  current: Session | undefined;
+  locked = false;
+  destroyed = false;
+
+  constructor(initial: Session) {
+    this.current = initial;
+  }
+
+  lookup(): Promise<SessionLookup> {
+    return Promise.resolve(this.current ? { status: 'active', session: this.current } : { status: 'session_expired' });
+  }
+
+  tryLockRefresh(): Promise<(() => Promise<void>) | undefined> {
+    if (this.locked) return Promise.resolve(undefined);
+    this.locked = true;
+    return Promise.resolve(() => {
+      this.locked = false;
+      return Promise.resolve();
+    });
+  }
+
+  isRefreshLocked(): Promise<boolean> {
+    return Promise.resolve(this.locked);
+  }
+
+  replaceContents(_id: string, seen: Session, contents: VaultContents): Promise<Session | undefined> {
+    if (!this.current || this.current.version !== seen.version) return Promise.resolve(undefined);
+    this.current = { ...this.current, contents, version: seen.version + 1 };
+    return Promise.resolve(this.current);
+  }
+
+  destroy(): Promise<boolean> {
+    this.current = undefined;
+    this.destroyed = true;
+    return Promise.resolve(true);
+  }
+}
+
+function refresherWith(store: FakeStore, refresh: (token: string) => Promise<TokenResult>) {
+  const oidc = { refresh: jest.fn(refresh) };
+  const sut = new TokenRefresher(store as unknown as SessionStore, oidc as unknown as OidcClient, new MetricsService(), config);
+  return { sut, oidc };
+}
+
+const rotated = (): Promise<TokenResult> =>
+  Promise.resolve({ accessToken: 'at-new', refreshToken: 'rt-new', expiresAt: Date.now() + 300_000 });
+
+describe('TokenRefresher', () => {
+  it('leaves a token that is not due alone', async () => {
+    const fresh = session(1, 600_000);
+    const { sut, oidc } = refresherWith(new FakeStore(fresh), rotated);
+    await expect(sut.ensureFresh('sid', fresh)).resolves.toBe(fresh);
+    expect(oidc.refresh).not.toHaveBeenCalled();
+  });
+
+  it('makes one IdP call for many concurrent callers and stores the rotated refresh token', async () => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    const { sut, oidc } = refresherWith(store, rotated);
+    const results = await Promise.all(Array.from({ length: 50 }, () => sut.ensureFresh('sid', due)));
+    expect(oidc.refresh).toHaveBeenCalledTimes(1);
+    expect(oidc.refresh).toHaveBeenCalledWith('rt-1');
+    expect(new Set(results.map((result) => result.contents.accessToken))).toEqual(new Set(['at-new']));
+    expect(store.current?.contents.refreshToken).toBe('rt-new');
+    expect(store.current?.version).toBe(2);
+    expect(store.locked).toBe(false);
+  });
+
+  it('waits for another instance holding the lease and picks up its result without calling the IdP', async () => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    store.locked = true;
+    const { sut, oidc } = refresherWith(store, rotated);
+    const pending = sut.ensureFresh('sid', due);
+    setTimeout(() => {
+      store.current = session(2, 600_000);
+      store.locked = false;
+    }, 50);
+    await expect(pending).resolves.toMatchObject({ version: 2 });
+    expect(oidc.refresh).not.toHaveBeenCalled();
+  });
+
+  it('does not refresh again when the stored session was refreshed just before the lease was taken', async () => {
+    const stale = session(1, 30_000);
+    const store = new FakeStore(session(2, 600_000));
+    const { sut, oidc } = refresherWith(store, rotated);
+    await expect(sut.ensureFresh('sid', stale)).resolves.toMatchObject({ version: 2 });
+    expect(oidc.refresh).not.toHaveBeenCalled();
+  });
+
+  it('ends the session when the IdP answers invalid_grant', async () => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    const invalidGrant = new ResponseBodyError('invalid_grant', {
+      cause: { error: 'invalid_grant' },
+      response: new Response(null, { status: 400 }),
+    });
+    const { sut } = refresherWith(store, () => Promise.reject(invalidGrant));
+    await expect(sut.ensureFresh('sid', due)).rejects.toEqual(new SessionEnded('refresh_failed'));
+    expect(store.destroyed).toBe(true);
+  });
+
+  it('keeps the old token while the IdP is unreachable and the token is still valid, and answers 503 once it expired', async () => {
+    const unreachable = () => Promise.reject(new TypeError('fetch failed'));
+    const stillValid = session(1, 30_000);
+    const first = refresherWith(new FakeStore(stillValid), unreachable);
+    await expect(first.sut.ensureFresh('sid', stillValid)).resolves.toMatchObject({ version: 1 });
+
+    const expired = session(1, -1_000);
+    const second = refresherWith(new FakeStore(expired), unreachable);
+    await expect(second.sut.ensureFresh('sid', expired)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+
+  it('does not overwrite a newer token set when its fenced write loses', async () => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    const { sut } = refresherWith(store, async () => {
+      store.current = session(5, 600_000);
+      return rotated();
+    });
+    await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ version: 5 });
+    expect(store.current?.contents.accessToken).toBe('at-5');
+  });
+});
