@@ -16,6 +16,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { OidcModule } from './oidc/oidc.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RedisModule } from './redis/redis.module';
+import { ThrottleModule } from './throttle/throttle.module';
 
 @Module({})
 export class AppModule {
@@ -28,6 +29,7 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...databaseOptions(config.database.url), retryAttempts: 3, retryDelay: 1000 }),
         RedisModule,
         MetricsModule,
+        ThrottleModule,
         AdminModule,
         HealthModule,
         OidcModule,

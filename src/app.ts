@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
+import { HttpDrain } from './common/http-drain';
 import { markAdminRequest } from './common/plane';
 import type { AppConfig } from './config/app-config';
 import { runMigrationsLocked } from './database/migrate';
@@ -14,12 +15,17 @@ import { requestMetrics } from './metrics/request-metrics.middleware';
 import { buildOpenApiDocument } from './openapi';
 import { ProxyHandler } from './proxy/proxy.handler';
 import { loadRoutes } from './proxy/route-table';
+import { BODY_LIMIT_BYTES, bodyLimit } from './security/body-limit';
+import { hardenListener } from './security/client-error';
+import { securityHeaders } from './security/security-headers';
+import { spaStatic } from './spa/spa-static';
 import { ConfigurationError } from './config/configuration.error';
 
 export interface RunningApp {
   app: NestExpressApplication;
   browserUrl: string;
   adminUrl: string;
+  /** Graceful: stop accepting, let in-flight requests finish (SHUTDOWN_GRACE_SECONDS), then close Redis and Postgres. */
   close(): Promise<void>;
 }
 
@@ -27,6 +33,7 @@ export interface RunningApp {
 export async function startApp(config: AppConfig): Promise<RunningApp> {
   const routes = loadRoutes(config.proxy);
   if (!routes.ok) throw new ConfigurationError(routes.problems);
+  const spa = config.proxy.spaDir === undefined ? undefined : spaStatic(config.proxy.spaDir);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
     bodyParser: false,
@@ -35,23 +42,28 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
   app.use(requestMetrics(app.get(MetricsService)));
-  // Proxied routes stream the raw request, so the proxy runs before any body parser, and before helmet so that
-  // upstream responses keep their own headers.
-  app.use(app.get(ProxyHandler).middleware);
-  app.use(helmet());
-  app.useBodyParser('json', { limit: '64kb' });
-  app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
+  app.use(securityHeaders(config.http.secure));
+  if (spa) app.use(spa);
+  app.use(bodyLimit());
+  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: false });
   buildOpenApiDocument(app);
   await app.init();
 
   if (config.database.migrationsRun) await runMigrationsLocked(app.get(DataSource));
 
   const browser: Server = app.getHttpServer();
+  // Proxied routes stream the raw request ahead of Express (no body parser, no security headers over the upstream's own).
+  app.get(ProxyHandler).serveFirst(browser);
   const expressApp = app.getHttpAdapter().getInstance();
   const admin = createServer((request, response) => {
     markAdminRequest(request);
     expressApp(request, response);
   });
+  // After serveFirst: a drain puts itself ahead of every request listener, so it sees proxied requests too.
+  const drains = [new HttpDrain(browser), new HttpDrain(admin)];
+  hardenListener(browser);
+  hardenListener(admin);
   await listen(browser, config.http.port, config.http.host);
   await listen(admin, config.admin.port, config.admin.host);
 
@@ -60,8 +72,13 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     browserUrl: urlOf(browser),
     adminUrl: urlOf(admin),
     close: async () => {
-      await Promise.all([closeServer(browser), closeServer(admin)]);
+      const logger = new NestLogger('Shutdown');
+      logger.log({ graceMs: config.shutdown.graceMs }, 'no longer accepting connections; draining in-flight requests');
+      const cut = (await Promise.all(drains.map((drain) => drain.drain(config.shutdown.graceMs)))).reduce((sum, count) => sum + count, 0);
+      if (cut > 0) logger.warn({ cut }, 'the grace period ended; unfinished requests were cut');
+      // Redis, Postgres, the upstream pools and the IdP client close in their onApplicationShutdown hooks.
       await app.close();
+      logger.log('stopped');
     },
   };
 }
@@ -73,14 +90,6 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       server.off('error', reject);
       resolve();
     });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeIdleConnections();
   });
 }
 

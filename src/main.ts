@@ -4,6 +4,8 @@ import { loadAppConfig } from './config/app-config';
 import { readEnv } from './config/read-env';
 import { ConfigurationError } from './config/configuration.error';
 
+const SHUTDOWN_BACKSTOP_MS = 15_000;
+
 async function main(): Promise<void> {
   const result = loadAppConfig(readEnv());
   if (!result.ok) {
@@ -13,6 +15,8 @@ async function main(): Promise<void> {
   const running = await startApp(result.config);
   process.stdout.write(`BFF listening: browser ${running.browserUrl}, admin ${running.adminUrl}\n`);
   const shutdown = () => {
+    // A backstop: should closing Redis or Postgres itself hang, exit anyway, and say so with the code.
+    setTimeout(() => process.exit(1), result.config.shutdown.graceMs + SHUTDOWN_BACKSTOP_MS).unref();
     running.close().then(
       () => process.exit(0),
       () => process.exit(1),

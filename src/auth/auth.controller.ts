@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { SessionCookie } from '../session/session-cookie';
 import { SessionResolver } from '../session/session.resolver';
 import { SessionStore } from '../session/session.store';
+import { RateLimit } from '../throttle/rate-limit.decorator';
 import { BackchannelLogoutService } from './backchannel-logout.service';
 import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
@@ -22,6 +23,7 @@ export class AuthController {
   ) {}
 
   @Get('login')
+  @RateLimit('login')
   async startLogin(@Query('returnTo') returnTo: unknown, @Res() response: Response): Promise<void> {
     const { authorizationUrl, bindingCookie } = await this.login.begin(returnTo);
     response.setHeader('set-cookie', bindingCookie);
@@ -29,11 +31,13 @@ export class AuthController {
   }
 
   @Get('callback')
+  @RateLimit('login', 'callback')
   async callbackQuery(@Req() request: Request, @Res() response: Response): Promise<void> {
     await this.finishLogin(new URL(request.originalUrl, 'http://callback').searchParams, request, response);
   }
 
   @Post('callback')
+  @RateLimit('login', 'callback')
   async callbackFormPost(@Body() body: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.finishLogin(formParameters(body), request, response);
   }

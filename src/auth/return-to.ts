@@ -11,7 +11,9 @@ export function safeReturnTo(value: unknown, publicOrigin: string): string | und
   try {
     const resolved = new URL(value, publicOrigin);
     if (resolved.origin !== publicOrigin) return undefined;
-    return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+    const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+    // Resolving dot-segments can leave `//host` behind (`/..//evil`, `/%2e%2e//evil`): protocol-relative again.
+    return path.startsWith('//') ? undefined : path;
   } catch {
     return undefined;
   }

@@ -26,7 +26,14 @@ export function sendError(response: Response, error: unknown, logger: Logger): v
     headers: {},
     body: { error: 'internal_error', message: 'Internal server error.' },
   };
+  // Refused before its body was read (413): close rather than drain the rest of it off the wire.
+  if (hasUnreadBody(response.req)) response.setHeader('connection', 'close');
   response.status(status).set({ ...headers, 'cache-control': 'no-store' }).json(body);
+}
+
+function hasUnreadBody(request: Response['req']): boolean {
+  const { headers } = request;
+  return !request.complete && (headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0);
 }
 
 function causeOf(error: unknown): string | undefined {

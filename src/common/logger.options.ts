@@ -17,8 +17,7 @@ export function loggerOptions(level: string): Params {
       level,
       redact: { paths: redactPaths, censor: '[redacted]' },
       genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        const id = requestIdOf(req);
         res.setHeader('x-request-id', id);
         return id;
       },
@@ -35,6 +34,12 @@ export function loggerOptions(level: string): Params {
       quietReqLogger: true,
     },
   };
+}
+
+/** The client's `X-Request-Id` when it looks like one (no log injection), else a fresh UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
 /** Query values that are credentials or single-use secrets (code, state, sid, tokens) never reach a log line. */

@@ -107,6 +107,9 @@ describe('loadAppConfig', () => {
     ['UPSTREAM_HEADERS', 'email', /^UPSTREAM_HEADERS\.0: must be claim:Header-Name pairs/],
     ['SESSION_COOKIE_NAME', 'bad name;', /^SESSION_COOKIE_NAME: must be a valid cookie name/],
     ['REDIS_PREFIX', 'a b', /^REDIS_PREFIX: may hold only/],
+    ['RATE_LIMIT_LOGIN', '30', /^RATE_LIMIT_LOGIN: must be <requests>\/<seconds> such as 30\/60, or off/],
+    ['RATE_LIMIT_ADMIN', '0/60', /^RATE_LIMIT_ADMIN: must be <requests>\/<seconds>/],
+    ['RATE_LIMIT_ADMIN_AUTH_FAILURES', '5/0', /^RATE_LIMIT_ADMIN_AUTH_FAILURES: must be <requests>\/<seconds>/],
   ])('rejects %s=%s with a line naming it', (name, value, expected) => {
     const lines = problems(loadAppConfig({ ...valid, [name]: value }));
     expect(lines).toHaveLength(1);
@@ -124,5 +127,20 @@ describe('loadAppConfig', () => {
     const lines = problems(loadAppConfig({ ...valid, ADMIN_TOKEN: secret, TOKEN_ENCRYPTION_KEYS: 'bm90LWEta2V5' }));
     expect(lines.join('\n')).not.toContain(secret);
     expect(lines.join('\n')).not.toContain('bm90LWEta2V5');
+  });
+
+  it('reads rate limits as requests per window, with defaults, and off to disable one', () => {
+    const defaults = loadAppConfig(valid);
+    expect(defaults.ok && defaults.config.rateLimit).toEqual({
+      login: { limit: 60, windowMs: 60_000 },
+      admin: { limit: 600, windowMs: 60_000 },
+      adminAuthFailures: { limit: 30, windowMs: 300_000 },
+    });
+    const set = loadAppConfig({ ...valid, RATE_LIMIT_LOGIN: ' 5/10 ', RATE_LIMIT_ADMIN: 'off', RATE_LIMIT_ADMIN_AUTH_FAILURES: '' });
+    expect(set.ok && set.config.rateLimit).toEqual({
+      login: { limit: 5, windowMs: 10_000 },
+      admin: undefined,
+      adminAuthFailures: { limit: 30, windowMs: 300_000 },
+    });
   });
 });

@@ -9,6 +9,7 @@ export type DatabaseConfig = AppConfig['database'];
 export type SessionConfig = AppConfig['session'];
 export type ConsumerConfig = AppConfig['consumer'];
 export type ProxyConfig = AppConfig['proxy'];
+export type RateLimitConfig = AppConfig['rateLimit'];
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
 
@@ -39,6 +40,8 @@ function toAppConfig(env: Env) {
     http: { port: env.PORT, host: env.HOST, publicUrl, secure, trustProxy: trustProxySetting(env.TRUST_PROXY) },
     admin: { port: env.ADMIN_PORT, host: env.ADMIN_HOST, token: env.ADMIN_TOKEN },
     log: { level: env.LOG_LEVEL },
+    /** SIGTERM: in-flight requests get this long to finish before their connections are cut. */
+    shutdown: { graceMs: env.SHUTDOWN_GRACE_SECONDS * 1000 },
     oidc: {
       issuer: env.OIDC_ISSUER,
       clientId: env.OIDC_CLIENT_ID,
@@ -82,6 +85,11 @@ function toAppConfig(env: Env) {
       routesFile: env.ROUTES_FILE,
       upstreamHeaders: env.UPSTREAM_HEADERS ?? [],
       spaDir: env.SPA_DIR,
+    },
+    rateLimit: {
+      login: env.RATE_LIMIT_LOGIN,
+      admin: env.RATE_LIMIT_ADMIN,
+      adminAuthFailures: env.RATE_LIMIT_ADMIN_AUTH_FAILURES,
     },
   };
 }

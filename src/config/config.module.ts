@@ -7,6 +7,7 @@ import {
   HTTP_CONFIG,
   OIDC_CONFIG,
   PROXY_CONFIG,
+  RATE_LIMIT_CONFIG,
   REDIS_CONFIG,
   SESSION_CONFIG,
 } from './config.tokens';
@@ -25,6 +26,7 @@ export class ConfigModule {
       { provide: SESSION_CONFIG, useValue: config.session },
       { provide: CONSUMER_CONFIG, useValue: config.consumer },
       { provide: PROXY_CONFIG, useValue: config.proxy },
+      { provide: RATE_LIMIT_CONFIG, useValue: config.rateLimit },
     ];
     return { module: ConfigModule, providers, exports: providers.map((provider) => provider.provide) };
   }

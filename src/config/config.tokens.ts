@@ -6,3 +6,4 @@ export const DATABASE_CONFIG = Symbol('DatabaseConfig');
 export const SESSION_CONFIG = Symbol('SessionConfig');
 export const CONSUMER_CONFIG = Symbol('ConsumerConfig');
 export const PROXY_CONFIG = Symbol('ProxyConfig');
+export const RATE_LIMIT_CONFIG = Symbol('RateLimitConfig');

@@ -39,6 +39,22 @@ const claimHeaders = list(/,/).pipe(
   ),
 );
 
+/** `<requests>/<seconds>` per client IP (`30/60`: 30 a minute), or `off`. */
+const rateLimit = (fallback: string) =>
+  z
+    .preprocess((value) => (value === '' ? undefined : value), z.string().default(fallback))
+    .pipe(
+      z
+        .string()
+        .trim()
+        .regex(/^(off|[1-9]\d{0,6}\/[1-9]\d{0,6})$/i, 'must be <requests>/<seconds> such as 30/60, or off')
+        .transform((value) => {
+          if (value.toLowerCase() === 'off') return undefined;
+          const [limit = 0, seconds = 0] = value.split('/').map(Number);
+          return { limit, windowMs: seconds * 1000 };
+        }),
+    );
+
 export const envSchema = z
   .object({
     PORT: port.default(8000),
@@ -52,6 +68,7 @@ export const envSchema = z
       .regex(/^(true|false|\d+|[\w.:/,\s-]+)$/, 'must be true, false, a hop count, or addresses/subnets separated by commas')
       .default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().int('must be a whole number of seconds').min(0, 'must not be negative').default(10),
 
     OIDC_ISSUER: httpUrl,
     OIDC_CLIENT_ID: z.string({ error: 'is required' }).min(1, 'is required'),
@@ -100,6 +117,10 @@ export const envSchema = z
     ROUTES_FILE: optional(z.string().min(1)),
     UPSTREAM_HEADERS: optional(claimHeaders),
     SPA_DIR: optional(z.string().min(1)),
+
+    RATE_LIMIT_LOGIN: rateLimit('60/60'),
+    RATE_LIMIT_ADMIN: rateLimit('600/60'),
+    RATE_LIMIT_ADMIN_AUTH_FAILURES: rateLimit('30/300'),
   })
   .superRefine((env, ctx) => {
     if (env.SESSION_IDLE_TIMEOUT > env.SESSION_ABSOLUTE_TIMEOUT) {

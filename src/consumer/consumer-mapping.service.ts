@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppError, ServiceUnavailableError } from '../common/app.error';
 import type { ConsumerConfig } from '../config/app-config';
 import { CONSUMER_CONFIG } from '../config/config.tokens';
 import { isDatabaseUnavailable } from '../database/database-errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { isUuid } from './consumer.cursor';
 import { Consumer } from './consumer.entity';
 
@@ -31,14 +32,17 @@ export class ConsumerMappingService {
   constructor(
     @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
     @InjectRepository(Consumer) private readonly repository: Repository<Consumer>,
+    // Optional so that the mapping rules can be exercised against a bare repository.
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   async map(claims: Readonly<Record<string, unknown>>): Promise<ConsumerMapping> {
     try {
       return await this.resolve(claims);
     } catch (error: unknown) {
-      if (isDatabaseUnavailable(error)) throw new ServiceUnavailableError('postgres', error);
-      throw error;
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.metrics?.dependencyErrors.inc({ dependency: 'postgres' });
+      throw new ServiceUnavailableError('postgres', error);
     }
   }
 

@@ -1,6 +1,7 @@
-import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, UseInterceptors } from '@nestjs/common';
 import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { AdminApi } from '../admin/admin-plane.decorator';
+import { DatabaseUnavailableInterceptor } from '../database/database-unavailable.interceptor';
 import { SessionStore } from '../session/session.store';
 import { ConsumerService } from './consumer.service';
 
@@ -18,6 +19,7 @@ class SessionList {
 
 @ApiTags('consumers')
 @AdminApi()
+@UseInterceptors(DatabaseUnavailableInterceptor)
 @Controller('consumers/:idOrUsername/sessions')
 export class ConsumerSessionsController {
   constructor(

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminApi } from '../admin/admin-plane.decorator';
+import { DatabaseUnavailableInterceptor } from '../database/database-unavailable.interceptor';
 import { SessionStore } from '../session/session.store';
 import { ConsumerPage, ConsumerResponse, CreateConsumerDto, ListConsumersQuery, UpdateConsumerDto } from './consumer.dto';
 import { toConsumerResponse } from './consumer.response';
@@ -17,6 +18,7 @@ import { ConsumerService } from './consumer.service';
 
 @ApiTags('consumers')
 @AdminApi()
+@UseInterceptors(DatabaseUnavailableInterceptor)
 @Controller('consumers')
 export class ConsumerController {
   constructor(

@@ -16,6 +16,9 @@ import {
 
 const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
 const TAG = /^[\w.:@\-/]+$/;
+// A filter value with NUL could only fail in Postgres (text cannot hold it): refuse it as a bad request instead.
+// eslint-disable-next-line no-control-regex
+const NO_NUL = /^[^\u0000]*$/;
 
 export class CreateConsumerDto {
   @ApiPropertyOptional({ example: 'alice', description: 'Unique; one of username and custom_id is required' })
@@ -87,18 +90,21 @@ export class ListConsumersQuery {
   @IsOptional()
   @IsString()
   @Length(1, 255)
+  @Matches(NO_NUL, { message: 'username must not contain NUL' })
   username?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Length(1, 255)
+  @Matches(NO_NUL, { message: 'custom_id must not contain NUL' })
   custom_id?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Length(1, 64)
+  @Matches(NO_NUL, { message: 'tag must not contain NUL' })
   tag?: string;
 }
 

@@ -44,6 +44,8 @@ export class ConsumerService {
   }
 
   async find(idOrUsername: string): Promise<Consumer | null> {
+    // Postgres text cannot hold NUL (the query would fail), so no consumer has one.
+    if (idOrUsername.includes('\u0000')) return null;
     if (isUuid(idOrUsername)) {
       const byId = await this.consumers.findOneBy({ id: idOrUsername.toLowerCase() });
       if (byId) return byId;

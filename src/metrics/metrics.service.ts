@@ -65,6 +65,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly throttledRequests = new Counter({
+    name: 'bff_throttled_requests_total',
+    help: 'Requests refused with 429 by a rate limit, by scope',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+
+  /** Once per proxied exchange: the upstream's status class, or `error` / `timeout` when it failed. */
+  readonly upstreamResponses = new Counter({
+    name: 'bff_upstream_responses_total',
+    help: 'Upstream answers by route and class (2xx, 3xx, 4xx, 5xx, error, timeout)',
+    labelNames: ['route', 'class'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

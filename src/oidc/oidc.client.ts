@@ -1,19 +1,25 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
-import { ServiceUnavailableError } from '../common/app.error';
+import { AppError, ServiceUnavailableError } from '../common/app.error';
 import type { OidcConfig } from '../config/app-config';
 import { OIDC_CONFIG } from '../config/config.tokens';
 import { ReadinessService } from '../health/readiness.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { withBackoff } from './backoff-key-set';
+import { classifyIdpError } from './idp-errors';
+import { ReachabilityProbe } from './reachability-probe';
 import { toTokenResult, type TokenResult } from './token-result';
 
 const IDP_TIMEOUT_SECONDS = 5;
 const MAX_BACKOFF_MS = 30_000;
+const PROBE_TIMEOUT_MS = 2_000;
+const PROBE_TTL_MS = { up: 2_000, down: 500 };
 
 /**
  * The one place that talks to the identity provider. Discovery runs once at start-up and is retried with backoff in
- * the background while the IdP is down (the process still starts; /readyz says the IdP is unreachable).
+ * the background while the IdP is down (the process still starts; /readyz says the IdP is unreachable). Every call
+ * that fails to reach the IdP counts in `bff_dependency_errors_total{dependency="idp"}`.
  */
 @Injectable()
 export class OidcClient implements OnModuleInit, OnApplicationShutdown {
@@ -23,6 +29,8 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
   private discovering: Promise<client.Configuration> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private attempts = 0;
+  private probeFailing = false;
+  private readonly reachability = new ReachabilityProbe(() => this.probe(), PROBE_TTL_MS);
 
   constructor(
     @Inject(OIDC_CONFIG) readonly settings: OidcConfig,
@@ -32,7 +40,7 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.readiness.register('idp', async () => {
-      await this.discover();
+      if (!(await this.reachable())) throw new Error('the identity provider is unreachable');
     });
     this.discover().catch(() => undefined);
   }
@@ -51,41 +59,52 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** The issuer's signing keys (cached by jose, refetched on an unknown `kid`, with a cooldown). */
+  /** Whether the discovery document answers now (the answer is reused for 2 s when up, 0.5 s when down). */
+  reachable(): Promise<boolean> {
+    return this.reachability.check();
+  }
+
+  /** The issuer's signing keys (cached by jose, refetched on an unknown `kid`, with a cooldown; failures back off). */
   async jwks(): Promise<JWTVerifyGetKey> {
     const config = await this.config();
     if (!this.keySet) {
       const uri = config.serverMetadata().jwks_uri;
       if (!uri) throw new ServiceUnavailableError('idp', new Error('the issuer publishes no jwks_uri'));
-      this.keySet = createRemoteJWKSet(new URL(uri), { timeoutDuration: IDP_TIMEOUT_SECONDS * 1000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      const remote = createRemoteJWKSet(new URL(uri), { timeoutDuration: IDP_TIMEOUT_SECONDS * 1000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      this.keySet = withBackoff(remote);
     }
     return this.keySet;
   }
 
+  /** Refuses (503) while the IdP is down rather than sending the browser to a login page that will not load. */
   async authorizationUrl(parameters: Record<string, string>): Promise<URL> {
-    return client.buildAuthorizationUrl(await this.config(), parameters);
+    const config = await this.config();
+    if (!(await this.reachable())) throw new ServiceUnavailableError('idp');
+    return client.buildAuthorizationUrl(config, parameters);
   }
 
   /** Exchanges the code (PKCE) and validates the ID token: signature, iss, aud, exp, nonce. */
   async exchangeCode(callback: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<TokenResult> {
-    const response = await client.authorizationCodeGrant(await this.config(), callback, {
-      expectedState: checks.state,
-      expectedNonce: checks.nonce,
-      pkceCodeVerifier: checks.codeVerifier,
-      idTokenExpected: true,
-    });
+    const response = await this.counted(async () =>
+      client.authorizationCodeGrant(await this.config(), callback, {
+        expectedState: checks.state,
+        expectedNonce: checks.nonce,
+        pkceCodeVerifier: checks.codeVerifier,
+        idTokenExpected: true,
+      }),
+    );
     return toTokenResult(response);
   }
 
   async refresh(refreshToken: string): Promise<TokenResult> {
-    return toTokenResult(await client.refreshTokenGrant(await this.config(), refreshToken));
+    return toTokenResult(await this.counted(async () => client.refreshTokenGrant(await this.config(), refreshToken)));
   }
 
   /** Best effort: a failed revocation must not keep a user from logging out. */
   async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void> {
     const config = await this.config();
     if (!config.serverMetadata().revocation_endpoint) return;
-    await client.tokenRevocation(config, token, { token_type_hint: hint });
+    await this.counted(() => client.tokenRevocation(config, token, { token_type_hint: hint }));
   }
 
   /** RFC 7662 introspection of an opaque bearer token; undefined when the IdP offers no introspection endpoint. */
@@ -137,6 +156,7 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
       });
       configuration.timeout = IDP_TIMEOUT_SECONDS;
       this.configuration = configuration;
+      this.reachability.record(true);
       this.attempts = 0;
       this.logger.log({ issuer }, 'discovered the identity provider');
       if (insecure) this.logger.warn({ issuer }, 'the issuer uses plain http: acceptable for development only');
@@ -145,6 +165,40 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
       this.metrics.dependencyErrors.inc({ dependency: 'idp' });
       this.scheduleRetry(error);
       throw error;
+    }
+  }
+
+  /** Counts a call that did not reach the IdP (refused, reset, timed out, not an OAuth answer); rethrows either way. */
+  private async counted<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error: unknown) {
+      // AppErrors come from config(): a failed discovery, already counted.
+      if (!(error instanceof AppError) && classifyIdpError(error).kind === 'unreachable') {
+        this.metrics.dependencyErrors.inc({ dependency: 'idp' });
+      }
+      throw error;
+    }
+  }
+
+  /** Discovery until it succeeds once; then a plain GET of the discovery document. */
+  private async probe(): Promise<boolean> {
+    if (!this.configuration) return this.discover().then(
+      () => true,
+      () => false,
+    );
+    try {
+      const response = await fetch(discoveryUrl(this.settings.issuer), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`the discovery document answered ${response.status}`);
+      if (this.probeFailing) this.logger.log({ issuer: this.settings.issuer }, 'the identity provider is reachable again');
+      this.probeFailing = false;
+      return true;
+    } catch (error: unknown) {
+      this.metrics.dependencyErrors.inc({ dependency: 'idp' });
+      if (!this.probeFailing) this.logger.warn({ issuer: this.settings.issuer, reason: reasonOf(error) }, 'the identity provider is unreachable');
+      this.probeFailing = true;
+      return false;
     }
   }
 
@@ -159,6 +213,13 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     }, delay);
     this.retryTimer.unref();
   }
+}
+
+/** OpenID Connect Discovery 1.0 §4: the issuer's path, then /.well-known/openid-configuration. */
+function discoveryUrl(issuer: string): URL {
+  const url = new URL(issuer);
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  return url;
 }
 
 export function reasonOf(error: unknown): string {

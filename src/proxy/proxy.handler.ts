@@ -1,12 +1,15 @@
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../common/app.error';
 import { toErrorResponse } from '../common/error-body';
+import { requestIdOf } from '../common/logger.options';
 import { isAdminRequest } from '../common/plane';
+import { MetricsService } from '../metrics/metrics.service';
 import type { HttpConfig, ProxyConfig, SessionConfig } from '../config/app-config';
 import { HTTP_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
 import { checkRouteAccess } from './access-rules';
 import { CallerAuthenticator, type Caller } from './caller-authenticator';
+import { clientAddressOf } from './client-address';
 import { sendJsonError } from './json-error';
 import type { RouteMatch } from './route';
 import { RouteTable } from './route-table';
@@ -14,36 +17,63 @@ import { UpstreamClient } from './upstream.client';
 import { buildUpstreamHeaders } from './upstream-headers';
 
 /**
- * The hot path, as early Express middleware ahead of Nest's pipes and body parsers: match the route, authenticate
- * the caller, check the route's rules, set the identity headers, stream to the upstream and back.
+ * The hot path, ahead of Express and Nest on the browser listener (none of their per-request machinery is needed to
+ * stream a request through): match the route, authenticate the caller, check the route's rules, set the identity
+ * headers, stream to the upstream and back. Requests for other paths go on to the app untouched.
  */
 @Injectable()
 export class ProxyHandler {
   private readonly logger = new Logger('Proxy');
   private readonly strippedCookies: string[];
+  private readonly clientAddress: (request: IncomingMessage) => string;
+  private readonly proto: 'http' | 'https';
+  private readonly publicHost: string;
 
   constructor(
     private readonly routes: RouteTable,
     private readonly callers: CallerAuthenticator,
     private readonly upstream: UpstreamClient,
-    @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
+    private readonly metrics: MetricsService,
+    @Inject(HTTP_CONFIG) http: HttpConfig,
     @Inject(SESSION_CONFIG) private readonly session: SessionConfig,
     @Inject(PROXY_CONFIG) private readonly proxy: ProxyConfig,
   ) {
     this.strippedCookies = ['bff-login-*', '__Host-bff-login-*'];
+    this.clientAddress = clientAddressOf(http.trustProxy);
+    this.proto = http.secure ? 'https' : 'http';
+    this.publicHost = new URL(http.publicUrl).host;
   }
 
-  readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
-    const url = request.url;
-    if (isAdminRequest(request) || url.startsWith('/auth/') || url === '/auth' || url.startsWith('/auth?')) return next();
-    const match = this.routes.match(url);
-    if (match === undefined) return next();
-    if ('rejected' in match) return sendJsonError(response, 400, 'bad_path', 'The request path is not allowed.');
-    response.locals['metricsRoute'] = match.route.path;
-    this.handle(request, response, match).catch((error: unknown) => this.fail(response, error));
-  };
+  /** Puts the proxy in front of the server's current request listeners (the Express app). */
+  serveFirst(server: Server): void {
+    const app = server.listeners('request') as RequestListener[];
+    server.removeAllListeners('request');
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      if (!this.tryHandle(request, response)) for (const listener of app) listener.call(server, request, response);
+    });
+  }
 
-  private async handle(request: Request, response: Response, match: RouteMatch): Promise<void> {
+  /** Serves the request when its path belongs to a proxied route; false leaves it to the app. */
+  tryHandle(request: IncomingMessage, response: ServerResponse): boolean {
+    const url = request.url ?? '/';
+    if (isAdminRequest(request) || url.startsWith('/auth/') || url === '/auth' || url.startsWith('/auth?')) return false;
+    const match = this.routes.match(url);
+    if (match === undefined) return false;
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(request);
+    response.setHeader('x-request-id', requestId);
+    if ('rejected' in match) {
+      sendJsonError(response, 400, 'bad_path', 'The request path is not allowed.');
+      this.record(request, response, 'unmatched', started);
+      return true;
+    }
+    this.handle(request, response, match, requestId)
+      .catch((error: unknown) => this.fail(response, error, requestId))
+      .finally(() => this.record(request, response, match.route.path, started));
+    return true;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse, match: RouteMatch, requestId: string): Promise<void> {
     const { route } = match;
     let caller: Caller | undefined;
     if (route.auth !== 'none') {
@@ -57,26 +87,35 @@ export class ProxyHandler {
       strippedCookies: this.strippedCookies,
       csrfHeader: this.session.csrfHeader,
       claimHeaders: this.proxy.upstreamHeaders,
-      clientIp: request.ip ?? request.socket.remoteAddress ?? '',
-      proto: this.http.secure ? 'https' : 'http',
-      host: request.headers.host ?? new URL(this.http.publicUrl).host,
+      clientIp: this.clientAddress(request),
+      proto: this.proto,
+      host: request.headers.host ?? this.publicHost,
     });
-    await this.upstream.forward(request, response, {
+    headers['x-request-id'] = requestId;
+    const outcome = await this.upstream.forward(request, response, {
       origin: route.origin,
       path: match.upstreamPath,
       timeoutMs: route.timeoutMs,
       headers,
     });
+    this.metrics.upstreamResponses.inc({ route: route.path, class: outcome });
   }
 
-  private fail(response: Response, error: unknown): void {
+  /** Counts and times the exchange (the requests and latency metrics), once the response is over. */
+  private record(request: IncomingMessage, response: ServerResponse, route: string, started: bigint): void {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.metrics.requests.inc({ listener: 'browser', route, method: request.method ?? 'GET', status: response.statusCode });
+    this.metrics.latency.observe({ listener: 'browser', route }, seconds);
+  }
+
+  private fail(response: ServerResponse, error: unknown, reqId: string): void {
     const mapped = toErrorResponse(error);
     if (!mapped) {
-      this.logger.error({ err: error }, 'proxy failure');
+      this.logger.error({ err: error, reqId }, 'proxy failure');
       sendJsonError(response, 500, 'internal_error', 'Internal server error.');
       return;
     }
-    if (mapped.status >= 500 && error instanceof AppError) this.logger.warn({ code: error.code }, 'proxy dependency failure');
+    if (mapped.status >= 500 && error instanceof AppError) this.logger.warn({ code: error.code, reqId }, 'proxy dependency failure');
     const { error: code, message, ...rest } = mapped.body;
     sendJsonError(response, mapped.status, code, message, mapped.headers, rest);
   }

@@ -12,6 +12,7 @@ export interface NormalisedPath {
 }
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 // Decoded `/` or `\` would split a segment differently upstream; controls have no business in a path.
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_DECODED = /[/\\\u0000-\u001f\u007f]/;
@@ -32,7 +33,9 @@ export function normalisePath(rawPath: string, routeDepth: (segments: readonly s
   let lowestDepth = Number.POSITIVE_INFINITY;
   let trailingSlash = false;
   for (const raw of path.slice(1).split('/')) {
-    const segment = decodeSegment(raw);
+    const canonical = canonicalSegment(raw);
+    if (canonical === undefined) return undefined;
+    const segment = decodeSegment(canonical);
     if (segment === undefined) return undefined;
     const dots = dotSegment(segment);
     if (dots === 'ambiguous') return undefined;
@@ -44,15 +47,24 @@ export function normalisePath(rawPath: string, routeDepth: (segments: readonly s
       lowestDepth = Math.min(lowestDepth, decoded.length);
     } else if (dots === undefined && raw !== '') {
       decoded.push(segment);
-      encoded.push(canonicalEncoding(raw));
+      encoded.push(canonical);
     }
   }
   return { decoded, encoded, trailingSlash, lowestDepth, query };
 }
 
-function decodeSegment(raw: string): string | undefined {
+/**
+ * The segment as it is forwarded. A stray `%` is refused rather than escaped; raw bytes (latin1 characters, as Node
+ * hands them over) become escapes, so that what is decoded for matching is exactly what the upstream will decode.
+ */
+function canonicalSegment(raw: string): string | undefined {
+  return MALFORMED_ESCAPE.test(raw) ? undefined : canonicalEncoding(raw);
+}
+
+/** Decodes a canonical segment once; invalid UTF-8 and forbidden characters → `undefined`. */
+function decodeSegment(canonical: string): string | undefined {
   try {
-    const segment = decodeURIComponent(raw);
+    const segment = decodeURIComponent(canonical);
     return FORBIDDEN_DECODED.test(segment) ? undefined : segment;
   } catch {
     return undefined;

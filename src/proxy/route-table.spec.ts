@@ -82,6 +82,7 @@ describe('RouteTable', () => {
     ['a malformed escape', '/api/%zz'],
     ['a truncated escape', '/api/a%2'],
     ['invalid UTF-8 in an escape', '/api/%c3%28'],
+    ['a raw byte that is not UTF-8 (Node hands bytes over as latin1)', '/api/caf\u00e9'],
     ['a Tomcat path parameter on ..', '/api/orders/..;/..;/raw'],
     ['a path parameter on .', '/api/.;x/y'],
     ['an absolute-form target', 'http://evil.example/api'],
@@ -123,6 +124,72 @@ describe('RouteTable', () => {
         expect(`${resolved}/`.startsWith(`${base}/`) || resolved === (base || '/')).toBe(true);
         expect(decodeURIComponent(upstreamPath).split('/')).not.toContain('..');
       }),
+    );
+  });
+  const hostilePieces = [
+    '..', '.', '%2e%2e', '%2E.', '.%2e', '%2e', '%252e%252e', '%25252e', '%2f', '%2F', '%252f', '%5c', '%5C', '\\', '%00',
+    '%0d%0a', '%c0%ae%c0%ae', '%e0%80%ae', '%ef%bc%8f', '%u002e', '..%2f', '%2e%2e%2f', '..;', ';', '%3b', '..%00', '%3f', '%23',
+    '?', '#', '%', '%%32%65', '%ff', 'a', 'api', '%61pi', 'orders', 'raw', '', ' ', '\u00e9', '\u00c3\u00a9', '\u2215', '\uff0e\uff0e',
+  ];
+  const hostilePath = fc
+    .tuple(fc.constantFrom('', '/api', '/api/orders', '/raw', '/API', '//api'), fc.array(fc.constantFrom(...hostilePieces), { maxLength: 10 }))
+    .map(([prefix, tail]) => `${prefix}/${tail.join('/')}`);
+  // What may go on the request line upstream: path characters and canonical (upper-case) escapes, nothing raw.
+  const FORWARDABLE = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*$/;
+
+  it('stays inside the route and forwards only canonical path characters, for hostile paths', () => {
+    fc.assert(
+      fc.property(hostilePath, (path) => {
+        const result = sut.match(path);
+        if (result === undefined || 'rejected' in result) return;
+        const { route: hit, upstreamPath } = result;
+        const forwardedPath = upstreamPath.split('?', 1)[0] ?? '';
+        expect(forwardedPath).toMatch(FORWARDABLE);
+        const resolved = decodeOnceAndResolve(forwardedPath);
+        const base = hit.stripPath ? hit.basePath : `${hit.basePath}${hit.path}`;
+        expect(`${resolved}/`.startsWith(`${base}/`) || resolved === (base || '/')).toBe(true);
+        expect(decodeURIComponent(forwardedPath).split('/')).not.toContain('..');
+        // eslint-disable-next-line no-control-regex
+        expect(decodeURIComponent(forwardedPath)).not.toMatch(/[\\\u0000-\u001f]/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('picks the route a decoding, dot-resolving upstream would see, or refuses', () => {
+    fc.assert(
+      fc.property(hostilePath, (path) => {
+        const result = sut.match(path);
+        if (result === undefined || 'rejected' in result) return;
+        const seen = decodeOnceAndResolve(path.split('?', 1)[0]?.replace(/\/{2,}/g, '/') ?? '/');
+        expect(seen === result.route.path || seen.startsWith(`${result.route.path}/`)).toBe(true);
+        const deeper = [api, orders, raw].filter((other) => other.path.length > result.route.path.length);
+        expect(deeper.some((other) => seen === other.path || seen.startsWith(`${other.path}/`))).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('forwards a path that maps to itself when matched again', () => {
+    const root = new RouteTable([route('/', { stripPath: false })]);
+    fc.assert(
+      fc.property(hostilePath, (path) => {
+        const first = root.match(path);
+        if (first === undefined || 'rejected' in first) return;
+        expect(matched(root.match(first.upstreamPath)).upstreamPath).toBe(first.upstreamPath);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('answers any request target without throwing, raw latin1 bytes included', () => {
+    const target = fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: fc.integer({ min: 0, max: 0xff }).map((code) => String.fromCharCode(code)), maxLength: 80 }));
+    fc.assert(
+      fc.property(target, (raw) => {
+        const result = sut.match(raw);
+        if (result !== undefined && !('rejected' in result)) expect(result.upstreamPath.split('?', 1)[0]).toMatch(FORWARDABLE);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLError } from 'yaml';
 import type { z } from 'zod';
 import type { ProxyConfig } from '../config/app-config';
 import { normalisePath } from './request-path';
@@ -47,16 +47,24 @@ function readRouteFile(file: string): RoutesResult {
   }
   let document: unknown;
   try {
-    document = parseYaml(text);
+    // Warnings would go to stderr with the offending line quoted: only errors count, and they are described below.
+    document = parseYaml(text, { logLevel: 'error' });
   } catch (error: unknown) {
-    const reason = error instanceof Error ? error.message.split('\n', 1)[0] : 'parse error';
-    return { ok: false, problems: [`ROUTES_FILE: ${file} is not valid YAML: ${reason}`] };
+    return { ok: false, problems: [`ROUTES_FILE: ${file} is not valid YAML: ${yamlReason(error)}`] };
   }
   // reportInput only tells a missing field from a wrong one; the input itself is never printed.
   const parsed = routeFileSchema.safeParse(document, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(describeIssue) };
   const problems = duplicatePaths(parsed.data.routes);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, routes: parsed.data.routes };
+}
+
+/** The parser's error code and position; its message can quote the file (`Unresolved alias: <text>`), so it is not used. */
+function yamlReason(error: unknown): string {
+  if (!(error instanceof YAMLError)) return 'parse error';
+  const what = error.code.toLowerCase().replace(/_/g, ' ');
+  const where = error.linePos?.[0];
+  return where ? `${what} at line ${where.line}, column ${where.col}` : what;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

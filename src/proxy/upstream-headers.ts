@@ -31,7 +31,7 @@ export interface UpstreamHeaderContext {
 export type UpstreamHeaders = Record<string, string | string[]>;
 
 // RFC 9110 §7.6.1, plus the non-standard ones proxies have always dropped.
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization'];
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 const IDENTITY_HEADERS = ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier', 'x-authenticated-groups', 'x-anonymous-consumer'];
 // `expect` is answered by Node's server itself, and undici refuses to send it.
 const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'host', 'expect', 'forwarded', 'x-real-ip']);
@@ -40,18 +40,22 @@ const NOT_CLAIM_TARGETS = new Set([...NEVER_FORWARDED, 'authorization', 'cookie'
 
 /** The request headers an upstream receives: the client's, minus anything it could use to pose as someone, plus ours. */
 export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: UpstreamHeaderContext): UpstreamHeaders {
-  const dropped = new Set([...NEVER_FORWARDED, ...connectionTokens(incoming), ctx.csrfHeader.toLowerCase()]);
-  for (const { header } of ctx.claimHeaders) dropped.add(header.toLowerCase());
-  if (ctx.identity) dropped.add('authorization');
-
+  // Runs on every proxied request: one pass over the headers, no per-request sets or arrays.
+  const csrf = ctx.csrfHeader.toLowerCase();
   const headers: UpstreamHeaders = {};
-  for (const [rawName, value] of Object.entries(incoming)) {
+  let connection: string | string[] | undefined;
+  for (const rawName in incoming) {
+    const value = incoming[rawName];
+    if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (value === undefined || dropped.has(name) || name.startsWith('x-forwarded-')) continue;
+    if (name === 'connection') connection = connection === undefined ? value : [connection, value].flat();
+    if (NEVER_FORWARDED.has(name) || name === csrf || name.startsWith('x-forwarded-')) continue;
+    if ((ctx.identity && name === 'authorization') || isClaimHeader(name, ctx.claimHeaders)) continue;
     const previous = headers[name];
     headers[name] = previous === undefined ? value : [previous, value].flat();
   }
-  const cookie = withoutCookies(headers.cookie, [ctx.sessionCookieName, ...(ctx.strippedCookies ?? [])]);
+  if (connection !== undefined) for (const token of connectionTokens(connection)) delete headers[token];
+  const cookie = withoutCookies(headers.cookie, ctx.sessionCookieName, ctx.strippedCookies);
   if (cookie === undefined) delete headers.cookie;
   else headers.cookie = cookie;
 
@@ -64,13 +68,22 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: Upstrea
 
 /** The upstream's response headers minus the hop-by-hop ones; `set-cookie` and everything else as received. */
 export function filterResponseHeaders(upstream: Record<string, string | string[] | undefined>): UpstreamHeaders {
-  const dropped = new Set([...HOP_BY_HOP, ...connectionTokens(upstream)]);
   const headers: UpstreamHeaders = {};
-  for (const [rawName, value] of Object.entries(upstream)) {
+  let connection: string | string[] | undefined;
+  for (const rawName in upstream) {
+    const value = upstream[rawName];
+    if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (value !== undefined && !dropped.has(name)) headers[name] = value;
+    if (name === 'connection') connection = connection === undefined ? value : [connection, value].flat();
+    if (!HOP_BY_HOP.has(name)) headers[name] = value;
   }
+  if (connection !== undefined) for (const token of connectionTokens(connection)) delete headers[token];
   return headers;
+}
+
+function isClaimHeader(name: string, mapping: UpstreamHeaderContext['claimHeaders']): boolean {
+  for (const { header } of mapping) if (header.toLowerCase() === name) return true;
+  return false;
 }
 
 function identityHeaders(identity: UpstreamIdentity): UpstreamHeaders {
@@ -99,9 +112,13 @@ function claimHeaders(identity: UpstreamIdentity, mapping: UpstreamHeaderContext
 }
 
 /** Headers named in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */
-function connectionTokens(headers: Record<string, string | string[] | undefined>): string[] {
-  const values = Object.entries(headers)
-    .filter(([name]) => name.toLowerCase() === 'connection')
-    .flatMap(([, value]) => value ?? []);
-  return values.flatMap((value) => value.split(',')).map((token) => token.trim().toLowerCase()).filter(Boolean);
+function connectionTokens(values: string | string[]): string[] {
+  const tokens: string[] = [];
+  for (const value of typeof values === 'string' ? [values] : values) {
+    for (const token of value.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name !== '') tokens.push(name);
+    }
+  }
+  return tokens;
 }

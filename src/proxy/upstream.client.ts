@@ -26,6 +26,9 @@ const POOL_OPTIONS: Pool.Options = {
 
 const SHUTDOWN_GRACE_MS = 5_000;
 
+/** How an exchange ended, for `bff_upstream_responses_total`: the status class, or how the upstream failed. */
+export type UpstreamOutcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error' | 'timeout' | 'client_gone';
+
 // How a request ends when its client hung up first: not the upstream's fault, nothing to log.
 const CLIENT_GONE = new Set(['AbortError', 'UND_ERR_ABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
@@ -35,8 +38,9 @@ export class UpstreamClient implements OnApplicationShutdown {
   private readonly logger = new Logger(UpstreamClient.name);
   private readonly pools = new Map<string, Pool>();
 
-  async forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): Promise<void> {
-    if (res.destroyed) return;
+  async forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): Promise<UpstreamOutcome> {
+    if (res.destroyed) return 'client_gone';
+    let status = 0;
     const abort = new AbortController();
     const withBody = hasBody(req.headers);
     let responded = false;
@@ -65,6 +69,7 @@ export class UpstreamClient implements OnApplicationShutdown {
         },
         ({ statusCode, headers }) => {
           responded = true;
+          status = statusCode;
           clearTimeout(deadline);
           res.writeHead(statusCode, filterResponseHeaders(headers));
           // Server-sent events must reach the browser before the first event does.
@@ -72,8 +77,9 @@ export class UpstreamClient implements OnApplicationShutdown {
           return res;
         },
       );
+      return statusClass(status);
     } catch (error: unknown) {
-      this.fail(res, error, { responded, origin: target.origin, timedOut: abort.signal.reason === UPSTREAM_TIMEOUT });
+      return this.fail(res, error, { responded, status, origin: target.origin, timedOut: abort.signal.reason === UPSTREAM_TIMEOUT });
     } finally {
       // An upstream may answer (or fail) before reading the whole upload: drain the rest, so the client sees the
       // answer rather than a reset mid-send, and the connection stays usable.
@@ -101,20 +107,36 @@ export class UpstreamClient implements OnApplicationShutdown {
     return pool;
   }
 
-  private fail(res: ServerResponse, error: unknown, at: { responded: boolean; origin: string; timedOut: boolean }): void {
+  private fail(
+    res: ServerResponse,
+    error: unknown,
+    at: { responded: boolean; status: number; origin: string; timedOut: boolean },
+  ): UpstreamOutcome {
     const code = errorCode(error);
-    const clientLeft = CLIENT_GONE.has(code);
+    const clientLeft = CLIENT_GONE.has(code) && !at.timedOut;
     if (at.responded || res.headersSent) {
       // Too late for a status: cutting the connection is the only honest signal of a truncated body.
       if (!clientLeft) this.logger.warn(`upstream ${at.origin} failed mid-response: ${code}`);
       res.destroy();
-      return;
+      if (clientLeft) return at.status > 0 ? statusClass(at.status) : 'client_gone';
+      return at.timedOut || BODY_TIMEOUT_CODES.has(code) ? 'timeout' : 'error';
     }
-    if (res.destroyed || (clientLeft && !at.timedOut)) return; // nobody left to tell
+    if (res.destroyed || clientLeft) return 'client_gone'; // nobody left to tell
     const failure = at.timedOut ? UPSTREAM_TIMEOUT : classifyUpstreamFailure(error);
     this.logger.warn(`upstream ${at.origin} failed before answering: ${at.timedOut ? 'timeout_ms elapsed' : code}`);
     sendJsonError(res, failure.status, failure.code, failure.message);
+    return failure === UPSTREAM_TIMEOUT ? 'timeout' : 'error';
   }
+}
+
+// A body that falls silent for longer than timeout_ms (undici's bodyTimeout) is a timeout, not a broken upstream.
+const BODY_TIMEOUT_CODES = new Set(['UND_ERR_BODY_TIMEOUT']);
+
+function statusClass(status: number): UpstreamOutcome {
+  if (status >= 500) return '5xx';
+  if (status >= 400) return '4xx';
+  if (status >= 300) return '3xx';
+  return status >= 200 ? '2xx' : '1xx';
 }
 
 /** undici destroys the body of a failed request; this go-between keeps it from taking the client's socket along. */

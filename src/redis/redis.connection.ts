@@ -58,24 +58,51 @@ export class RedisConnection implements OnApplicationShutdown {
 }
 
 function createClient(config: RedisConfig): RedisClient {
-  const shared: RedisOptions = {
-    enableOfflineQueue: false,
-    commandTimeout: config.commandTimeoutMs,
-    connectTimeout: Math.max(config.commandTimeoutMs, 1000),
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
-  };
+  const timeouts = { commandTimeout: config.commandTimeoutMs, connectTimeout: Math.max(config.commandTimeoutMs, 1000) };
   if (config.clusterNodes) {
     return new Cluster(config.clusterNodes, {
       enableOfflineQueue: false,
-      clusterRetryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
-      redisOptions: { ...shared, ...credentialsFrom(config.url) },
+      // The vault reads its own writes (refresh fencing, single-use login state): replicas may lag, so never read there.
+      scaleReads: 'master',
+      clusterRetryStrategy: backoff,
+      slotsRefreshTimeout: timeouts.connectTimeout,
+      // Per-node connections: ioredis itself keeps their offline queue on and leaves reconnection to slot refreshes.
+      redisOptions: { ...timeouts, ...credentialsFrom(config.url) },
     });
   }
+  const shared: RedisOptions = { ...timeouts, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: backoff };
   if (config.sentinels) {
-    return new Redis({ ...shared, ...credentialsFrom(config.url), sentinels: config.sentinels, name: config.sentinelName });
+    const credentials = credentialsFrom(config.url);
+    return new Redis({
+      ...shared,
+      ...credentials,
+      sentinels: config.sentinels,
+      name: config.sentinelName,
+      role: 'master',
+      // Sentinel leaves the old master accepting writes for several seconds after a failover (until it reconfigures
+      // it), and those writes are lost when it resyncs: follow `+switch-master` at once instead of waiting.
+      failoverDetector: true,
+      sentinelRetryStrategy: backoff,
+      sentinelReconnectStrategy: backoff,
+      sentinelCommandTimeout: config.commandTimeoutMs,
+      // Without this, ioredis would reach a `rediss:` master in clear text.
+      enableTLSForSentinelMode: credentials.tls !== undefined,
+      reconnectOnError: isReadOnlyError,
+    });
   }
   return new Redis(config.url, shared);
+}
+
+function backoff(attempt: number): number {
+  return Math.min(100 * 2 ** attempt, 2000);
+}
+
+/**
+ * A node we still hold a connection to was demoted to replica (a failover we did not hear of): reconnect, which asks
+ * the Sentinels for the current master. The failed command is not replayed; its request answers 503.
+ */
+function isReadOnlyError(error: Error): boolean {
+  return error.message.includes('READONLY');
 }
 
 /** With Sentinel or Cluster, REDIS_URL still carries the password, database and TLS choice of the data nodes. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
-import { clearCookie, readSessionId, serializeCookie } from './cookies';
+import { clearCookie, readCookie, readSessionId, serializeCookie } from './cookies';
 
 /** The one session cookie: opaque id, HttpOnly, SameSite=Lax, Path=/, Secure (and `__Host-`) on https. */
 @Injectable()
@@ -22,7 +22,7 @@ export class SessionCookie {
 
   /** True when a cookie of our name is present, valid-looking or not (distinguishes "expired" from "never logged in"). */
   present(cookieHeader: string | undefined): boolean {
-    return cookieHeader?.includes(`${this.name}=`) ?? false;
+    return readCookie(cookieHeader, this.name) !== undefined;
   }
 
   issue(sessionId: string): string {

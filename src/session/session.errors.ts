@@ -1,3 +1,4 @@
+import { safeReturnTo } from '../auth/return-to';
 import { AppError } from '../common/app.error';
 
 export type SessionFailure = 'not_authenticated' | 'session_expired' | 'session_revoked' | 'refresh_failed';
@@ -30,7 +31,9 @@ export function loginUrlFor(referer: string | undefined, publicOrigin: string): 
   if (referer) {
     try {
       const page = new URL(referer);
-      if (page.origin === publicOrigin) return `/auth/login?returnTo=${encodeURIComponent(page.pathname + page.search)}`;
+      // Only a returnTo that /auth/login accepts: a Referer of `https://app//x` would otherwise offer a dead link.
+      const returnTo = page.origin === publicOrigin ? safeReturnTo(page.pathname + page.search, publicOrigin) : undefined;
+      if (returnTo !== undefined) return `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
     } catch {
       // an unparsable Referer is simply unknown
     }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Provider, type ClientMetadata } from 'oidc-provider';
-import { closeServer, listenOnLoopback } from '../loopback-server';
+import { closeServer, listenOn } from '../loopback-server';
 import { BFF_CLIENT_ID, BFF_CLIENT_SECRET, bffClient, machineClient } from './idp-clients';
 import { DevIdpCounters, REVOCATION_PATH, TOKEN_PATH } from './idp-counters';
 import { DEFAULT_USERS, UserDirectory, type DevIdpUser } from './idp-users';
@@ -14,6 +14,10 @@ import { generateSigningKey, signLogoutToken, type LogoutTokenClaims, type Logou
 export interface DevIdpOptions {
   /** 0 (default) picks a free port; `restart()` reuses whatever port the first start bound. */
   port?: number;
+  /** Bind address, 127.0.0.1 by default (the compose demo's container binds 0.0.0.0). */
+  host?: string;
+  /** Defaults to http://127.0.0.1:<port>; set it when browsers reach the IdP under another name. */
+  issuer?: string;
   accessTokenTtlSeconds?: number;
   /** Artificial latency before the token endpoint answers; can be changed later through `idp.tokenDelayMs`. */
   tokenDelayMs?: number;
@@ -42,6 +46,7 @@ export class DevIdp {
 
   private constructor(
     readonly port: number,
+    private readonly host: string,
     public tokenDelayMs: number,
     private readonly provider: Provider,
     private readonly store: MemoryStore,
@@ -54,7 +59,8 @@ export class DevIdp {
   static async start(options: DevIdpOptions): Promise<DevIdp> {
     // The issuer names the port, so bind first and build the provider second.
     const server = createServer();
-    const port = await listenOnLoopback(server, options.port ?? 0);
+    const host = options.host ?? '127.0.0.1';
+    const port = await listenOn(server, options.port ?? 0, host);
     const store = new MemoryStore();
     const users = new UserDirectory([...DEFAULT_USERS, ...(options.users ?? [])]);
     const signingKey = await generateSigningKey();
@@ -75,8 +81,8 @@ export class DevIdp {
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300,
       issueRefreshTokens: options.issueRefreshTokens ?? true,
     });
-    const provider = new Provider(`http://127.0.0.1:${port}`, config);
-    const idp = new DevIdp(port, options.tokenDelayMs ?? 0, provider, store, users, signingKey);
+    const provider = new Provider(options.issuer ?? `http://127.0.0.1:${port}`, config);
+    const idp = new DevIdp(port, host, options.tokenDelayMs ?? 0, provider, store, users, signingKey);
     idp.serve(server);
     return idp;
   }
@@ -100,7 +106,7 @@ export class DevIdp {
   async restart(): Promise<void> {
     await this.stop();
     const server = createServer();
-    await listenOnLoopback(server, this.port);
+    await listenOn(server, this.port, this.host);
     this.serve(server);
   }
 

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { SessionKeys, digest, sessionHandle } from '../src/session/session.keys';
+import { hashSessionId, newSessionId, TokenCrypto } from '../src/session/token-crypto';
+import { parseVaultContents } from '../src/session/vault-contents.parser';
+
+export const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const POSTGRES_ADMIN_URL = process.env['BENCH_POSTGRES_URL'] ?? process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface BenchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh database `bff_bench_<random>`; the BFF applies its migrations at start-up. */
+export async function createBenchDatabase(): Promise<BenchDatabase> {
+  const name = `bff_bench_${randomBytes(4).toString('hex')}`;
+  await withAdmin((client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined) };
+}
+
+async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export function benchRedisPrefix(): string {
+  return `bff_bench:${randomBytes(4).toString('hex')}:`;
+}
+
+export async function dropKeysUnder(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let dropped = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+    if (keys.length > 0) dropped += await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return dropped;
+}
+
+export interface VaultFootprint {
+  /** `MEMORY USAGE` of the session's hash. */
+  sessionKeyBytes: number;
+  /** Access + refresh + ID token, as the IdP issued them. */
+  rawTokenBytes: number;
+  sealedBytes: number;
+  hasSid: boolean;
+  sub: string;
+}
+
+/** What one real session costs in Redis, against the size of the tokens it holds (decrypted with the bench's key). */
+export async function vaultFootprint(redis: Redis, prefix: string, sessionId: string, encryptionKey: Buffer): Promise<VaultFootprint> {
+  const key = new SessionKeys(prefix).session(hashSessionId(sessionId));
+  const sealed = await redis.hgetBuffer(key, 'd');
+  if (!sealed) throw new Error('the signed-in session is not in Redis');
+  const plaintext = new TokenCrypto([encryptionKey]).decrypt(sealed, sessionId);
+  const contents = plaintext ? parseVaultContents(plaintext.toString('utf8')) : undefined;
+  if (!contents) throw new Error('the signed-in session does not decrypt with the bench key');
+  const rawTokenBytes = [contents.accessToken, contents.refreshToken, contents.idToken].reduce((sum, token) => sum + Buffer.byteLength(token ?? ''), 0);
+  const sessionKeyBytes = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+  return { sessionKeyBytes, rawTokenBytes, sealedBytes: sealed.length, hasSid: contents.sid !== undefined, sub: contents.sub };
+}
+
+export interface SeedResult {
+  sessions: number;
+  seconds: number;
+  /** Growth of Redis `used_memory` per session written (session hash plus its index entries). */
+  usedMemoryPerSession: number;
+}
+
+/**
+ * Writes `count` other sessions the way the BFF stores them — a hash with sealed contents of the real session's size,
+ * clear metadata, TTL, and entries in the `all`, `sub` (and `sid`) indexes — through pipelines of a few thousand commands.
+ */
+export async function seedSessions(redis: Redis, prefix: string, count: number, like: VaultFootprint): Promise<SeedResult> {
+  const keys = new SessionKeys(prefix);
+  const started = Date.now();
+  const before = await usedMemory(redis);
+  const now = Date.now();
+  const absolute = now + 8 * 3600_000;
+  const idleMs = 1800_000;
+  const batch = 2_000;
+  for (let offset = 0; offset < count; offset += batch) {
+    const pipeline = redis.pipeline();
+    for (let index = offset; index < Math.min(count, offset + batch); index += 1) {
+      const keyHash = hashSessionId(newSessionId());
+      const sub = `00u${randomBytes(8).toString('hex')}`;
+      const meta = { handle: sessionHandle(keyHash), sub, consumerId: null, createdAt: now, absoluteExpiresAt: absolute, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) bench' };
+      const key = keys.session(keyHash);
+      pipeline.hset(key, { d: randomBytes(like.sealedBytes), v: 1, a: absolute, s: now, m: JSON.stringify(meta) });
+      pipeline.pexpire(key, idleMs);
+      pipeline.zadd(keys.all(), absolute, keyHash);
+      pipeline.zadd(keys.bySub(sub), absolute, keyHash);
+      pipeline.pexpire(keys.bySub(sub), absolute - now);
+      if (like.hasSid) {
+        const sid = keys.bySid(digest(randomBytes(16).toString('hex')));
+        pipeline.zadd(sid, absolute, keyHash);
+        pipeline.pexpire(sid, absolute - now);
+      }
+    }
+    await pipeline.exec();
+  }
+  const after = await usedMemory(redis);
+  return { sessions: count, seconds: (Date.now() - started) / 1000, usedMemoryPerSession: (after - before) / count };
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  const match = /^used_memory:(\d+)/m.exec(info);
+  return match ? Number(match[1]) : 0;
+}

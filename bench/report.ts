@@ -1,0 +1,80 @@
+import type { LoginRate, StormResult } from './flows';
+import type { SeedResult, VaultFootprint } from './fixtures';
+import type { Summary } from './measure';
+
+export interface Report {
+  startedAt: string;
+  machine: { cpus: number; node: string; loader: string; connections: number; duration: number; rounds: number };
+  scenarios: { label: string; summary: Summary; goal?: Goal }[];
+  storm?: { idpTokenMs: number; storms: StormResult[]; cpuUsPerRequest: number; concurrency: number };
+  logins?: LoginRate;
+  memory?: { footprint: VaultFootprint; seed?: SeedResult };
+  highConcurrency?: { connections: number; summaries: Summary[]; bffPeakRss: number };
+  soak?: { seconds: number; windows: { rps: number; rss: number }[] };
+}
+
+/** The issue's targets, as ratios to the bare proxy. */
+export interface Goal {
+  rps?: number;
+  cpu?: number;
+  p99?: number;
+}
+
+const MIB = 1024 * 1024;
+
+export function renderMarkdown(report: Report): string {
+  const lines: string[] = [];
+  const m = report.machine;
+  lines.push(
+    `Benchmark ${report.startedAt}: ${m.cpus} CPUs, Node ${m.node}, ${m.loader}, ${m.connections} connections, ${m.rounds} rounds × ${m.duration} s per target, interleaved.`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | CPU µs/req | max RSS MiB | errors | req/s ÷ bare | CPU ÷ bare | p99 ÷ bare |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  );
+  for (const { label, summary: s, goal } of report.scenarios) {
+    const v = s.vsBaseline;
+    lines.push(
+      `| ${label} | ${fmt(s.rps, 0)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.cpuUsPerRequest, 0)} | ${fmt(s.maxRss / MIB, 0)} | ${s.errors} | ` +
+        `${v ? ratio(v.rps, goal?.rps, 'min') : '1'} | ${v ? ratio(v.cpu, goal?.cpu, 'max') : '1'} | ${v ? ratio(v.p99, goal?.p99, 'max') : '1'} |`,
+    );
+  }
+  if (report.storm) {
+    const { storm } = report;
+    lines.push('', `Refresh storm: ${storm.concurrency} concurrent requests of one session whose access token is due; IdP token endpoint latency ${fmt(storm.idpTokenMs, 1)} ms.`, '');
+    lines.push('| storm | token-endpoint calls | failures | p50 ms | p99 ms | max ms | p99 − IdP latency ms |', '|---|--:|--:|--:|--:|--:|--:|');
+    storm.storms.forEach((s, index) => {
+      const verdict = s.tokenCalls === 1 && s.failures === 0 && s.p99Ms <= storm.idpTokenMs + 50 ? ' ✓' : ' ✗';
+      lines.push(`| ${index + 1} | ${s.tokenCalls} | ${s.failures} | ${fmt(s.p50Ms, 1)} | ${fmt(s.p99Ms, 1)} | ${fmt(s.maxMs, 1)} | ${fmt(s.p99Ms - storm.idpTokenMs, 1)}${verdict} |`);
+    });
+  }
+  if (report.logins) {
+    const l = report.logins;
+    lines.push('', `Full logins through the dev IdP: ${fmt(l.perSecond, 1)}/s (${l.logins} in ${fmt(l.seconds, 1)} s, ${l.failures} failed, ${fmt(l.meanMs, 0)} ms each, BFF CPU ${fmt(l.bffCpuUsPerLogin / 1000, 1)} ms per login; the IdP shares the bench process).`);
+  }
+  if (report.memory) {
+    const { footprint: f, seed } = report.memory;
+    lines.push('', `Redis per session: MEMORY USAGE of the session hash ${f.sessionKeyBytes} B for ${f.rawTokenBytes} B of raw tokens (${fmt(f.sessionKeyBytes / f.rawTokenBytes, 2)}×; sealed contents ${f.sealedBytes} B).`);
+    if (seed) lines.push(`${seed.sessions} sessions seeded in ${fmt(seed.seconds, 1)} s; used_memory grew ${fmt(seed.usedMemoryPerSession, 0)} B per session, indexes included (${fmt(seed.usedMemoryPerSession / f.rawTokenBytes, 2)}× the raw tokens).`);
+  }
+  if (report.highConcurrency) {
+    const h = report.highConcurrency;
+    lines.push('', `Under ${h.connections} connections: ` + h.summaries.map((s) => `${s.target} ${fmt(s.rps, 0)} req/s, p99 ${fmt(s.p99Ms, 1)} ms, max RSS ${fmt(s.maxRss / MIB, 0)} MiB, errors ${s.errors}`).join('; ') + `; BFF peak RSS (VmHWM) ${fmt(h.bffPeakRss / MIB, 0)} MiB.`);
+  }
+  if (report.soak) {
+    const w = report.soak.windows;
+    const rss = w.map((window) => window.rss / MIB);
+    lines.push('', `Soak (${report.soak.seconds} s, scenario 1): req/s per window ${w.map((window) => fmt(window.rps, 0)).join(', ')}; RSS MiB ${rss.map((value) => fmt(value, 0)).join(', ')}.`);
+  }
+  return lines.join('\n');
+}
+
+function ratio(value: number, goal: number | undefined, kind: 'min' | 'max'): string {
+  const text = `${fmt(value, 2)}×`;
+  if (goal === undefined) return text;
+  const met = kind === 'min' ? value >= goal : value <= goal;
+  return `${text} ${met ? '✓' : '✗'} (${kind === 'min' ? '≥' : '≤'}${goal})`;
+}
+
+function fmt(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '–';
+}

@@ -1,0 +1,74 @@
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { freePort } from '../test/support/free-port';
+import { startNode, stop, waitFor } from './processes';
+
+/** The repository root, whether this runs from `.dev-build/bench/` or elsewhere. */
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export interface Target {
+  name: string;
+  url: string;
+  process: ChildProcess;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The fast upstream or the bare proxy: a compiled bench script in a process of its own. */
+export async function startHelper(name: string, script: string, extraArgs: readonly string[] = []): Promise<Target> {
+  const port = await freePort();
+  const child = startNode(join(__dirname, script), [String(port), ...extraArgs], process.env, 'inherit');
+  await waitFor(name, () => canConnect(port), 10_000, child);
+  return { name, url: `http://127.0.0.1:${port}`, process: child, pid: child.pid ?? 0, stop: () => stop(child) };
+}
+
+export interface BffOptions {
+  name: string;
+  env: Record<string, string>;
+  logFile: string;
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  nodeArgs?: readonly string[];
+}
+
+export interface BffTarget extends Target {
+  adminUrl: string;
+}
+
+/** `node dist/main.js` with the given environment, logs to a file; ready once the admin `/healthz` answers. */
+export async function startBff(options: BffOptions): Promise<BffTarget> {
+  const main = join(REPO_ROOT, 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` first');
+  const port = Number(options.env['PORT']);
+  const adminPort = Number(options.env['ADMIN_PORT']);
+  const log = openSync(options.logFile, 'a');
+  const child = startNode(main, [], { ...options.env, PATH: process.env['PATH'] ?? '' }, ['ignore', log, log], options.nodeArgs);
+  closeSync(log);
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  try {
+    await waitFor(options.name, async () => (await fetch(`${adminUrl}/healthz`)).ok, 60_000, child);
+  } catch (error: unknown) {
+    const tail = existsSync(options.logFile) ? readFileSync(options.logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- ${options.logFile} (tail) ---\n${tail}`, { cause: error });
+  }
+  return {
+    name: options.name,
+    url: `http://127.0.0.1:${port}`,
+    adminUrl,
+    process: child,
+    pid: child.pid ?? 0,
+    stop: () => stop(child, 15_000),
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolvePromise(true);
+    });
+    socket.once('error', () => resolvePromise(false));
+  });
+}

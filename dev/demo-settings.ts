@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import type { DevIdpOptions } from '../test/support/dev-idp/dev-idp';
+
+/** The repository: this file runs from dev/ under jest and from .dev-build/dev/ once compiled. */
+export const REPO_ROOT = __filename.endsWith('.ts') ? join(__dirname, '..') : join(__dirname, '..', '..');
+/** The example SPA, served by the BFF through SPA_DIR. */
+export const EXAMPLE_SPA_DIR = join(REPO_ROOT, 'examples', 'spa');
+
+/** The IdP's registration of the BFF: redirect URIs must match the BFF's PUBLIC_URL exactly. */
+export function demoIdpRegistration(publicUrl: string, backchannelBase = publicUrl): DevIdpOptions {
+  return {
+    redirectUris: [`${publicUrl}/auth/callback`],
+    postLogoutRedirectUris: [`${publicUrl}/`],
+    backchannelLogoutUri: `${backchannelBase}/auth/backchannel-logout`,
+  };
+}
+
+export interface DemoBffInput {
+  publicUrl: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  upstreamUrl: string;
+  spaDir: string;
+}
+
+/** What makes a BFF the demo: users become consumers on first login, `/api` is the demo API, the SPA is served. */
+export function demoBffEnv(input: DemoBffInput): Record<string, string> {
+  return {
+    PUBLIC_URL: input.publicUrl,
+    OIDC_ISSUER: input.issuer,
+    OIDC_CLIENT_ID: input.clientId,
+    OIDC_CLIENT_SECRET: input.clientSecret,
+    UPSTREAM_URL: input.upstreamUrl,
+    UPSTREAM_HEADERS: 'email:X-User-Email',
+    SPA_DIR: input.spaDir,
+    CONSUMER_AUTO_CREATE: 'true',
+  };
+}

@@ -1,0 +1,44 @@
+import { demoBffEnv, demoIdpRegistration, EXAMPLE_SPA_DIR } from '../../dev/demo-settings';
+import { startDemoUpstream, type DemoUpstream } from '../../dev/demo-upstream';
+import { startDevIdp, type DevIdp } from '../support/dev-idp/dev-idp';
+import { freePort } from '../support/free-port';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+export interface DemoStack {
+  app: TestApp;
+  idp: DevIdp;
+  upstream: DemoUpstream;
+  /** `http://localhost:<port>`, as in `npm run demo`: the IdP lives on 127.0.0.1, another site. */
+  publicUrl: string;
+  stop(): Promise<void>;
+}
+
+/** `npm run demo` in-process, on free ports: the dev IdP, the demo API and the BFF serving the example SPA. */
+export async function startDemoStack(): Promise<DemoStack> {
+  const port = await freePort();
+  const publicUrl = `http://localhost:${port}`;
+  const idp = await startDevIdp(demoIdpRegistration(publicUrl, `http://127.0.0.1:${port}`));
+  const upstream = await startDemoUpstream();
+  const app = await startTestApp({
+    ...demoBffEnv({
+      publicUrl,
+      issuer: idp.issuer,
+      clientId: idp.clientId,
+      clientSecret: idp.clientSecret,
+      upstreamUrl: upstream.url,
+      spaDir: EXAMPLE_SPA_DIR,
+    }),
+    PORT: String(port),
+  });
+  return {
+    app,
+    idp,
+    upstream,
+    publicUrl,
+    stop: async () => {
+      await app.stop();
+      await upstream.stop();
+      await idp.stop();
+    },
+  };
+}
