@@ -23,7 +23,7 @@ export class RedisConnection implements OnApplicationShutdown {
     private readonly metrics: MetricsService,
   ) {
     this.prefix = config.prefix;
-    this.client = createClient(config);
+    this.client = createRedisClient(config);
     this.client.on('ready', () => {
       if (!this.healthy) this.logger.log('connection restored');
       this.healthy = true;
@@ -53,14 +53,19 @@ export class RedisConnection implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.client.quit().catch(() => this.client.disconnect());
+    await this.client.quit().catch(() => undefined);
+    // After a failover, QUIT leaves a Sentinel client's failover-detector subscriptions open (ioredis 5.11), which keeps
+    // the process alive; disconnect() closes those too.
+    if (this.client instanceof Redis) this.client.disconnect();
   }
 }
 
-function createClient(config: RedisConfig): RedisClient {
+/** `lazyConnect` is for tests that look at the options without a server. */
+export function createRedisClient(config: RedisConfig, { lazyConnect = false } = {}): RedisClient {
   const timeouts = { commandTimeout: config.commandTimeoutMs, connectTimeout: Math.max(config.commandTimeoutMs, 1000) };
   if (config.clusterNodes) {
     return new Cluster(config.clusterNodes, {
+      lazyConnect,
       enableOfflineQueue: false,
       // The vault reads its own writes (refresh fencing, single-use login state): replicas may lag, so never read there.
       scaleReads: 'master',
@@ -70,7 +75,7 @@ function createClient(config: RedisConfig): RedisClient {
       redisOptions: { ...timeouts, ...credentialsFrom(config.url) },
     });
   }
-  const shared: RedisOptions = { ...timeouts, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: backoff };
+  const shared: RedisOptions = { ...timeouts, lazyConnect, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: backoff };
   if (config.sentinels) {
     const credentials = credentialsFrom(config.url);
     return new Redis({
@@ -105,7 +110,7 @@ function isReadOnlyError(error: Error): boolean {
   return error.message.includes('READONLY');
 }
 
-/** With Sentinel or Cluster, REDIS_URL still carries the password, database and TLS choice of the data nodes. */
+/** With Sentinel or Cluster, REDIS_URL still carries the user, password and TLS choice of the data nodes. */
 function credentialsFrom(url: string): RedisOptions {
   const parsed = new URL(url);
   return {
