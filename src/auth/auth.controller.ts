@@ -24,9 +24,9 @@ export class AuthController {
 
   @Get('login')
   @RateLimit('login')
-  async startLogin(@Query('returnTo') returnTo: unknown, @Res() response: Response): Promise<void> {
-    const { authorizationUrl, bindingCookie } = await this.login.begin(returnTo);
-    response.setHeader('set-cookie', bindingCookie);
+  async startLogin(@Query('returnTo') returnTo: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
+    const { authorizationUrl, cookies } = await this.login.begin(returnTo, request.headers.cookie);
+    response.setHeader('set-cookie', cookies);
     noStore(response).redirect(302, authorizationUrl.href);
   }
 
@@ -66,6 +66,9 @@ export class AuthController {
 
   private async finishLogin(parameters: URLSearchParams, request: Request, response: Response): Promise<void> {
     const previous = this.cookie.read(request.headers.cookie);
+    const forget = this.login.forgetLogin(parameters);
+    // Success or failure, this attempt's binding cookie is done with.
+    if (forget) response.setHeader('set-cookie', forget);
     const { sessionId, returnTo, clearBindingCookie } = await this.login.complete(
       parameters,
       request.headers.cookie,

@@ -30,8 +30,15 @@ export class BackchannelLogoutService {
     const claims = await this.verify(logoutToken);
     const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
     const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
-    await this.rejectReplay(claims.jti);
-    const ended = sid ? await this.sessions.destroyBySid(sid) : await this.sessions.destroyBySub(sub ?? '');
+    const forgetJti = await this.rejectReplay(claims.jti);
+    let ended: number;
+    try {
+      ended = sid ? await this.sessions.destroyBySid(sid) : await this.sessions.destroyBySub(sub ?? '');
+    } catch (error: unknown) {
+      // Nothing was ended, so the IdP's retry of this very token must not be refused as a replay.
+      await forgetJti();
+      throw error;
+    }
     this.logger.log({ sub, ended }, 'back-channel logout');
     return ended;
   }
@@ -57,10 +64,16 @@ export class BackchannelLogoutService {
     return payload;
   }
 
-  /** Each logout token is accepted once (its `jti` is remembered for as long as the token could be valid). */
-  private async rejectReplay(jti: string | undefined): Promise<void> {
+  /**
+   * Each logout token is accepted once (its `jti` is remembered for as long as the token could be valid). Returns a
+   * function that forgets it again, for when the logout could not be carried out.
+   */
+  private async rejectReplay(jti: string | undefined): Promise<() => Promise<void>> {
     const key = this.redis.key('bcl-jti', digest(`${this.oidc.issuer}|${jti ?? ''}`));
     const fresh = await this.redis.run((client) => client.set(key, '1', 'EX', MAX_TOKEN_AGE_SECONDS + 60, 'NX'));
     if (fresh !== 'OK') throw new AuthError('invalid_logout_token');
+    return async () => {
+      await this.redis.client.del(key).catch(() => 0);
+    };
   }
 }

@@ -2,16 +2,33 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { clearCookie, readCookie, serializeCookie } from '../session/cookies';
 import { LOGIN_STATE_TTL_SECONDS } from './login-state.store';
 
+// Pending logins a browser may hold at once; more are cleared, so a hostile page cannot fill the Cookie header.
+const MAX_PENDING_LOGINS = 5;
+
 /**
  * A small random cookie per pending login that ties it to the browser that started it. Its name carries a digest of
- * the `state`, so several tabs logging in at once each keep their own. On https it is SameSite=None, because a
- * `form_post` callback is a cross-site POST from the IdP, which would not carry a Lax cookie.
+ * the `state`, so several tabs logging in at once each keep their own. It is SameSite=Lax, except with `form_post` on
+ * https: that callback is a cross-site POST from the IdP, which would not carry a Lax cookie.
  */
 export class LoginBinding {
   private readonly prefix: string;
+  private readonly sameSite: 'Lax' | 'None';
 
-  constructor(private readonly secure: boolean) {
+  constructor(
+    private readonly secure: boolean,
+    formPost: boolean,
+  ) {
     this.prefix = secure ? '__Host-bff-login-' : 'bff-login-';
+    this.sameSite = secure && formPost ? 'None' : 'Lax';
+  }
+
+  /** Clearing cookies for the browser's oldest pending logins beyond the cap (a new one is about to be added). */
+  clearExcess(cookieHeader: string | undefined): string[] {
+    const names = (cookieHeader ?? '')
+      .split(';')
+      .map((part) => part.trim().split('=')[0] ?? '')
+      .filter((name) => name.startsWith(this.prefix));
+    return names.slice(0, Math.max(0, names.length - (MAX_PENDING_LOGINS - 1))).map((name) => this.clearByName(name));
   }
 
   /** A new binding for `state`: the cookie to set, and the digest to keep server-side. */
@@ -20,7 +37,7 @@ export class LoginBinding {
     return {
       cookie: serializeCookie(this.name(state), value, {
         secure: this.secure,
-        sameSite: this.secure ? 'None' : 'Lax',
+        sameSite: this.sameSite,
         maxAgeSeconds: LOGIN_STATE_TTL_SECONDS,
       }),
       digest: digest(value),
@@ -36,7 +53,11 @@ export class LoginBinding {
   }
 
   clear(state: string): string {
-    return clearCookie(this.name(state), { secure: this.secure, sameSite: this.secure ? 'None' : 'Lax' });
+    return this.clearByName(this.name(state));
+  }
+
+  private clearByName(name: string): string {
+    return clearCookie(name, { secure: this.secure, sameSite: this.sameSite });
   }
 
   private name(state: string): string {

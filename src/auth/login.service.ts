@@ -34,11 +34,11 @@ export class LoginService {
     @Inject(PROXY_CONFIG) private readonly proxyConfig: ProxyConfig,
     @Inject(SESSION_CONFIG) sessionConfig: SessionConfig,
   ) {
-    this.binding = new LoginBinding(sessionConfig.cookieSecure);
+    this.binding = new LoginBinding(sessionConfig.cookieSecure, settings.responseMode === 'form_post');
   }
 
-  /** Returns where to send the browser and the cookie that binds this login attempt to it. */
-  async begin(returnToParam: unknown): Promise<{ authorizationUrl: URL; bindingCookie: string }> {
+  /** Returns where to send the browser and the cookies to set: the one binding this attempt, and clearings of stale ones. */
+  async begin(returnToParam: unknown, cookieHeader: string | undefined): Promise<{ authorizationUrl: URL; cookies: string[] }> {
     const returnTo = safeReturnTo(returnToParam, this.http.publicUrl);
     if (!returnTo) throw new AuthError('invalid_return_to');
     const state = client.randomState();
@@ -56,10 +56,16 @@ export class LoginService {
     const authorizationUrl = await this.oidc.authorizationUrl(parameters);
     const binding = this.binding.create(state);
     await this.states.save(state, { codeVerifier, nonce, returnTo, binding: binding.digest });
-    return { authorizationUrl, bindingCookie: binding.cookie };
+    return { authorizationUrl, cookies: [...this.binding.clearExcess(cookieHeader), binding.cookie] };
   }
 
   /** Every failure ends here without a session: bad state → 400, IdP refusal → 401, unmapped user → 403. */
+  /** The cookie that forgets a pending login, success or not. */
+  forgetLogin(response: URLSearchParams): string | undefined {
+    const state = response.get('state');
+    return state ? this.binding.clear(state) : undefined;
+  }
+
   async complete(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined) {
     try {
       const result = await this.completeOrThrow(response, cookieHeader, userAgent);

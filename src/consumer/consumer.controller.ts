@@ -65,7 +65,9 @@ export class ConsumerController {
   @ApiNoContentResponse({ description: "Deleted; the consumer's sessions end too" })
   @ApiNotFoundResponse()
   async remove(@Param('idOrUsername') idOrUsername: string): Promise<void> {
-    const consumer = await this.consumers.remove(idOrUsername);
+    // Sessions first: if Redis fails, the consumer is still there and the call can simply be retried.
+    const consumer = await this.consumers.get(idOrUsername);
     await this.sessions.destroyByConsumer(consumer.id);
+    await this.consumers.remove(consumer.id);
   }
 }

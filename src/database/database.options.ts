@@ -15,6 +15,7 @@ export function databaseOptions(url: string): DataSourceOptions {
     migrations: [migrations],
     migrationsTableName: 'migrations',
     synchronize: false,
-    extra: { max: 10, connectionTimeoutMillis: 5000 },
+    // A Postgres that accepts connections but never answers must not hang requests: queries give up after 5 s.
+    extra: { max: 10, connectionTimeoutMillis: 5000, query_timeout: 5000, statement_timeout: 5000 },
   };
 }

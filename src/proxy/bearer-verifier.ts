@@ -12,6 +12,7 @@ import { audiencesOf, invalidTokenError, isJwtShaped, tokenDigest, toVerifiedTok
 const MAX_CACHED_TOKENS = 10_000;
 // Small: an expired token should stop working promptly; IdP and BFF clocks are NTP-synchronised in practice.
 const CLOCK_TOLERANCE_SECONDS = 5;
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash'];
 /** Introspection answers without `exp` are asked again after this long. */
 const UNDATED_INTROSPECTION_TTL_MS = 60_000;
 // Asymmetric only: `none` and HS* (whose "secret" could be the IdP's public key) are never accepted.
@@ -74,6 +75,10 @@ export class BearerVerifier {
     });
     if (!ACCEPTED_TYPES.has(protectedHeader.typ?.toLowerCase().replace(/^application\//, ''))) throw invalidTokenError();
     if (payload.exp === undefined) throw invalidTokenError();
+    // An ID token (ours or another client's) is a statement about a login, not an access grant: never a bearer here.
+    if (ID_TOKEN_CLAIMS.some((claim) => claim in payload) || audiencesOf(payload).includes(this.settings.clientId)) {
+      throw invalidTokenError();
+    }
     return toVerifiedToken(payload, payload.exp * 1000);
   }
 

@@ -127,6 +127,22 @@ describe('TokenRefresher', () => {
     expect(store.destroyed).toBe(true);
   });
 
+  it.each(['temporarily_unavailable', 'server_error', 'invalid_client'])(
+    'keeps the session when the IdP answers %s, using the old token while it is valid',
+    async (code) => {
+      const due = session(1, 30_000);
+      const store = new FakeStore(due);
+      const refusal = new ResponseBodyError(code, { cause: { error: code }, response: new Response(null, { status: 400 }) });
+      const { sut } = refresherWith(store, () => Promise.reject(refusal));
+      await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ version: 1 });
+      expect(store.destroyed).toBe(false);
+
+      const expired = session(1, -1_000);
+      const later = refresherWith(new FakeStore(expired), () => Promise.reject(refusal));
+      await expect(later.sut.ensureFresh('sid', expired)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    },
+  );
+
   it('keeps the old token while the IdP is unreachable and the token is still valid, and answers 503 once it expired', async () => {
     const unreachable = () => Promise.reject(new TypeError('fetch failed'));
     const stillValid = session(1, 30_000);

@@ -57,7 +57,8 @@ export class TokenRefresher {
   }
 
   private async refreshOnce(sessionId: string, seen: Session): Promise<Session> {
-    const deadline = Date.now() + LEASE_MS * 2;
+    // Never longer than one lease: past that the holder is gone or the IdP is stuck, and the caller gets a 503.
+    const deadline = Date.now() + LEASE_MS;
     while (Date.now() < deadline) {
       const release = await this.store.tryLockRefresh(seen.keyHash, LEASE_MS);
       if (release) {
@@ -67,15 +68,18 @@ export class TokenRefresher {
           await release();
         }
       }
-      const current = await this.waitForOtherRefresher(sessionId, seen);
+      const current = await this.waitForOtherRefresher(sessionId, seen, deadline);
       if (current) return current;
     }
     throw new ServiceUnavailableError('idp');
   }
 
   /** Another instance holds the lease: wait until it stores a newer token set, or lets the lease go. */
-  private async waitForOtherRefresher(sessionId: string, seen: Session): Promise<Session | undefined> {
-    while (await this.store.isRefreshLocked(seen.keyHash)) await sleep(WAIT_STEP_MS);
+  private async waitForOtherRefresher(sessionId: string, seen: Session, deadline: number): Promise<Session | undefined> {
+    while (await this.store.isRefreshLocked(seen.keyHash)) {
+      if (Date.now() >= deadline) throw new ServiceUnavailableError('idp');
+      await sleep(WAIT_STEP_MS);
+    }
     const current = await this.current(sessionId);
     return current.version > seen.version || !this.isDue(current) ? current : undefined;
   }
@@ -105,21 +109,28 @@ export class TokenRefresher {
     return updated ?? this.current(sessionId);
   }
 
+  /**
+   * Only `invalid_grant` means the grant is gone (RFC 6749 §5.2) and ends the session. Anything else — the IdP down,
+   * `temporarily_unavailable`, `server_error`, a misconfigured client secret, an answer that fails validation — is the
+   * IdP's or the operator's trouble, not the user's: keep the session and use the old token while it is valid.
+   */
   private async onRefreshError(sessionId: string, current: Session, error: unknown): Promise<Session> {
-    if (error instanceof ServiceUnavailableError) return this.whileIdpUnreachable(current, error);
-    const failure = classifyIdpError(error);
-    if (failure.kind === 'unreachable') return this.whileIdpUnreachable(current, error);
+    const failure = error instanceof ServiceUnavailableError ? ({ kind: 'unreachable' } as const) : classifyIdpError(error);
+    if (failure.kind !== 'rejected' || failure.error !== 'invalid_grant') {
+      if (failure.kind !== 'unreachable') this.logger.error({ sub: current.contents.sub, failure }, 'the IdP refused a refresh for a reason other than invalid_grant');
+      return this.whileRefreshImpossible(current, error, failure.kind === 'unreachable' ? 'idp_unreachable' : 'idp_error');
+    }
     this.metrics.refreshes.inc({ outcome: 'failed' });
-    this.metrics.refreshFailures.inc({ reason: failure.kind === 'rejected' ? failure.error : failure.code });
-    this.logger.warn({ sub: current.contents.sub, failure }, 'the IdP rejected the refresh; the session ends');
+    this.metrics.refreshFailures.inc({ reason: failure.error });
+    this.logger.warn({ sub: current.contents.sub }, 'the IdP rejected the refresh (invalid_grant); the session ends');
     await this.store.destroy(sessionId);
     throw new SessionEnded('refresh_failed');
   }
 
-  /** Contract: an unreachable IdP is tolerated while the old access token is still valid, else 503. */
-  private whileIdpUnreachable(current: Session, error: unknown): Session {
-    this.metrics.refreshes.inc({ outcome: 'idp_unreachable' });
-    this.metrics.refreshFailures.inc({ reason: 'idp_unreachable' });
+  /** Contract: when the IdP cannot refresh, the old access token is used while it is still valid, else 503. */
+  private whileRefreshImpossible(current: Session, error: unknown, reason: 'idp_unreachable' | 'idp_error'): Session {
+    this.metrics.refreshes.inc({ outcome: reason });
+    this.metrics.refreshFailures.inc({ reason });
     if (current.contents.accessTokenExpiresAt > Date.now()) return current;
     throw new ServiceUnavailableError('idp', error);
   }

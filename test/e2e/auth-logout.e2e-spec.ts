@@ -31,6 +31,8 @@ describe('logout, back-channel logout and admin revocation', () => {
   it('ends the session, revokes the refresh token and sends the browser to the IdP to end its session too', async () => {
     const browser = await stack.signedIn('alice');
     const { body } = await userOf(browser);
+    const sessionId = sessionIdOf(browser);
+    expect(sessionId).toMatch(/^[\w-]{43}$/);
     stack.idp.resetCounters();
     const response = await browser.get(`${stack.publicUrl}${String(body['logoutUrl'])}`);
     expect(response.status).toBe(302);
@@ -40,8 +42,9 @@ describe('logout, back-channel logout and admin revocation', () => {
     expect(endSession.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
     expect(response.setCookies.some((cookie) => /^bff-session=;.*Max-Age=0/.test(cookie))).toBe(true);
     expect(stack.idp.counters.revocations).toBe(1);
-    const after = await fetch(`${stack.publicUrl}/auth/user`, { headers: { ...CSRF, cookie: `bff-session=${sessionIdOf(browser)}` } });
+    const after = await fetch(`${stack.publicUrl}/auth/user`, { headers: { ...CSRF, cookie: `bff-session=${sessionId}` } });
     expect(after.status).toBe(401);
+    expect(await after.json()).toMatchObject({ error: 'session_expired' });
   });
 
   it('sends a browser without a session straight to POST_LOGOUT_REDIRECT_URI', async () => {

@@ -52,6 +52,17 @@ describe('machine clients through the proxy', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_token' });
   });
 
+  it('refuses an ID token used as a bearer token', async () => {
+    const browser = await stack.signedIn('alice');
+    const user = JSON.parse((await browser.get(`${stack.publicUrl}/auth/user`, { 'x-csrf': '1' })).body) as { logoutUrl: string };
+    const logout = await browser.get(`${stack.publicUrl}${user.logoutUrl}`);
+    const idToken = new URL(logout.location!).searchParams.get('id_token_hint')!;
+    expect(idToken).toMatch(/^eyJ/);
+    const response = await get('/machines/jobs', `Bearer ${idToken}`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  });
+
   it('exchanges Basic client credentials for a token at the IdP (Kong flow) and reuses it', async () => {
     const basic = `Basic ${Buffer.from(`${MACHINE_CLIENT_ID}:${MACHINE_CLIENT_SECRET}`).toString('base64')}`;
     stack.idp.resetCounters();

@@ -1,6 +1,7 @@
 import type { EchoBody } from '../support/echo-upstream';
 import { startProxyStack, type ProxyStack } from '../support/proxy-stack';
 import type { TestBrowser } from '../support/test-browser';
+import { keysUnder } from '../support/test-redis';
 
 const CSRF = { 'x-csrf': '1' };
 
@@ -56,6 +57,25 @@ describe('proxied API calls with a session cookie', () => {
     expect(String(headers['cookie'])).toMatch(/(^|; )theme=dark$/);
     expect(String(headers['cookie'])).not.toContain('bff-session');
     expect(headers['x-csrf']).toBeUndefined();
+  });
+
+  it('keeps the exact tokens the upstream received out of every Redis key and value', async () => {
+    const { body } = await call(alice, '/api/whoami');
+    const accessToken = String(body.headers['authorization']).slice('Bearer '.length);
+    const idToken = String((await call(alice, '/with-id-token/whoami')).body.headers['authorization']).slice('Bearer '.length);
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(stack.app.env['REDIS_URL']!);
+    try {
+      for (const key of await keysUnder(stack.app.redisPrefix)) {
+        const dump = (await redis.dumpBuffer(key))?.toString('latin1') ?? '';
+        for (const secret of [accessToken, idToken, accessToken.split('.')[1], idToken.split('.')[2]]) {
+          expect(key).not.toContain(secret);
+          expect(dump.includes(secret)).toBe(false);
+        }
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('answers 403 without the CSRF header and 401 JSON without a session, never a redirect', async () => {

@@ -1,0 +1,115 @@
+import { startLoginStack, type LoginStack } from '../support/login-stack';
+import type { BrowserResponse, TestBrowser } from '../support/test-browser';
+
+describe('callback failures leave no session', () => {
+  let stack: LoginStack;
+
+  beforeAll(async () => {
+    stack = await startLoginStack({ CONSUMER_OPTIONAL: 'false' });
+    await stack.app.admin('/consumers', { method: 'POST', body: JSON.stringify({ custom_id: 'user-alice' }) });
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  async function startLogin(browser: TestBrowser): Promise<string> {
+    const response = await browser.get(`${stack.publicUrl}/auth/login`);
+    return new URL(response.location!).searchParams.get('state')!;
+  }
+
+  function expectNoSession(browser: TestBrowser, response: BrowserResponse): void {
+    expect(response.setCookies.some((cookie) => cookie.startsWith('bff-session=') && !cookie.includes('Max-Age=0'))).toBe(false);
+    expect(browser.cookies(stack.publicUrl)['bff-session']).toBeUndefined();
+  }
+
+  it.each([
+    ['no state', () => '?code=abc', 'state_missing'],
+    ['an unknown state', () => '?code=abc&state=never-issued', 'state_unknown'],
+  ])('answers 400 for %s', async (_case, query, error) => {
+    const browser = stack.browser();
+    const response = await browser.get(`${stack.publicUrl}/auth/callback${query()}`);
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toMatchObject({ error });
+    expectNoSession(browser, response);
+  });
+
+  it('answers 400 for a state that belongs to another browser', async () => {
+    const state = await startLogin(stack.browser());
+    const stranger = stack.browser();
+    const response = await stranger.get(`${stack.publicUrl}/auth/callback?code=abc&state=${state}`);
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toMatchObject({ error: 'state_mismatch' });
+    expectNoSession(stranger, response);
+  });
+
+  it('answers 400 when a completed callback is replayed', async () => {
+    const browser = stack.browser();
+    const login = await browser.loginWithForm(`${stack.publicUrl}/auth/login`, 'alice', 'alice-password');
+    const callback = login.visited.find((url) => url.startsWith(`${stack.publicUrl}/auth/callback`))!;
+    expect(callback).toContain('code=');
+    const replay = await stack.browser().get(callback);
+    expect(replay.status).toBe(400);
+    const sameBrowser = await browser.get(callback);
+    expect(sameBrowser.status).toBe(400);
+    expect(JSON.parse(sameBrowser.body)).toMatchObject({ error: 'state_unknown' });
+  });
+
+  it('answers 401 when the IdP returns an error', async () => {
+    const browser = stack.browser();
+    const state = await startLogin(browser);
+    const response = await browser.get(`${stack.publicUrl}/auth/callback?state=${state}&error=access_denied&error_description=no`);
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.body)).toMatchObject({ error: 'idp_error' });
+    expectNoSession(browser, response);
+  });
+
+  it('answers 401 when the IdP rejects the code', async () => {
+    const browser = stack.browser();
+    const state = await startLogin(browser);
+    const response = await browser.get(`${stack.publicUrl}/auth/callback?state=${state}&code=forged-code&iss=${encodeURIComponent(stack.idp.issuer)}`);
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.body)).toMatchObject({ error: 'code_rejected' });
+    expectNoSession(browser, response);
+  });
+
+  it('answers 403 for a user that maps to no consumer', async () => {
+    const browser = stack.browser();
+    const login = await browser.loginWithForm(`${stack.publicUrl}/auth/login`, 'bob', 'bob-password');
+    expect(login.response.status).toBe(403);
+    expect(JSON.parse(login.response.body)).toMatchObject({ error: 'consumer_not_found' });
+    expectNoSession(browser, login.response);
+  });
+
+  it('clears the pending-login cookie whether the callback succeeds or not', async () => {
+    const browser = stack.browser();
+    const state = await startLogin(browser);
+    expect(Object.keys(browser.cookies(stack.publicUrl)).filter((name) => name.startsWith('bff-login-'))).toHaveLength(1);
+    await browser.get(`${stack.publicUrl}/auth/callback?state=${state}&error=access_denied`);
+    expect(Object.keys(browser.cookies(stack.publicUrl)).filter((name) => name.startsWith('bff-login-'))).toHaveLength(0);
+  });
+
+  it('keeps at most a handful of pending-login cookies per browser', async () => {
+    const browser = stack.browser();
+    for (let attempt = 0; attempt < 12; attempt += 1) await browser.get(`${stack.publicUrl}/auth/login`);
+    expect(Object.keys(browser.cookies(stack.publicUrl)).filter((name) => name.startsWith('bff-login-')).length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('login with response_mode=form_post', () => {
+  let stack: LoginStack;
+
+  beforeAll(async () => {
+    stack = await startLoginStack({ OIDC_RESPONSE_MODE: 'form_post' });
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('asks for form_post and completes the login through a POST to /auth/callback', async () => {
+    const start = await stack.browser().get(`${stack.publicUrl}/auth/login`);
+    expect(new URL(start.location!).searchParams.get('response_mode')).toBe('form_post');
+    const browser = await stack.signedIn('carol', '/after');
+    const user = await browser.get(`${stack.publicUrl}/auth/user`, { 'x-csrf': '1' });
+    expect(JSON.parse(user.body)).toMatchObject({ sub: 'user-carol' });
+  });
+});

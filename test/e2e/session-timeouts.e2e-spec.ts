@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { startLoginStack, type LoginStack } from '../support/login-stack';
+import { keysUnder, TEST_REDIS_URL } from '../support/test-redis';
+
+const IDLE_SECONDS = 2;
+const ABSOLUTE_SECONDS = 4;
+
+describe('session idle and absolute timeouts', () => {
+  let stack: LoginStack;
+
+  beforeAll(async () => {
+    stack = await startLoginStack({ SESSION_IDLE_TIMEOUT: String(IDLE_SECONDS), SESSION_ABSOLUTE_TIMEOUT: String(ABSOLUTE_SECONDS) });
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  const user = (cookie: string) => fetch(`${stack.publicUrl}/auth/user`, { headers: { 'x-csrf': '1', cookie } });
+
+  it('ends a session left idle longer than SESSION_IDLE_TIMEOUT', async () => {
+    const cookie = (await stack.signedIn('alice')).cookieHeader(stack.publicUrl) ?? '';
+    await sleep(1000);
+    expect((await user(cookie)).status).toBe(200);
+    await sleep((IDLE_SECONDS + 0.5) * 1000);
+    const expired = await user(cookie);
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toMatchObject({ error: 'session_expired' });
+  });
+
+  it('ends an active session at SESSION_ABSOLUTE_TIMEOUT, and no key of it outlives that', async () => {
+    const cookie = (await stack.signedIn('bob')).cookieHeader(stack.publicUrl) ?? '';
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const sessionKeys = (await keysUnder(stack.app.redisPrefix)).filter((key) => /:(s|ix):/.test(key));
+      expect(sessionKeys.length).toBeGreaterThan(0);
+      for (const key of sessionKeys) {
+        const ttl = await redis.pttl(key);
+        expect([key, ttl > 0 && ttl <= ABSOLUTE_SECONDS * 1000]).toEqual([key, true]);
+      }
+      const deadline = Date.now() + (ABSOLUTE_SECONDS + 0.5) * 1000;
+      while (Date.now() < deadline - 1200) {
+        expect((await user(cookie)).status).toBe(200);
+        await sleep(1000);
+      }
+      await sleep(Math.max(0, deadline - Date.now()));
+      expect((await user(cookie)).status).toBe(401);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
