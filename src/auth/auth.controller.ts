@@ -44,6 +44,8 @@ export class AuthController {
 
   @Get('user')
   async user(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<UserInfo> {
+    // Without any session cookie the SPA learns "sign in" (401) first; the CSRF rule guards cookie-carrying calls.
+    if (!this.cookie.present(request.headers.cookie)) throw this.resolver.failure(request, 'not_authenticated');
     this.resolver.assertCsrfHeader(request);
     const { session } = await this.resolver.resolve(request);
     noStore(response);

@@ -14,7 +14,7 @@ import { AuthError } from './auth.errors';
 import { groupsFrom, headerClaimsFrom } from '../common/claims';
 import { LoginBinding } from './login-binding';
 import { LoginStateStore } from './login-state.store';
-import { safeReturnTo } from './return-to';
+import { safeReturnTo } from '../common/return-to';
 
 /** The authorization code flow with PKCE: start a login, then turn the IdP's answer into a vault session. */
 @Injectable()

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { safeReturnTo } from '../auth/return-to';
+import { safeReturnTo } from '../common/return-to';
 import { loginUrlFor } from './session.errors';
 
 const ORIGIN = 'https://app.example.com';

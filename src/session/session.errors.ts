@@ -1,4 +1,4 @@
-import { safeReturnTo } from '../auth/return-to';
+import { safeReturnTo } from '../common/return-to';
 import { AppError } from '../common/app.error';
 
 export type SessionFailure = 'not_authenticated' | 'session_expired' | 'session_revoked' | 'refresh_failed';
