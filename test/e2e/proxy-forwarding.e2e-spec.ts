@@ -232,7 +232,7 @@ describe('proxy forwarding: route table, header rules and upstream client togeth
     expect(seen?.headers['transfer-encoding']).toBe('chunked');
     // Streaming keeps well under 1 MB live here; holding the body shows up as ~20 MB.
     expect(growth).toBeLessThan(8 * MB);
-  });
+  }, 90_000);
 
   it('keeps a declared content length on an upload', async () => {
     const body = Buffer.alloc(3 * MB, 'x');
@@ -251,7 +251,7 @@ describe('proxy forwarding: route table, header rules and upstream client togeth
     expect(received).toBe(20 * MB);
     // Streaming keeps well under 1 MB live here; holding the body shows up as ~20 MB.
     expect(growth).toBeLessThan(8 * MB);
-  });
+  }, 90_000);
 
   it('delivers server-sent events as they happen, not when the stream ends', async () => {
     const started = Date.now();
