@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { SessionKeys, digest, sessionHandle } from '../src/session/session.keys';
 import { hashSessionId, newSessionId, TokenCrypto } from '../src/session/token-crypto';
-import { parseVaultContents } from '../src/session/vault-contents.parser';
+import type { VaultContents } from '../src/session/session.types';
+import { decodeVaultContents } from '../src/session/vault-contents.codec';
 
 export const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const POSTGRES_ADMIN_URL = process.env['BENCH_POSTGRES_URL'] ?? process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -57,14 +58,20 @@ export interface VaultFootprint {
   sub: string;
 }
 
-/** What one real session costs in Redis, against the size of the tokens it holds (decrypted with the bench's key). */
-export async function vaultFootprint(redis: Redis, prefix: string, sessionId: string, encryptionKey: Buffer): Promise<VaultFootprint> {
+/** A session's tokens as the BFF stored them (the bench holds the encryption key). */
+export async function readVault(redis: Redis, prefix: string, sessionId: string, encryptionKey: Buffer): Promise<{ key: string; sealed: Buffer; contents: VaultContents }> {
   const key = new SessionKeys(prefix).session(hashSessionId(sessionId));
   const sealed = await redis.hgetBuffer(key, 'd');
   if (!sealed) throw new Error('the signed-in session is not in Redis');
   const plaintext = new TokenCrypto([encryptionKey]).decrypt(sealed, sessionId);
-  const contents = plaintext ? parseVaultContents(plaintext.toString('utf8')) : undefined;
+  const contents = plaintext ? decodeVaultContents(plaintext) : undefined;
   if (!contents) throw new Error('the signed-in session does not decrypt with the bench key');
+  return { key, sealed, contents };
+}
+
+/** What one real session costs in Redis, against the size of the tokens it holds (decrypted with the bench's key). */
+export async function vaultFootprint(redis: Redis, prefix: string, sessionId: string, encryptionKey: Buffer): Promise<VaultFootprint> {
+  const { key, sealed, contents } = await readVault(redis, prefix, sessionId, encryptionKey);
   const rawTokenBytes = [contents.accessToken, contents.refreshToken, contents.idToken].reduce((sum, token) => sum + Buffer.byteLength(token ?? ''), 0);
   const sessionKeyBytes = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
   return { sessionKeyBytes, rawTokenBytes, sealedBytes: sealed.length, hasSid: contents.sid !== undefined, sub: contents.sub };

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { track } from './processes';
@@ -109,5 +109,6 @@ function capture(command: string, args: readonly string[]): Promise<string> {
 function writeTemp(name: string, text: string): string {
   const file = join(tmpdir(), `${process.pid}-${name}`);
   writeFileSync(file, text);
+  process.once('exit', () => rmSync(file, { force: true }));
   return file;
 }

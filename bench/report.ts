@@ -1,4 +1,4 @@
-import type { LoginRate, StormResult } from './flows';
+import type { LoginRate, StormReport } from './flows';
 import type { SeedResult, VaultFootprint } from './fixtures';
 import type { Summary } from './measure';
 
@@ -6,7 +6,7 @@ export interface Report {
   startedAt: string;
   machine: { cpus: number; node: string; loader: string; connections: number; duration: number; rounds: number };
   scenarios: { label: string; summary: Summary; goal?: Goal }[];
-  storm?: { idpTokenMs: number; storms: StormResult[]; cpuUsPerRequest: number; concurrency: number };
+  storm?: StormReport & { concurrency: number };
   logins?: LoginRate;
   memory?: { footprint: VaultFootprint; seed?: SeedResult };
   highConcurrency?: { connections: number; summaries: Summary[]; bffPeakRss: number };
@@ -40,16 +40,24 @@ export function renderMarkdown(report: Report): string {
   }
   if (report.storm) {
     const { storm } = report;
-    lines.push('', `Refresh storm: ${storm.concurrency} concurrent requests of one session whose access token is due; IdP token endpoint latency ${fmt(storm.idpTokenMs, 1)} ms.`, '');
-    lines.push('| storm | token-endpoint calls | failures | p50 ms | p99 ms | max ms | p99 − IdP latency ms |', '|---|--:|--:|--:|--:|--:|--:|');
+    lines.push(
+      '',
+      `Refresh storm: ${storm.concurrency} concurrent requests of one session whose access token is due. IdP latency, timed from the bench: ` +
+        `refresh_token grant ${fmt(storm.idpRefreshMs, 1)} ms (client_credentials ${fmt(storm.idpClientCredentialsMs, 1)} ms). Target: 1 call, no failure, p99 ≤ refresh latency + 50 ms.`,
+      '',
+    );
+    lines.push('| storm | token-endpoint calls | failures | first ms | p50 ms | p99 ms | max ms | p99 − refresh latency ms |', '|---|--:|--:|--:|--:|--:|--:|--:|');
+    for (const [label, b] of [['same burst, bare proxy', storm.bareBurst], ['same burst, token fresh', storm.burst]] as const) {
+      lines.push(`| ${label} | ${b.tokenCalls} | ${b.failures} | ${fmt(b.minMs, 1)} | ${fmt(b.p50Ms, 1)} | ${fmt(b.p99Ms, 1)} | ${fmt(b.maxMs, 1)} | |`);
+    }
     storm.storms.forEach((s, index) => {
-      const verdict = s.tokenCalls === 1 && s.failures === 0 && s.p99Ms <= storm.idpTokenMs + 50 ? ' ✓' : ' ✗';
-      lines.push(`| ${index + 1} | ${s.tokenCalls} | ${s.failures} | ${fmt(s.p50Ms, 1)} | ${fmt(s.p99Ms, 1)} | ${fmt(s.maxMs, 1)} | ${fmt(s.p99Ms - storm.idpTokenMs, 1)}${verdict} |`);
+      const verdict = s.tokenCalls === 1 && s.failures === 0 && s.p99Ms <= storm.idpRefreshMs + 50 ? ' ✓' : ' ✗';
+      lines.push(`| ${index + 1} | ${s.tokenCalls} | ${s.failures} | ${fmt(s.minMs, 1)} | ${fmt(s.p50Ms, 1)} | ${fmt(s.p99Ms, 1)} | ${fmt(s.maxMs, 1)} | ${fmt(s.p99Ms - storm.idpRefreshMs, 1)}${verdict} |`);
     });
   }
   if (report.logins) {
     const l = report.logins;
-    lines.push('', `Full logins through the dev IdP: ${fmt(l.perSecond, 1)}/s (${l.logins} in ${fmt(l.seconds, 1)} s, ${l.failures} failed, ${fmt(l.meanMs, 0)} ms each, BFF CPU ${fmt(l.bffCpuUsPerLogin / 1000, 1)} ms per login; the IdP shares the bench process).`);
+    lines.push('', `Full logins through the dev IdP: ${fmt(l.perSecond, 1)}/s (${l.logins} in ${fmt(l.seconds, 1)} s, ${l.failures} failed, ${fmt(l.meanMs, 0)} ms each, BFF CPU ${fmt(l.bffCpuUsPerLogin / 1000, 1)} ms per login; the IdP shares the bench process).${l.firstFailure ? ` First failure: ${l.firstFailure}` : ''}`);
   }
   if (report.memory) {
     const { footprint: f, seed } = report.memory;

@@ -3,16 +3,16 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startDevIdp, type DevIdp } from '../test/support/dev-idp/dev-idp';
+import { startDevIdp } from '../test/support/dev-idp/dev-idp';
 import { freePort } from '../test/support/free-port';
-import { benchRedisPrefix, createBenchDatabase, dropKeysUnder, REDIS_URL, seedSessions, vaultFootprint } from './fixtures';
+import { benchRedisPrefix, createBenchDatabase, dropKeysUnder, readVault, REDIS_URL, seedSessions, vaultFootprint } from './fixtures';
 import { loginRate, refreshStorms, SESSION_COOKIE, signIn } from './flows';
-import { loadGenerator } from './load';
+import { loadGenerator, type LoadGenerator } from './load';
 import { measure, summarise, type Measurement, type Subject } from './measure';
 import { parseOptions, USAGE, type BenchOptions } from './options';
 import { killAllNow, memory, stopAll } from './processes';
 import { renderMarkdown, type Report } from './report';
-import { REPO_ROOT, startBff, startHelper, type BffTarget } from './targets';
+import { REPO_ROOT, startBff, startHelper, startIdpProcess, type BffTarget } from './targets';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdefghijklmnop';
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
     UPSTREAM_URL: upstream.url,
     ROUTES_FILE: routesFile,
     LOG_LEVEL: options.logLevel,
+    // Scenario 5 measures logins, not the per-IP login limit (every bench login comes from 127.0.0.1).
+    RATE_LIMIT_LOGIN: 'off',
     ...extra,
   });
   const launch = (name: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<BffTarget> => {
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
     report.highConcurrency = { connections: options.highConnections, summaries: high, bffPeakRss: memory(bff.pid).peak };
   }
 
-  if (options.only.has('3')) report.storm = await stormScenario(options, bffEnv, launch);
+  if (options.only.has('3')) report.storm = await stormScenario(options, generator, { redis, prefix, encryptionKey }, { url: bare.url, path: '/orders/42' }, bffEnv, launch);
   if (options.only.has('5') && options.loginSeconds > 0) {
     log('full logins');
     report.logins = await loginRate(publicUrl, bff.pid, options.loginSeconds, 4);
@@ -183,6 +185,9 @@ async function main(): Promise<void> {
 
 async function stormScenario(
   options: BenchOptions,
+  generator: LoadGenerator,
+  vault: { redis: Redis; prefix: string; encryptionKey: Buffer },
+  bare: { url: string; path: string },
   bffEnv: (port: number, adminPort: number, extra?: Record<string, string>) => Record<string, string>,
   launch: (name: string, env: Record<string, string>) => Promise<BffTarget>,
 ): Promise<NonNullable<Report['storm']>> {
@@ -190,15 +195,32 @@ async function stormScenario(
   const ttl = 20;
   const skew = 15;
   const port = await freePort();
-  const idp: DevIdp = await startDevIdp({ accessTokenTtlSeconds: ttl, tokenDelayMs: options.idpDelayMs, redirectUris: [`http://127.0.0.1:${port}/auth/callback`] });
-  cleanups.push(() => idp.stop());
+  const idp = await startIdpProcess({ accessTokenTtlSeconds: ttl, tokenDelayMs: options.idpDelayMs, redirectUris: [`http://127.0.0.1:${port}/auth/callback`] });
+  const { redis, prefix, encryptionKey } = vault;
   const bff = await launch('bff-storm', { ...bffEnv(port, await freePort()), OIDC_ISSUER: idp.issuer, TOKEN_REFRESH_SKEW: String(skew) });
   log(`refresh storms (${options.storms} × ${options.stormConcurrency} requests)`);
   try {
-    const result = await refreshStorms({ bffUrl: bff.url, bffPid: bff.pid, idp, dueAfterSeconds: ttl - skew, concurrency: options.stormConcurrency, storms: options.storms });
+    const result = await refreshStorms({
+      bffUrl: bff.url,
+      bffPid: bff.pid,
+      idp,
+      dueAfterSeconds: ttl - skew,
+      concurrency: options.stormConcurrency,
+      storms: options.storms,
+      bare,
+      refreshTokenOf: async (sessionId) => {
+        const { contents } = await readVault(redis, prefix, sessionId, encryptionKey);
+        if (!contents.refreshToken) throw new Error('the dev IdP issued no refresh token');
+        return contents.refreshToken;
+      },
+      // A running BFF is warm; this one just started. Two seconds of the same session's calls, before it is due.
+      warmUp: (sessionId) =>
+        generator.run({ url: `${bff.url}/api/orders/42`, headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' }, connections: 32, seconds: 2 }).then(() => undefined),
+    });
     return { ...result, concurrency: options.stormConcurrency };
   } finally {
     await bff.stop();
+    await idp.stop();
   }
 }
 

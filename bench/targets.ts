@@ -3,6 +3,8 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/free-port';
+import type { DevIdpOptions } from '../test/support/dev-idp/dev-idp';
+import type { IdpProcessMessage } from './idp-process';
 import { startNode, stop, waitFor } from './processes';
 
 /** The repository root, whether this runs from `.dev-build/bench/` or elsewhere. */
@@ -71,4 +73,42 @@ function canConnect(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolvePromise(false));
   });
+}
+
+/** The development IdP of the refresh storm, in a process of its own; its counters are asked for over IPC. */
+export interface IdpProcess {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Successful refresh_token grants so far. */
+  refreshGrants(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startIdpProcess(options: DevIdpOptions): Promise<IdpProcess> {
+  const child = startNode(join(__dirname, 'idp-process.js'), [JSON.stringify(options)], process.env, ['ignore', 'inherit', 'inherit', 'ipc']);
+  const pending = new Map<number, (count: number) => void>();
+  let nextId = 0;
+  const ready = await new Promise<Extract<IdpProcessMessage, { type: 'ready' }>>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the IdP process exited with ${code}`)));
+    child.on('message', (message: IdpProcessMessage) => {
+      if (message.type === 'ready') resolve(message);
+      else pending.get(message.id)?.(message.refreshToken);
+    });
+  });
+  return {
+    issuer: ready.issuer,
+    clientId: ready.clientId,
+    clientSecret: ready.clientSecret,
+    refreshGrants: () =>
+      new Promise((resolve) => {
+        const id = (nextId += 1);
+        pending.set(id, (count) => {
+          pending.delete(id);
+          resolve(count);
+        });
+        child.send({ type: 'counters', id });
+      }),
+    stop: () => stop(child),
+  };
 }

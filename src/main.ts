@@ -3,6 +3,8 @@ import { startApp } from './app';
 import { loadAppConfig } from './config/app-config';
 import { readEnv } from './config/read-env';
 import { ConfigurationError } from './config/configuration.error';
+import { announceListening, isWorker } from './workers/worker-messages';
+import { superviseWorkers } from './workers/worker-supervisor';
 
 const SHUTDOWN_BACKSTOP_MS = 15_000;
 
@@ -12,9 +14,15 @@ async function main(): Promise<void> {
     for (const problem of result.problems) process.stderr.write(`config error: ${problem}\n`);
     process.exit(1);
   }
+  if (result.config.workers.count > 1 && !isWorker()) return superviseWorkers(result.config);
   const running = await startApp(result.config);
-  process.stdout.write(`BFF listening: browser ${running.browserUrl}, admin ${running.adminUrl}\n`);
+  if (isWorker()) announceListening(running.browserUrl, running.adminUrl);
+  else process.stdout.write(`BFF listening: browser ${running.browserUrl}, admin ${running.adminUrl}\n`);
+  let stopping = false;
   const shutdown = () => {
+    // Once: a worker may be sent SIGINT by the terminal and SIGTERM by its primary.
+    if (stopping) return;
+    stopping = true;
     // A backstop: should closing Redis or Postgres itself hang, exit anyway, and say so with the code.
     setTimeout(() => process.exit(1), result.config.shutdown.graceMs + SHUTDOWN_BACKSTOP_MS).unref();
     running.close().then(

@@ -116,6 +116,19 @@ describe('loadAppConfig', () => {
     expect(lines[0]).toMatch(expected);
   });
 
+  it('runs one worker by default, as many as asked, or one per CPU with auto', () => {
+    const count = (WORKERS?: string) => {
+      const result = loadAppConfig({ ...valid, WORKERS });
+      return result.ok ? result.config.workers.count : result.problems;
+    };
+
+    expect(count(undefined)).toBe(1);
+    expect(count('4')).toBe(4);
+    expect(count('auto')).toBeGreaterThanOrEqual(1);
+    expect(count('0')).toEqual(['WORKERS: must be auto or a whole number from 1 to 999']);
+    expect(count('two')).toEqual(['WORKERS: must be auto or a whole number from 1 to 999']);
+  });
+
   it('rejects Sentinel and Cluster together', () => {
     expect(problems(loadAppConfig({ ...valid, REDIS_SENTINELS: 'a:1', REDIS_CLUSTER_NODES: 'b:2' }))).toEqual([
       'REDIS_CLUSTER_NODES: cannot be combined with REDIS_SENTINELS',

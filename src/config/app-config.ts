@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { envSchema, type Env } from './env.schema';
 
 export type AppConfig = ReturnType<typeof toAppConfig>;
@@ -42,6 +43,8 @@ function toAppConfig(env: Env) {
     log: { level: env.LOG_LEVEL },
     /** SIGTERM: in-flight requests get this long to finish before their connections are cut. */
     shutdown: { graceMs: env.SHUTDOWN_GRACE_SECONDS * 1000 },
+    /** Processes serving both listeners (node:cluster); `auto` is one per CPU. */
+    workers: { count: env.WORKERS === 'auto' ? availableParallelism() : Number(env.WORKERS) },
     oidc: {
       issuer: env.OIDC_ISSUER,
       clientId: env.OIDC_CLIENT_ID,

@@ -69,6 +69,7 @@ export const envSchema = z
       .default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().int('must be a whole number of seconds').min(0, 'must not be negative').default(10),
+    WORKERS: z.string().regex(/^(auto|[1-9]\d{0,2})$/, 'must be auto or a whole number from 1 to 999').default('1'),
 
     OIDC_ISSUER: httpUrl,
     OIDC_CLIENT_ID: z.string({ error: 'is required' }).min(1, 'is required'),

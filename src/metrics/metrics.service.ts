@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { clusterMetrics, isWorker } from '../workers/worker-messages';
 
 /** Every metric of the process, on a registry of its own (several apps can share a test process). */
 @Injectable()
@@ -48,6 +49,8 @@ export class MetricsService {
     name: 'bff_active_sessions',
     help: 'Sessions in the vault that are neither logged out nor past their absolute timeout',
     registers: [this.registry],
+    // Every worker counts the same Redis: with WORKERS > 1 the sum would multiply it.
+    aggregator: 'max',
     collect: async () => {
       if (this.countActiveSessions) this.activeSessions.set(await this.countActiveSessions().catch(() => 0));
     },
@@ -82,5 +85,16 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // With WORKERS > 1, the primary sums this registry with the other workers' (prom-client's cluster support).
+    if (isWorker()) {
+      AggregatorRegistry.setRegistries([this.registry]);
+      // Constructing one is what makes prom-client answer the primary's requests in this worker.
+      new AggregatorRegistry();
+    }
+  }
+
+  /** The Prometheus exposition: this process's metrics, or with WORKERS > 1 every worker's, summed. */
+  exposition(): Promise<string> {
+    return isWorker() ? clusterMetrics() : this.registry.metrics();
   }
 }

@@ -4,8 +4,9 @@ import { AppError } from '../common/app.error';
 import { decodeJwtPayload, groupsFrom } from '../common/claims';
 import type { ConsumerConfig } from '../config/app-config';
 import { CONSUMER_CONFIG } from '../config/config.tokens';
-import { ConsumerMappingService, type ConsumerMapping } from '../consumer/consumer-mapping.service';
+import { ConsumerMappingService } from '../consumer/consumer-mapping.service';
 import { SessionResolver } from '../session/session.resolver';
+import type { Session } from '../session/session.types';
 import { SessionEnded, TokenRefresher } from '../session/token-refresher';
 import type { AccessFacts } from './access-rules';
 import { BearerVerifier } from './bearer-verifier';
@@ -20,7 +21,7 @@ export interface Caller {
   facts: AccessFacts;
 }
 
-const MAX_CACHED_MAPPINGS = 10_000;
+const MAX_CACHED_TOKEN_CALLERS = 10_000;
 
 /**
  * Works out who is calling a proxied route, by the route's `auth` mode: a bearer token, a client-credentials pair
@@ -28,8 +29,9 @@ const MAX_CACHED_MAPPINGS = 10_000;
  */
 @Injectable()
 export class CallerAuthenticator {
-  // A token's consumer mapping is reused until the token expires, so machine calls need no Postgres round trip.
-  private readonly mappings = new BoundedCache<ConsumerMapping>(MAX_CACHED_MAPPINGS);
+  // A verified token's caller (its consumer mapping included) is reused until the token expires, so repeat machine
+  // calls need neither verification nor a Postgres round trip.
+  private readonly tokenCallers = new BoundedCache<Caller>(MAX_CACHED_TOKEN_CALLERS);
 
   constructor(
     private readonly sessions: SessionResolver,
@@ -39,6 +41,22 @@ export class CallerAuthenticator {
     private readonly consumers: ConsumerMappingService,
     @Inject(CONSUMER_CONFIG) private readonly consumerConfig: ConsumerConfig,
   ) {}
+
+  /**
+   * The caller when all it takes is already in memory — a bearer token verified before, or a session this instance
+   * read a moment ago whose token is not due — so the common request needs no promise; `undefined` means "ask
+   * `authenticate`", which also produces every refusal.
+   */
+  authenticateCached(request: IncomingMessage, route: Route): Caller | undefined {
+    const authorization = request.headers.authorization;
+    if (authorization) {
+      if (!allows(route.auth, 'bearer') || !/^bearer /i.test(authorization)) return undefined;
+      return this.tokenCallers.get(tokenDigest(authorization.slice(7).trim()));
+    }
+    if (!allows(route.auth, 'session') || !this.sessions.hasCsrfHeader(request)) return undefined;
+    const resolved = this.sessions.resolveCached(request);
+    return resolved && !this.refresher.isDue(resolved.session) ? sessionCaller(resolved.session, route) : undefined;
+  }
 
   async authenticate(request: IncomingMessage, route: Route): Promise<Caller> {
     const authorization = request.headers.authorization;
@@ -62,32 +80,16 @@ export class CallerAuthenticator {
     const fresh = await this.refresher.ensureFresh(sessionId, session).catch((error: unknown) => {
       throw error instanceof SessionEnded ? this.sessions.failure(request, error.reason) : error;
     });
-    const contents = fresh.contents;
-    return {
-      identity: {
-        bearer: route.token === 'id' && contents.idToken ? contents.idToken : contents.accessToken,
-        consumer: contents.consumer,
-        credential: contents.credential,
-        groups: contents.groups,
-        claims: contents.headerClaims,
-      },
-      facts: {
-        groups: contents.groups,
-        scopes: contents.scope?.split(' ') ?? [],
-        audiences: route.audience ? audiencesOf(decodeJwtPayload(contents.accessToken)) : [],
-      },
-    };
+    return sessionCaller(fresh, route);
   }
 
   private async fromToken(token: string, verified: VerifiedToken): Promise<Caller> {
     const key = tokenDigest(token);
-    let mapping = this.mappings.get(key);
-    if (!mapping) {
-      mapping = await this.consumers.map(verified.claims);
-      this.mappings.set(key, mapping, verified.expiresAt);
-    }
+    const cached = this.tokenCallers.get(key);
+    if (cached) return cached;
+    const mapping = await this.consumers.map(verified.claims);
     const groups = groupsFrom(verified.claims, this.consumerConfig);
-    return {
+    const caller: Caller = {
       identity: {
         bearer: token,
         consumer: mapping.consumer,
@@ -98,7 +100,27 @@ export class CallerAuthenticator {
       },
       facts: { groups, scopes: verified.scopes, audiences: verified.audiences },
     };
+    this.tokenCallers.set(key, caller, verified.expiresAt);
+    return caller;
   }
+}
+
+function sessionCaller(session: Session, route: Route): Caller {
+  const { contents } = session;
+  return {
+    identity: {
+      bearer: route.token === 'id' && contents.idToken ? contents.idToken : contents.accessToken,
+      consumer: contents.consumer,
+      credential: contents.credential,
+      groups: contents.groups,
+      claims: contents.headerClaims,
+    },
+    facts: {
+      groups: contents.groups,
+      scopes: contents.scope?.split(' ') ?? [],
+      audiences: route.audience ? audiencesOf(decodeJwtPayload(contents.accessToken)) : [],
+    },
+  };
 }
 
 function allows(routeAuth: RouteAuth, mode: 'session' | 'bearer' | 'client_credentials'): boolean {

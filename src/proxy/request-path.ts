@@ -12,6 +12,9 @@ export interface NormalisedPath {
 }
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+// Segments of unreserved characters only, none of them empty, `.` or `..`: already canonical, nothing to decode or
+// resolve. Most API paths look like this, and they skip the segment-by-segment work below.
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-._~]+)*\/?$/;
 const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 // Decoded `/` or `\` would split a segment differently upstream; controls have no business in a path.
 // eslint-disable-next-line no-control-regex
@@ -27,6 +30,7 @@ export function normalisePath(rawPath: string, routeDepth: (segments: readonly s
   const path = queryAt === -1 ? rawPath : rawPath.slice(0, queryAt);
   const query = queryAt === -1 ? '' : rawPath.slice(queryAt);
   if (!path.startsWith('/') || path.includes('\\')) return undefined;
+  if (PLAIN_PATH.test(path)) return plainPath(path, query);
 
   const decoded: string[] = [];
   const encoded: string[] = [];
@@ -51,6 +55,13 @@ export function normalisePath(rawPath: string, routeDepth: (segments: readonly s
     }
   }
   return { decoded, encoded, trailingSlash, lowestDepth, query };
+}
+
+function plainPath(path: string, query: string): NormalisedPath {
+  const trailingSlash = path.endsWith('/');
+  const inner = trailingSlash ? path.slice(1, -1) : path.slice(1);
+  const segments = inner === '' ? [] : inner.split('/');
+  return { decoded: segments, encoded: segments, trailingSlash, lowestDepth: Number.POSITIVE_INFINITY, query };
 }
 
 /**

@@ -113,9 +113,12 @@ export class RouteTable {
   }
 
   private longestPrefix(segments: readonly string[]): { route: Route; depth: number } | undefined {
+    // Each shorter prefix is a slice of the full path: one join instead of one per depth.
+    let prefix = `/${segments.join('/')}`;
     for (let depth = segments.length; depth >= 0; depth -= 1) {
-      const route = this.byPath.get(`/${segments.slice(0, depth).join('/')}`);
+      const route = this.byPath.get(prefix);
       if (route !== undefined) return { route, depth };
+      prefix = depth > 1 ? prefix.slice(0, prefix.lastIndexOf('/')) : '/';
     }
     return undefined;
   }

@@ -1,11 +1,11 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
 import { sendJsonError } from './json-error';
 import { classifyUpstreamFailure, errorCode, UPSTREAM_TIMEOUT } from './upstream-failure';
-import { filterResponseHeaders, type UpstreamHeaders } from './upstream-headers';
+import { UpstreamExchange, type ExchangeEnd } from './upstream-exchange';
+import type { UpstreamHeaders } from './upstream-headers';
 
 export interface ForwardTarget {
   /** `http(s)://host:port`, one pool each. */
@@ -15,6 +15,8 @@ export interface ForwardTarget {
   /** Until the response headers arrive, and then the longest silence allowed between body chunks. */
   timeoutMs: number;
   headers: UpstreamHeaders;
+  /** Added to the client's response, the upstream's answer or ours (the request id); the upstream's own win. */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 const POOL_OPTIONS: Pool.Options = {
@@ -38,56 +40,15 @@ export class UpstreamClient implements OnApplicationShutdown {
   private readonly logger = new Logger(UpstreamClient.name);
   private readonly pools = new Map<string, Pool>();
 
-  async forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): Promise<UpstreamOutcome> {
-    if (res.destroyed) return 'client_gone';
-    let status = 0;
-    const abort = new AbortController();
-    const withBody = hasBody(req.headers);
-    let responded = false;
-    let deadline: NodeJS.Timeout | undefined;
-    // timeout_ms counts from the moment the whole request is out (connecting and queueing included), so that a
-    // slow upload is not cut short; undici's own headersTimeout backs it up per socket.
-    const startDeadline = () => {
-      if (!responded) deadline = setTimeout(() => abort.abort(UPSTREAM_TIMEOUT), target.timeoutMs);
-    };
-    const onClientGone = () => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.once('close', onClientGone);
-    if (withBody && !req.readableEnded) req.once('end', startDeadline);
-    else startDeadline();
-    try {
-      await this.pool(target.origin).stream(
-        {
-          path: target.path,
-          method: req.method ?? 'GET',
-          headers: target.headers,
-          body: withBody ? detachableBody(req) : null,
-          signal: abort.signal,
-          headersTimeout: target.timeoutMs,
-          bodyTimeout: target.timeoutMs,
-        },
-        ({ statusCode, headers }) => {
-          responded = true;
-          status = statusCode;
-          clearTimeout(deadline);
-          res.writeHead(statusCode, filterResponseHeaders(headers));
-          // Server-sent events must reach the browser before the first event does.
-          if (isEventStream(headers)) res.flushHeaders();
-          return res;
-        },
-      );
-      return statusClass(status);
-    } catch (error: unknown) {
-      return this.fail(res, error, { responded, status, origin: target.origin, timedOut: abort.signal.reason === UPSTREAM_TIMEOUT });
-    } finally {
-      // An upstream may answer (or fail) before reading the whole upload: drain the rest, so the client sees the
-      // answer rather than a reset mid-send, and the connection stays usable.
-      if (withBody && !req.readableEnded && !req.destroyed) req.unpipe().resume();
-      clearTimeout(deadline);
-      req.off('end', startDeadline);
-      res.off('close', onClientGone);
-    }
+  forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): Promise<UpstreamOutcome> {
+    return new Promise((resolve) => this.exchange(req, res, target, resolve));
+  }
+
+  /** `forward` without a promise, for the request path: `done` is called once, when the exchange is over. */
+  exchange(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, done: (outcome: UpstreamOutcome) => void): void {
+    if (res.destroyed) return done('client_gone');
+    const exchange = new UpstreamExchange(req, res, target, (end) => done(this.outcome(res, end, target)));
+    this.pool(target.origin).dispatch(exchange.options(), exchange);
   }
 
   /** Lets in-flight responses finish for a moment, then cuts what is left (a long event stream would wait forever). */
@@ -107,24 +68,21 @@ export class UpstreamClient implements OnApplicationShutdown {
     return pool;
   }
 
-  private fail(
-    res: ServerResponse,
-    error: unknown,
-    at: { responded: boolean; status: number; origin: string; timedOut: boolean },
-  ): UpstreamOutcome {
-    const code = errorCode(error);
-    const clientLeft = CLIENT_GONE.has(code) && !at.timedOut;
-    if (at.responded || res.headersSent) {
+  private outcome(res: ServerResponse, end: ExchangeEnd, { origin, responseHeaders }: ForwardTarget): UpstreamOutcome {
+    if (end.error === null) return statusClass(end.status);
+    const code = errorCode(end.error);
+    const clientLeft = CLIENT_GONE.has(code) && !end.timedOut;
+    if (end.responded || res.headersSent) {
       // Too late for a status: cutting the connection is the only honest signal of a truncated body.
-      if (!clientLeft) this.logger.warn(`upstream ${at.origin} failed mid-response: ${code}`);
+      if (!clientLeft) this.logger.warn(`upstream ${origin} failed mid-response: ${code}`);
       res.destroy();
-      if (clientLeft) return at.status > 0 ? statusClass(at.status) : 'client_gone';
-      return at.timedOut || BODY_TIMEOUT_CODES.has(code) ? 'timeout' : 'error';
+      if (clientLeft) return end.status > 0 ? statusClass(end.status) : 'client_gone';
+      return end.timedOut || BODY_TIMEOUT_CODES.has(code) ? 'timeout' : 'error';
     }
     if (res.destroyed || clientLeft) return 'client_gone'; // nobody left to tell
-    const failure = at.timedOut ? UPSTREAM_TIMEOUT : classifyUpstreamFailure(error);
-    this.logger.warn(`upstream ${at.origin} failed before answering: ${at.timedOut ? 'timeout_ms elapsed' : code}`);
-    sendJsonError(res, failure.status, failure.code, failure.message);
+    const failure = end.timedOut ? UPSTREAM_TIMEOUT : classifyUpstreamFailure(end.error);
+    this.logger.warn(`upstream ${origin} failed before answering: ${end.timedOut ? 'timeout_ms elapsed' : code}`);
+    sendJsonError(res, failure.status, failure.code, failure.message, responseHeaders);
     return failure === UPSTREAM_TIMEOUT ? 'timeout' : 'error';
   }
 }
@@ -137,23 +95,4 @@ function statusClass(status: number): UpstreamOutcome {
   if (status >= 400) return '4xx';
   if (status >= 300) return '3xx';
   return status >= 200 ? '2xx' : '1xx';
-}
-
-/** undici destroys the body of a failed request; this go-between keeps it from taking the client's socket along. */
-function detachableBody(req: IncomingMessage): PassThrough {
-  const body = new PassThrough();
-  req.once('error', (error) => body.destroy(error));
-  return req.pipe(body);
-}
-
-/** RFC 9112 §6.3: a request has a body only when it says so. */
-function hasBody(headers: IncomingHttpHeaders): boolean {
-  if (headers['transfer-encoding'] !== undefined) return true;
-  const length = headers['content-length'];
-  return length !== undefined && length !== '0';
-}
-
-function isEventStream(headers: IncomingHttpHeaders): boolean {
-  const type = headers['content-type'];
-  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
 }

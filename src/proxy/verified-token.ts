@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AppError } from '../common/app.error';
 
 /** What the BFF knows about a bearer token after checking it with the issuer. */
@@ -43,7 +43,7 @@ export function audiencesOf(claims: Readonly<Record<string, unknown>>): string[]
 
 /** A token's cache key: a digest, so no map or log ever holds the token itself. */
 export function tokenDigest(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 export function invalidTokenError(cause?: unknown): AppError {

@@ -23,22 +23,30 @@ redis.call('HSET', KEYS[1], 's', ARGV[1])
 return {2, r[1], r[2], r[3]}
 `;
 
-/** KEYS: session. ARGV: expected version, new sealed contents. → new version, or 0 when someone else wrote first. */
+/**
+ * KEYS: session. ARGV: expected version, new sealed contents, session-events channel, key hash.
+ * → new version, or 0 when someone else wrote first. Tells every instance to drop its cached copy (SessionCache).
+ */
 export const REPLACE_CONTENTS_IF_VERSION = `
 local v = redis.call('HGET', KEYS[1], 'v')
 if not v or v ~= ARGV[1] then return 0 end
 local next = tonumber(v) + 1
 redis.call('HSET', KEYS[1], 'd', ARGV[2], 'v', next)
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 return next
 `;
 
-/** KEYS: session, tombstone. ARGV: now ms, 1 to leave a "revoked" tombstone. → 1 when a session was deleted. */
+/**
+ * KEYS: session, tombstone. ARGV: now ms, 1 to leave a "revoked" tombstone, session-events channel, key hash.
+ * → 1 when a session was deleted. Tells every instance to drop its cached copy (SessionCache).
+ */
 export const DESTROY_SESSION = `
 local absolute = tonumber(redis.call('HGET', KEYS[1], 'a'))
 if not absolute then return 0 end
 redis.call('DEL', KEYS[1])
 local remaining = absolute - tonumber(ARGV[1])
 if ARGV[2] == '1' and remaining > 0 then redis.call('SET', KEYS[2], '1', 'PX', remaining) end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 `;
 
@@ -60,8 +68,8 @@ return 0
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     bffTouchSessionBuffer(session: string, tombstone: string, now: number, idleMs: number): Result<(Buffer | number)[], Context>;
-    bffReplaceContents(session: string, expectedVersion: number, sealed: Buffer): Result<number, Context>;
-    bffDestroySession(session: string, tombstone: string, now: number, revoked: '0' | '1'): Result<number, Context>;
+    bffReplaceContents(session: string, expectedVersion: number, sealed: Buffer, channel: string, keyHash: string): Result<number, Context>;
+    bffDestroySession(session: string, tombstone: string, now: number, revoked: '0' | '1', channel: string, keyHash: string): Result<number, Context>;
     bffIndexAdd(index: string, score: number, member: string, now: number): Result<number, Context>;
     bffReleaseLock(lock: string, owner: string): Result<number, Context>;
   }

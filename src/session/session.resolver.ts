@@ -28,7 +28,18 @@ export class SessionResolver {
 
   /** The anti-forgery rule for cookie-authenticated calls: a custom header a cross-site form or image cannot send. */
   assertCsrfHeader(request: IncomingMessage): void {
-    if (request.headers[this.csrfHeader] !== '1') throw new CsrfHeaderMissingError(this.csrfHeader);
+    if (!this.hasCsrfHeader(request)) throw new CsrfHeaderMissingError(this.csrfHeader);
+  }
+
+  hasCsrfHeader(request: IncomingMessage): boolean {
+    return request.headers[this.csrfHeader] === '1';
+  }
+
+  /** The session when this instance read it a moment ago (SessionCache), without waiting; else `resolve`. */
+  resolveCached(request: IncomingMessage): ResolvedSession | undefined {
+    const sessionId = this.cookie.read(request.headers.cookie);
+    const session = sessionId === undefined ? undefined : this.store.cachedSession(sessionId);
+    return session && sessionId ? { sessionId, session } : undefined;
   }
 
   async resolve(request: IncomingMessage): Promise<ResolvedSession> {
@@ -38,7 +49,7 @@ export class SessionResolver {
       if (this.cookie.present(cookieHeader)) throw this.failure(request, 'session_expired');
       throw this.failure(request, 'not_authenticated');
     }
-    const lookup = await this.store.lookup(sessionId);
+    const lookup = await this.store.lookupCached(sessionId);
     if (lookup.status === 'active') return { sessionId, session: lookup.session };
     throw this.failure(request, lookup.status);
   }

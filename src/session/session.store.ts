@@ -3,11 +3,12 @@ import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnection } from '../redis/redis.connection';
+import { SessionCache } from './session-cache';
 import { DESTROY_SESSION, INDEX_ADD, RELEASE_LOCK, REPLACE_CONTENTS_IF_VERSION, TOUCH_SESSION } from './session-scripts';
 import { SessionKeys, sessionHandle } from './session.keys';
 import type { Session, SessionLookup, SessionMeta, SessionSummary, VaultContents } from './session.types';
 import { hashSessionId, newSessionId, TokenCrypto } from './token-crypto';
-import { parseVaultContents } from './vault-contents.parser';
+import { decodeVaultContents, encodeVaultContents } from './vault-contents.codec';
 
 /** The token vault: sessions in Redis, contents sealed per session, indexed by sub, sid and consumer. */
 @Injectable()
@@ -16,11 +17,13 @@ export class SessionStore implements OnModuleInit {
   private readonly crypto: TokenCrypto;
   private readonly idleMs: number;
   private readonly absoluteMs: number;
+  private readonly reading = new Map<string, { since: number; lookup: Promise<SessionLookup> }>();
 
   constructor(
     private readonly redis: RedisConnection,
     @Inject(SESSION_CONFIG) config: SessionConfig,
     private readonly metrics: MetricsService,
+    private readonly cache: SessionCache,
   ) {
     this.keys = new SessionKeys(redis.prefix);
     this.crypto = new TokenCrypto(config.encryptionKeys);
@@ -70,10 +73,43 @@ export class SessionStore implements OnModuleInit {
     return { sessionId, session: { keyHash, contents, version: 1, absoluteExpiresAt, idleExpiresAt: now + ttl } };
   }
 
-  /** Reads a session and slides its idle timeout, in one round trip. */
-  async lookup(sessionId: string): Promise<SessionLookup> {
+  /** A session this instance read from Redis a moment ago (SessionCache), or undefined; no I/O. */
+  cachedSession(sessionId: string): Session | undefined {
+    return this.cache.get(hashSessionId(sessionId), Date.now());
+  }
+
+  /**
+   * The request path's read: a session this instance read from Redis within the last moment (SessionCache), else
+   * `lookup`. Ended and refreshed sessions are dropped from every instance's cache as they change.
+   */
+  lookupCached(sessionId: string): Promise<SessionLookup> {
     const keyHash = hashSessionId(sessionId);
     const now = Date.now();
+    const cached = this.cache.get(keyHash, now);
+    if (cached) return Promise.resolve({ status: 'active', session: cached });
+    const since = this.cache.currentEpoch;
+    // Concurrent calls of one session share one read, unless something was invalidated since it began.
+    const pending = this.reading.get(keyHash);
+    if (pending && pending.since === since) return pending.lookup;
+    const lookup = this.read(sessionId, keyHash, now).then((result) => {
+      if (result.status === 'active') this.cache.set(keyHash, result.session, since, now);
+      return result;
+    });
+    const entry = { since, lookup };
+    this.reading.set(keyHash, entry);
+    const forget = () => {
+      if (this.reading.get(keyHash) === entry) this.reading.delete(keyHash);
+    };
+    lookup.then(forget, forget);
+    return lookup;
+  }
+
+  /** Reads a session from Redis and slides its idle timeout, in one round trip. */
+  lookup(sessionId: string): Promise<SessionLookup> {
+    return this.read(sessionId, hashSessionId(sessionId), Date.now());
+  }
+
+  private async read(sessionId: string, keyHash: string, now: number): Promise<SessionLookup> {
     const reply = await this.redis.run(() =>
       this.redis.client.bffTouchSessionBuffer(this.keys.session(keyHash), this.keys.tombstone(keyHash), now, this.idleMs),
     );
@@ -100,10 +136,13 @@ export class SessionStore implements OnModuleInit {
 
   /** Writes new contents only if nobody wrote since `session.version` was read (the fencing check of a refresh). */
   async replaceContents(sessionId: string, session: Session, contents: VaultContents): Promise<Session | undefined> {
+    const { keyHash } = session;
     const next = await this.redis.run(() =>
-      this.redis.client.bffReplaceContents(this.keys.session(session.keyHash), session.version, this.seal(sessionId, contents)),
+      this.redis.client.bffReplaceContents(this.keys.session(keyHash), session.version, this.seal(sessionId, contents), this.cache.channel, keyHash),
     );
-    return next === 0 ? undefined : { ...session, contents, version: next };
+    if (next === 0) return undefined;
+    this.cache.drop(keyHash);
+    return { ...session, contents, version: next };
   }
 
   /**
@@ -165,9 +204,22 @@ export class SessionStore implements OnModuleInit {
   }
 
   private async destroyByKeyHash(keyHash: string, revoked: boolean): Promise<boolean> {
-    const deleted = await this.redis.run(() =>
-      this.redis.client.bffDestroySession(this.keys.session(keyHash), this.keys.tombstone(keyHash), Date.now(), revoked ? '1' : '0'),
-    );
+    let deleted: number;
+    try {
+      deleted = await this.redis.run(() =>
+        this.redis.client.bffDestroySession(
+          this.keys.session(keyHash),
+          this.keys.tombstone(keyHash),
+          Date.now(),
+          revoked ? '1' : '0',
+          this.cache.channel,
+          keyHash,
+        ),
+      );
+    } finally {
+      // Even when the answer was lost: the script may have run, and a copy here must not outlive the session.
+      this.cache.drop(keyHash);
+    }
     await this.redis.client.zrem(this.keys.all(), keyHash).catch(() => 0);
     return deleted === 1;
   }
@@ -187,12 +239,12 @@ export class SessionStore implements OnModuleInit {
   }
 
   private seal(sessionId: string, contents: VaultContents): Buffer {
-    return this.crypto.encrypt(JSON.stringify(contents), sessionId);
+    return this.crypto.encrypt(encodeVaultContents(contents), sessionId);
   }
 
   private unseal(sessionId: string, sealed: Buffer): VaultContents | undefined {
     const plaintext = this.crypto.decrypt(sealed, sessionId);
-    return plaintext ? parseVaultContents(plaintext.toString('utf8')) : undefined;
+    return plaintext ? decodeVaultContents(plaintext) : undefined;
   }
 }
 

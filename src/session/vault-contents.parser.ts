@@ -11,6 +11,11 @@ export function parseVaultContents(json: string): VaultContents | undefined {
   } catch {
     return undefined;
   }
+  return toVaultContents(value);
+}
+
+/** The same check on a value already parsed. */
+export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!isRecord(value)) return undefined;
   const { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, groups, credential, consumer, headerClaims } = value;
   if (typeof accessToken !== 'string' || typeof sub !== 'string' || typeof accessTokenExpiresAt !== 'number') return undefined;

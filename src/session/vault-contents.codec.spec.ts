@@ -1,0 +1,66 @@
+import fc from 'fast-check';
+import type { VaultContents } from './session.types';
+import { decodeVaultContents, encodeVaultContents } from './vault-contents.codec';
+
+const jwt = [
+  Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' })).toString('base64url'),
+  Buffer.from(JSON.stringify({ sub: 'user-1', iss: 'https://idp.example', aud: 'api://default', exp: 1_900_000_000, scope: 'openid profile' })).toString('base64url'),
+  Buffer.alloc(256, 7).toString('base64url'),
+].join('.');
+
+const contents: VaultContents = {
+  accessToken: jwt,
+  refreshToken: 'mHR1pmEFwVv5dP2oRxmGqZ5yyc0y8xQJ0m2P4kWmYb1',
+  idToken: jwt.replace('at+jwt', 'JWT'),
+  accessTokenExpiresAt: 1_900_000_000_000,
+  scope: 'openid profile email offline_access',
+  sub: 'user-1',
+  sid: 'sid-1',
+  groups: ['admins', 'users'],
+  credential: 'user-1',
+  consumer: { id: '6f1c1c1e-4a47-4c2f-9f35-2b8a1f5e4a10', username: 'alice', custom_id: null },
+  headerClaims: { email: 'alice@example.com' },
+};
+
+describe('vault contents codec', () => {
+  it('round-trips a token set and stores JWTs a quarter smaller than their text', () => {
+    const encoded = encodeVaultContents(contents);
+
+    expect(decodeVaultContents(encoded)).toEqual(contents);
+    expect(encoded.length).toBeLessThan(Buffer.byteLength(JSON.stringify(contents)) * 0.85);
+  });
+
+  it('still reads token sets written as JSON before the compact layout', () => {
+    expect(decodeVaultContents(Buffer.from(JSON.stringify(contents)))).toEqual(contents);
+  });
+
+  it('round-trips any token text exactly, base64url-shaped or not, and absent tokens', () => {
+    const tokenText = fc.oneof(
+      fc.string(),
+      fc.string({ unit: fc.constantFrom(...'ABCxyz019-_') }),
+      fc.tuple(fc.string({ unit: fc.constantFrom(...'ABCxyz019-_') }), fc.string({ unit: fc.constantFrom(...'ABCxyz019-_.') })).map(([a, b]) => `${a}.${b}`),
+    );
+    fc.assert(
+      fc.property(tokenText, fc.option(tokenText, { nil: undefined }), (accessToken, refreshToken) => {
+        const value: VaultContents = { ...contents, accessToken, refreshToken, idToken: undefined };
+        expect(decodeVaultContents(encodeVaultContents(value))).toEqual(value);
+      }),
+    );
+  });
+
+  it('refuses truncated or padded bytes and unknown token kinds', () => {
+    const encoded = encodeVaultContents(contents);
+
+    expect(decodeVaultContents(encoded.subarray(0, encoded.length - 1))).toBeUndefined();
+    expect(decodeVaultContents(Buffer.concat([encoded, Buffer.from([0])]))).toBeUndefined();
+    const unknownKind = Buffer.from(encoded);
+    unknownKind[5 + unknownKind.readUInt32BE(1)] = 9;
+    expect(decodeVaultContents(unknownKind)).toBeUndefined();
+  });
+
+  it('refuses a compact token set whose fields are not a valid token set', () => {
+    const withoutSub = { ...contents, sub: undefined } as unknown as VaultContents;
+
+    expect(decodeVaultContents(encodeVaultContents(withoutSub))).toBeUndefined();
+  });
+});
