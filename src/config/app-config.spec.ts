@@ -129,6 +129,15 @@ describe('loadAppConfig', () => {
     expect(count('two')).toEqual(['WORKERS: must be auto or a whole number from 1 to 999']);
   });
 
+  it('rejects a __Host- cookie name with an http PUBLIC_URL, and an admin token with whitespace', () => {
+    expect(problems(loadAppConfig({ ...valid, PUBLIC_URL: 'http://localhost:8000', SESSION_COOKIE_NAME: '__Host-app' }))).toEqual([
+      'SESSION_COOKIE_NAME: a __Host- or __Secure- name needs an https PUBLIC_URL (browsers drop it otherwise)',
+    ]);
+    expect(problems(loadAppConfig({ ...valid, ADMIN_TOKEN: 'a secret admin token with spaces in it ok' }))).toEqual([
+      'ADMIN_TOKEN: must not contain whitespace',
+    ]);
+  });
+
   it('rejects Sentinel and Cluster together', () => {
     expect(problems(loadAppConfig({ ...valid, REDIS_SENTINELS: 'a:1', REDIS_CLUSTER_NODES: 'b:2' }))).toEqual([
       'REDIS_CLUSTER_NODES: cannot be combined with REDIS_SENTINELS',

@@ -61,7 +61,10 @@ export const envSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     ADMIN_PORT: port.default(8001),
     ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
-    ADMIN_TOKEN: z.string({ error: 'is required' }).min(32, 'must be at least 32 characters'),
+    ADMIN_TOKEN: z
+      .string({ error: 'is required' })
+      .min(32, 'must be at least 32 characters')
+      .regex(/^\S+$/, 'must not contain whitespace'),
     PUBLIC_URL: httpUrl,
     TRUST_PROXY: z
       .string()
@@ -129,6 +132,9 @@ export const envSchema = z
     }
     if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'cannot be combined with REDIS_SENTINELS' });
+    }
+    if (env.SESSION_COOKIE_NAME && /^__(Host|Secure)-/.test(env.SESSION_COOKIE_NAME) && !env.PUBLIC_URL.startsWith('https:')) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_COOKIE_NAME'], message: 'a __Host- or __Secure- name needs an https PUBLIC_URL (browsers drop it otherwise)' });
     }
     if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PORT'], message: 'must differ from PORT' });

@@ -14,7 +14,7 @@ import { BoundedCache } from './bounded-cache';
 import { ClientCredentialsExchange, parseBasicCredentials, credentialsRejectedError } from './client-credentials.exchange';
 import type { Route, RouteAuth } from './route';
 import type { UpstreamIdentity } from './upstream-headers';
-import { audiencesOf, tokenDigest, type VerifiedToken } from './verified-token';
+import { audiencesOf, scopesOf, tokenDigest, type VerifiedToken } from './verified-token';
 
 export interface Caller {
   identity: UpstreamIdentity;
@@ -75,6 +75,8 @@ export class CallerAuthenticator {
   }
 
   private async fromSession(request: IncomingMessage, route: Route): Promise<Caller> {
+    // No session cookie at all: the caller needs to sign in (401), whatever headers it sent.
+    if (!this.sessions.hasSessionCookie(request)) throw this.sessions.failure(request, 'not_authenticated');
     this.sessions.assertCsrfHeader(request);
     const { sessionId, session } = await this.sessions.resolve(request);
     const fresh = await this.refresher.ensureFresh(sessionId, session).catch((error: unknown) => {
@@ -117,7 +119,8 @@ function sessionCaller(session: Session, route: Route): Caller {
     },
     facts: {
       groups: contents.groups,
-      scopes: contents.scope?.split(' ') ?? [],
+      // RFC 6749 §5.1 lets the IdP leave `scope` out of the token response; the access token itself then says.
+      scopes: contents.scope?.split(' ') ?? scopesOf(decodeJwtPayload(contents.accessToken)),
       audiences: route.audience ? audiencesOf(decodeJwtPayload(contents.accessToken)) : [],
     },
   };

@@ -101,7 +101,8 @@ export class ProxyHandler {
         claimHeaders: this.proxy.upstreamHeaders,
         clientIp: this.clientAddress(request),
         proto: this.proto,
-        host: request.headers.host ?? this.publicHost,
+        // The browser-visible host is PUBLIC_URL's; a client-chosen Host header must not reach upstreams as X-Forwarded-Host.
+        host: this.publicHost,
       });
       headers['x-request-id'] = requestId;
       const target = { origin: route.origin, path: match.upstreamPath, timeoutMs: route.timeoutMs, headers, responseHeaders: { 'x-request-id': requestId } };

@@ -31,6 +31,11 @@ export class SessionResolver {
     if (!this.hasCsrfHeader(request)) throw new CsrfHeaderMissingError(this.csrfHeader);
   }
 
+  /** Whether the browser sent a cookie of our name at all, valid or not. */
+  hasSessionCookie(request: IncomingMessage): boolean {
+    return this.cookie.present(request.headers.cookie);
+  }
+
   hasCsrfHeader(request: IncomingMessage): boolean {
     return request.headers[this.csrfHeader] === '1';
   }

@@ -227,7 +227,8 @@ export class SessionStore implements OnModuleInit {
   private async destroyIndexed(index: string): Promise<number> {
     const hashes = await this.redis.run(() => this.redis.client.zrange(index, 0, -1));
     const results = await Promise.all(hashes.map((keyHash) => this.destroyByKeyHash(keyHash, true)));
-    await this.redis.run(() => this.redis.client.del(index));
+    // Only the members ended here: a session indexed meanwhile keeps its entry, so a later revocation finds it.
+    if (hashes.length > 0) await this.redis.run(() => this.redis.client.zrem(index, ...hashes));
     return results.filter(Boolean).length;
   }
 

@@ -88,6 +88,30 @@ describe('proxied API calls with a session cookie', () => {
     expect(stack.upstream.requests.some((request) => request.url === '/x')).toBe(false);
   });
 
+  it('sets X-Forwarded-Host from PUBLIC_URL, never from a client-chosen Host header', async () => {
+    const { request } = await import('node:http');
+    const target = new URL(`${stack.publicUrl}/api/host-check`);
+    const body = await new Promise<EchoBody>((resolve, reject) => {
+      const outgoing = request(
+        { host: target.hostname, port: target.port, path: target.pathname, headers: { ...CSRF, host: 'evil.example', cookie: alice.cookieHeader(stack.publicUrl) ?? '' } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve(JSON.parse(text) as EchoBody));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
+    expect(body.headers['x-forwarded-host']).toBe(new URL(stack.publicUrl).host);
+  });
+
+  it('answers 401 not_authenticated to a call with neither session cookie nor CSRF header', async () => {
+    const response = await fetch(`${stack.publicUrl}/api/anything`);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: 'not_authenticated', login_url: '/auth/login' });
+  });
+
   it('enforces route groups', async () => {
     expect((await call(alice, '/admins-only/report')).status).toBe(200);
     const denied = await call(bob, '/admins-only/report');
