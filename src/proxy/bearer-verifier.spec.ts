@@ -1,63 +1,10 @@
-import { createLocalJWKSet, errors, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import * as client from 'openid-client';
-import type { IntrospectionResponse } from 'openid-client';
+import { createLocalJWKSet, errors, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { AppError } from '../common/app.error';
 import type { OidcConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import type { OidcClient } from '../oidc/oidc.client';
+import { errorChainText, FakeOidcClient, ISSUER, NOW, nowSeconds, oidcSettings } from '../../test/support/fake-oidc-client';
 import { BearerVerifier } from './bearer-verifier';
-
-const ISSUER = 'https://idp.example.test/oauth2/default';
-const NOW = Date.UTC(2030, 0, 1);
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-/** The three calls the verifier makes to the IdP adapter, answered locally. */
-class FakeOidcClient {
-  keyLookups = 0;
-  keys: JWTVerifyGetKey;
-  introspection: IntrospectionResponse | Error | undefined = { active: false };
-  readonly introspected: string[] = [];
-
-  constructor(publicJwk: JWK) {
-    const local = createLocalJWKSet({ keys: [publicJwk] });
-    this.keys = (header, token) => {
-      this.keyLookups += 1;
-      return local(header, token);
-    };
-  }
-
-  config(): Promise<client.Configuration> {
-    return Promise.resolve(new client.Configuration({ issuer: ISSUER, introspection_endpoint: `${ISSUER}/introspect` }, 'bff'));
-  }
-
-  jwks(): Promise<JWTVerifyGetKey> {
-    return Promise.resolve((header, token) => this.keys(header, token));
-  }
-
-  introspect(token: string): Promise<IntrospectionResponse | undefined> {
-    this.introspected.push(token);
-    return this.introspection instanceof Error ? Promise.reject(this.introspection) : Promise.resolve(this.introspection);
-  }
-}
-
-const oidcSettings: OidcConfig = {
-  issuer: ISSUER,
-  clientId: 'bff',
-  clientSecret: 'bff-secret',
-  redirectUri: 'https://app.example.test/auth/callback',
-  scopes: ['openid'],
-  tokenEndpointAuthMethod: 'client_secret_basic',
-  responseMode: 'query',
-  audience: undefined,
-  clientCredentialsScopes: [],
-  postLogoutRedirectUri: 'https://app.example.test/',
-};
-
-function errorChainText(error: unknown): string {
-  const parts: string[] = [];
-  for (let current = error; current instanceof Error; current = current.cause) parts.push(current.message, current.stack ?? '', JSON.stringify(current));
-  return parts.join('\n');
-}
 
 describe('BearerVerifier', () => {
   let signingKey: CryptoKey;
