@@ -13,7 +13,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-export function sendError(response: Response, error: unknown, logger: Logger): void {
+function sendError(response: Response, error: unknown, logger: Logger): void {
   const mapped = toErrorResponse(error);
   if (!mapped) logger.error({ err: error }, 'unhandled error');
   else if (mapped.status >= 500) logger.warn({ code: mapped.body.error, cause: causeOf(error) }, 'request failed');

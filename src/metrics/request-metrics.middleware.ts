@@ -8,7 +8,7 @@ export function requestMetrics(metrics: MetricsService) {
     const started = process.hrtime.bigint();
     response.once('finish', () => {
       const listener = isAdminRequest(request) ? 'admin' : 'browser';
-      const route = routeLabel(request, response);
+      const route = routeLabel(request);
       metrics.requests.inc({ listener, route, method: request.method, status: response.statusCode });
       metrics.latency.observe({ listener, route }, Number(process.hrtime.bigint() - started) / 1e9);
     });
@@ -16,9 +16,8 @@ export function requestMetrics(metrics: MetricsService) {
   };
 }
 
-function routeLabel(request: Request, response: Response): string {
-  const proxyRoute: unknown = response.locals['metricsRoute'];
-  if (typeof proxyRoute === 'string') return proxyRoute;
+/** Proxied calls never reach this middleware: the proxy records its own, labelled by route prefix. */
+function routeLabel(request: Request): string {
   const route: unknown = request.route;
   if (typeof route === 'object' && route !== null && 'path' in route && typeof route.path === 'string') {
     return `${request.baseUrl}${route.path}`;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { freePort } from './free-port';
+import { scanKeys } from './test-redis';
 import { waitFor } from './wait-for';
 
 /**
@@ -185,7 +186,7 @@ export async function startRedisCluster(): Promise<RedisClusterTopology> {
     }
     const keysByMaster = async (prefix: string) => {
       const byMaster = new Map<number, string[]>();
-      for (const master of masters) byMaster.set(master.port, await withNode(master, (redis) => scanAll(redis, prefix)));
+      for (const master of masters) byMaster.set(master.port, await withNode(master, (redis) => scanKeys(redis, prefix)));
       return byMaster;
     };
     return {
@@ -208,17 +209,6 @@ export async function startRedisCluster(): Promise<RedisClusterTopology> {
     await stopAll(servers, dir);
     throw error;
   }
-}
-
-async function scanAll(redis: Redis, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -304,7 +294,7 @@ function sentinelTopology(first: HostPort, second: HostPort, sentinel: HostPort,
     env: { REDIS_SENTINELS: `${sentinel.host}:${sentinel.port}`, REDIS_SENTINEL_NAME: SENTINEL_MASTER_NAME },
     currentMaster,
     inspect: async (work) => withNode(await currentMaster(), work),
-    keys: async (prefix) => withNode(await currentMaster(), (redis) => scanAll(redis, prefix)),
+    keys: async (prefix) => withNode(await currentMaster(), (redis) => scanKeys(redis, prefix)),
     waitForReplicas: async (timeoutMs = 5000) => {
       const master = await currentMaster();
       return Number(await withNode(master, (redis) => redis.call('WAIT', '1', String(timeoutMs))));

@@ -12,17 +12,22 @@ export async function keysUnder(prefix: string, url = TEST_REDIS_URL): Promise<s
   const redis = new Redis(url, { lazyConnect: true });
   await redis.connect();
   try {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    return keys;
+    return await scanKeys(redis, prefix);
   } finally {
     redis.disconnect();
   }
+}
+
+/** Every key under `prefix` on one node (SCAN, so a large keyspace is not blocked). */
+export async function scanKeys(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
 }
 
 export async function dropKeysUnder(prefix: string, url = TEST_REDIS_URL): Promise<void> {
