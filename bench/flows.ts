@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { requestClientCredentialsToken } from '../test/support/dev-idp/machine-token';
+import { requestClientCredentialsToken } from '../dev/idp/machine-token';
 import { TestBrowser } from '../test/support/test-browser';
 import { median, percentile } from './measure';
 import { cpuMicros } from './processes';

@@ -1,4 +1,4 @@
-import { startDevIdp, type DevIdpOptions } from '../test/support/dev-idp/dev-idp';
+import { startDevIdp, type DevIdpOptions } from '../dev/idp/dev-idp';
 
 /**
  * The development IdP in a process of its own, for the refresh storm: in the bench process it would share an event

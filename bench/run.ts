@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startDevIdp } from '../test/support/dev-idp/dev-idp';
+import { startDevIdp } from '../dev/idp/dev-idp';
 import { freePort } from '../test/support/free-port';
 import { benchRedisPrefix, createBenchDatabase, dropKeysUnder, readVault, REDIS_URL, seedSessions, vaultFootprint } from './fixtures';
 import { loginRate, refreshStorms, SESSION_COOKIE, signIn } from './flows';

@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/free-port';
-import type { DevIdpOptions } from '../test/support/dev-idp/dev-idp';
+import type { DevIdpOptions } from '../dev/idp/dev-idp';
 import type { IdpProcessMessage } from './idp-process';
 import { startNode, stop, waitFor } from './processes';
 

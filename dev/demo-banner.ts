@@ -1,4 +1,4 @@
-import { DEFAULT_USERS } from '../test/support/dev-idp/idp-users';
+import { DEFAULT_USERS } from './idp/idp-users';
 
 export interface BannerInput {
   publicUrl: string;

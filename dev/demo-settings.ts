@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { DevIdpOptions } from '../test/support/dev-idp/dev-idp';
+import type { DevIdpOptions } from './idp/dev-idp';
 
 /** The repository: this file runs from dev/ under jest and from .dev-build/dev/ once compiled. */
 export const REPO_ROOT = __filename.endsWith('.ts') ? join(__dirname, '..') : join(__dirname, '..', '..');

@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeServer, listenOn } from '../test/support/loopback-server';
+import { closeServer, listenOn } from './loopback-server';
 import { summarizeAuthorization, type BearerSummary } from './access-token-summary';
 
 /** The demo API's answer: what reached it through the BFF, with the bearer token summarized, never echoed. */

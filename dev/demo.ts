@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDevIdp } from '../test/support/dev-idp/dev-idp';
+import { startDevIdp } from './idp/dev-idp';
 import { spawnBff, waitUntilHealthy, type BffProcess } from './bff-process';
 import { demoBanner } from './demo-banner';
 import { demoOptions } from './demo-options';

@@ -1,4 +1,4 @@
-import { startDevIdp } from '../test/support/dev-idp/dev-idp';
+import { startDevIdp } from './idp/dev-idp';
 import { demoIdpRegistration } from './demo-settings';
 import { untilSignalled } from './until-signalled';
 

@@ -1,6 +1,6 @@
 import { demoBffEnv, demoIdpRegistration, EXAMPLE_SPA_DIR } from '../../dev/demo-settings';
 import { startDemoUpstream, type DemoUpstream } from '../../dev/demo-upstream';
-import { startDevIdp, type DevIdp } from '../support/dev-idp/dev-idp';
+import { startDevIdp, type DevIdp } from '../../dev/idp/dev-idp';
 import { freePort } from '../support/free-port';
 import { startTestApp, type TestApp } from '../support/test-app';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadAppConfig } from '../../src/config/app-config';
 import { envSchema } from '../../src/config/env.schema';
 import { demoBffEnv } from '../../dev/demo-settings';
-import { BFF_CLIENT_ID, BFF_CLIENT_SECRET } from '../support/dev-idp/idp-clients';
+import { BFF_CLIENT_ID, BFF_CLIENT_SECRET } from '../../dev/idp/idp-clients';
 import { loadCompose, readComposeYaml, REPO_ROOT } from './compose-file';
 import { publishedPorts, type ComposeModel, type ComposeService } from './compose-model';
 import { composeValidator } from './compose-schema';

@@ -1,4 +1,4 @@
-import { startDevIdp, type DevIdp } from '../support/dev-idp/dev-idp';
+import { startDevIdp, type DevIdp } from '../../dev/idp/dev-idp';
 import { noteTiming } from '../support/fault-timings';
 import { callbackUrlFor } from '../support/login-steps';
 import { MetricsScrape, delta } from '../support/metrics-scrape';

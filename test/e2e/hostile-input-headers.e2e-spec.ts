@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
-import { closeServer, listenOnLoopback } from '../support/loopback-server';
+import { closeServer, listenOnLoopback } from '../../dev/loopback-server';
 import { sendRaw } from '../support/raw-http';
 import { startTestApp } from '../support/test-app';
 import type { TestBrowser } from '../support/test-browser';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hardenListener } from '../../src/security/client-error';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream';
-import { closeServer, listenOnLoopback } from '../support/loopback-server';
+import { closeServer, listenOnLoopback } from '../../dev/loopback-server';
 import { sendRaw, streamUpload, type RawResponse } from '../support/raw-http';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { TEST_ADMIN_TOKEN } from '../support/test-env';

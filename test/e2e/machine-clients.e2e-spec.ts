@@ -8,8 +8,8 @@ import { OidcClient } from '../../src/oidc/oidc.client';
 import { BearerVerifier } from '../../src/proxy/bearer-verifier';
 import { ClientCredentialsExchange } from '../../src/proxy/client-credentials.exchange';
 import { RedisConnection } from '../../src/redis/redis.connection';
-import { startDevIdp, type DevIdp } from '../support/dev-idp/dev-idp';
-import { DEFAULT_RESOURCE, MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, OPAQUE_RESOURCE } from '../support/dev-idp/idp-clients';
+import { startDevIdp, type DevIdp } from '../../dev/idp/dev-idp';
+import { DEFAULT_RESOURCE, MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, OPAQUE_RESOURCE } from '../../dev/idp/idp-clients';
 import { baseEnv, randomKey } from '../support/test-env';
 import { dropKeysUnder, keysUnder, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/test-redis';
 

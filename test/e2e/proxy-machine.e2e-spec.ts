@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET } from '../support/dev-idp/idp-clients';
+import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET } from '../../dev/idp/idp-clients';
 import type { EchoBody } from '../support/echo-upstream';
 import { startProxyStack, type ProxyStack } from '../support/proxy-stack';
 

@@ -1,5 +1,5 @@
-import { startDevIdp, type DevIdp } from './dev-idp/dev-idp';
-import type { DevIdpUser } from './dev-idp/idp-users';
+import { startDevIdp, type DevIdp } from '../../dev/idp/dev-idp';
+import type { DevIdpUser } from '../../dev/idp/idp-users';
 import { startEchoUpstream, type EchoUpstream } from './echo-upstream';
 import { freePort } from './free-port';
 import { startTestApp, type TestApp } from './test-app';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeServer, listenOnLoopback } from './loopback-server';
+import { closeServer, listenOnLoopback } from '../../dev/loopback-server';
 
 export interface EchoedRequest {
   method: string;

@@ -1,4 +1,4 @@
-import { startDevIdp, type DevIdp, type DevIdpOptions } from './dev-idp/dev-idp';
+import { startDevIdp, type DevIdp, type DevIdpOptions } from '../../dev/idp/dev-idp';
 import { freePort } from './free-port';
 import { startTestApp, type TestApp } from './test-app';
 import { TestBrowser } from './test-browser';

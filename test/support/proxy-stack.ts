@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startEchoUpstream, type EchoUpstream } from './echo-upstream';
-import type { DevIdpOptions } from './dev-idp/dev-idp';
+import type { DevIdpOptions } from '../../dev/idp/dev-idp';
 import { startLoginStack, type LoginStack } from './login-stack';
 
 export interface ProxyStack extends LoginStack {

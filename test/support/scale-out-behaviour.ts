@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BffFleet } from './bff-fleet';
-import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET } from './dev-idp/idp-clients';
+import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET } from '../../dev/idp/idp-clients';
 import type { EchoBody } from './echo-upstream';
 import type { TestBrowser } from './test-browser';
 
