@@ -1,18 +1,13 @@
-# syntax=docker/dockerfile:1
 # The BFF's image. Stages: `build` compiles, `demo` adds the development IdP and the demo API (compose's demo
 # profile), `runtime` (the last stage, so the default target) is what you deploy: production dependencies only,
-# compiled JavaScript, a non-root user.
+# compiled JavaScript, a non-root user. Nothing here needs a BuildKit frontend image, so it builds air-gapped.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false
 COPY package.json package-lock.json ./
-# Like .ci/run: when the registry in use lacks other platforms' optional packages (@swc/core-darwin-*, …), npm ci
-# refuses the lockfile as out of sync; npm install from the same lockfile then keeps every version it pins.
-RUN npm ci --no-audit --no-fund 2>/tmp/npm-ci.err \
- || { grep -q "Missing: .* from lock file" /tmp/npm-ci.err && npm install --no-audit --no-fund; } \
- || { cat /tmp/npm-ci.err >&2; exit 1; }
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
@@ -21,7 +16,6 @@ RUN npm run build
 FROM build AS demo
 COPY tsconfig.dev.json ./
 COPY dev ./dev
-COPY test/support ./test/support
 RUN npx tsc -p tsconfig.dev.json
 USER node
 EXPOSE 9000 9100
@@ -31,10 +25,12 @@ FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production npm_config_update_notifier=false
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund 2>/tmp/npm-ci.err \
- || { grep -q "Missing: .* from lock file" /tmp/npm-ci.err && npm install --omit=dev --ignore-scripts --no-audit --no-fund; } \
- || { cat /tmp/npm-ci.err >&2; exit 1; }; \
- rm -f /tmp/npm-ci.err && npm cache clean --force
+# What production never loads: TypeScript and TSDoc (only @nestjs/swagger's compile-time plugin uses them), TypeORM's
+# browser build, type declarations, source maps and docs.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/typescript node_modules/@microsoft node_modules/typeorm/browser \
+ && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.md' \) -delete \
+ && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Files stay root-owned and read-only to the process.
 USER node

@@ -25,7 +25,8 @@ export function spawnBff(repoRoot: string, env: Record<string, string>, cwd: str
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      // Unref'd: a pending grace timer must not keep the demo alive after the BFF has exited (Ctrl-C returns at once).
+      const stopped = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS, undefined, { ref: false }).then(() => false)]);
       if (!stopped) child.kill('SIGKILL');
     },
   };

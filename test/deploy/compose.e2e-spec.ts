@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAppConfig } from '../../src/config/app-config';
 import { envSchema } from '../../src/config/env.schema';
 import { demoBffEnv } from '../../dev/demo-settings';
 import { BFF_CLIENT_ID, BFF_CLIENT_SECRET } from '../../dev/idp/idp-clients';
-import { loadCompose, readComposeYaml, REPO_ROOT } from './compose-file';
+import { COMPOSE_FILE, loadCompose, readComposeYaml, REPO_ROOT } from './compose-file';
 import { publishedPorts, type ComposeModel, type ComposeService } from './compose-model';
 import { composeValidator } from './compose-schema';
 import { readEnvFile } from './env-files';
@@ -12,7 +12,7 @@ import { interpolateDeep, InterpolationError } from './interpolate';
 
 const CONTRACT_VARIABLES = new Set(Object.keys(envSchema.shape));
 /** Read by docker compose for `${…}` and its own settings, never by the BFF. */
-const COMPOSE_ONLY = new Set(['COMPOSE_PROFILES', 'BFF_ENV_FILE', 'POSTGRES_PASSWORD', 'SPA_HOST_DIR']);
+const COMPOSE_ONLY = new Set(['COMPOSE_PROJECT_NAME', 'COMPOSE_PROFILES', 'BFF_ENV_FILE', 'POSTGRES_PASSWORD', 'SPA_HOST_DIR']);
 const DEMO_ENV_FILE = 'dev/compose-demo.env';
 
 const validate = composeValidator();
@@ -143,11 +143,45 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(REPO_ROOT, source, 'index.html'))).toBe(true);
   });
 
-  it('runs the demo services from compiled files that exist as sources, built by a Dockerfile stage', () => {
+  it('is a project of its own in demo form, so the demo and production never share containers or volumes', () => {
+    const model = loadCompose(validate, productionVariables);
+    const demoProject = demoVariables['COMPOSE_PROJECT_NAME'];
+    expect(demoProject).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
+    expect(demoProject).not.toBe(model.name);
+    const example = readEnvFile(join(REPO_ROOT, '.env.example'));
+    expect([...Object.keys(example.values), ...example.documented]).not.toContain('COMPOSE_PROJECT_NAME');
+  });
+
+  it('builds the demo image once: one service builds the demo stage, the others run its image', () => {
+    const model = loadCompose(validate, demoVariables);
+    const builders = Object.entries(model.services).filter(([, entry]) => entry.build?.target === 'demo');
+    expect(builders.map(([name]) => name)).toEqual(['idp']);
+    const image = service(model, 'idp').image;
+    expect(image).toBeDefined();
+    const upstream = service(model, 'upstream');
+    expect(upstream.image).toBe(image);
+    expect(upstream.build).toBeUndefined();
+    expect(service(model, 'idp').build).toEqual({ context: '.', target: 'demo' });
+  });
+
+  it('states the Compose version its features need, in the file and in the README', () => {
+    const model = loadCompose(validate, demoVariables);
+    const services = Object.values(model.services);
+    // The Compose releases that first accepted each long form used here.
+    const minors = [
+      services.some((entry) => entry.env_file?.some((file) => 'required' in file)) ? 24 : 0,
+      services.some((entry) => Object.values(entry.depends_on ?? {}).some((dependency) => 'required' in dependency)) ? 20 : 0,
+    ];
+    const minimum = `2.${Math.max(...minors)}`;
+    expect(readFileSync(COMPOSE_FILE, 'utf8')).toContain(`Docker Compose v${minimum} or later`);
+    expect(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).toContain(`Docker Compose v${minimum} or later`);
+  });
+
+  it('runs the demo services from compiled files that exist as sources, in the image of the Dockerfile demo stage', () => {
     const model = loadCompose(validate, demoVariables);
     for (const name of ['idp', 'upstream']) {
       const entry = service(model, name);
-      expect(entry.build).toEqual({ context: '.', target: 'demo' });
+      expect(entry.image).toBe('bff-vault-demo:local');
       const [program, script = ''] = entry.command ?? [];
       expect(program).toBe('node');
       const source = script.replace(/^\.dev-build\//, '').replace(/\.js$/, '.ts');

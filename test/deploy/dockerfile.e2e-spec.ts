@@ -4,7 +4,8 @@ import { REPO_ROOT } from './compose-file';
 import { dockerignore } from './dockerignore';
 import { execForm, localCopySources, readDockerfile, type Stage } from './dockerfile';
 
-const dockerfile = readDockerfile(join(REPO_ROOT, 'Dockerfile'));
+const dockerfilePath = join(REPO_ROOT, 'Dockerfile');
+const dockerfile = readDockerfile(dockerfilePath);
 const ignored = dockerignore(join(REPO_ROOT, '.dockerignore'));
 
 function stage(name: string): Stage {
@@ -28,6 +29,35 @@ describe('Dockerfile', () => {
     const runs = texts(stage('build'), 'RUN').join('\n');
     expect(runs).toMatch(/^npm ci\b/m);
     expect(runs).toContain('npm run build');
+  });
+
+  it('installs with npm ci alone: a lockfile npm ci refuses fails the build instead of hiding behind npm install', () => {
+    for (const from of dockerfile.stages) {
+      const installs = texts(from, 'RUN').filter((text) => /\bnpm (install|i)\b/.test(text));
+      expect({ stage: from.name, installs }).toEqual({ stage: from.name, installs: [] });
+    }
+  });
+
+  it('has no `# syntax=` directive, so BuildKit fetches no frontend image and the build works air-gapped', () => {
+    expect(readFileSync(dockerfilePath, 'utf8')).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
+  it('puts no test code in any image: the dev IdP lives in dev/, and test/ never reaches the builder', () => {
+    for (const from of dockerfile.stages) {
+      for (const instruction of from.instructions.filter((i) => i.keyword === 'COPY')) {
+        const fromTests = (localCopySources(instruction) ?? []).filter((source) => /^(\.\/)?test(\/|$)/.test(source));
+        expect({ stage: from.name, fromTests }).toEqual({ stage: from.name, fromTests: [] });
+      }
+    }
+    for (const path of ['test', 'test/support/echo-upstream.ts', 'test/e2e/x.e2e-spec.ts']) expect({ path, ignored: ignored(path) }).toEqual({ path, ignored: true });
+    expect(existsSync(join(REPO_ROOT, 'dev', 'idp', 'dev-idp.ts'))).toBe(true);
+  });
+
+  it('leaves out of the runtime image what production never loads (TypeScript, type declarations, source maps)', () => {
+    const runs = texts(stage('runtime'), 'RUN').join('\n');
+    expect(runs).toMatch(/rm -rf [^\n]*node_modules\/typescript\b/);
+    expect(runs).toMatch(/-name '\*\.d\.ts'/);
+    expect(runs).toMatch(/-name '\*\.map'/);
   });
 
   it('ships production dependencies and the compiled code only', () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
+import { Agent, get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +103,32 @@ describe('graceful shutdown of node dist/main.js on SIGTERM', () => {
     expect(draining).toBeGreaterThanOrEqual(0);
     expect(messages.indexOf('stopped')).toBeGreaterThan(draining);
     expect(messages).not.toContain('the grace period ended; unfinished requests were cut');
+  });
+
+  it('closes idle keep-alive and silent connections at once: only in-flight requests get the grace period', async () => {
+    const bff = await start(10);
+    const agent = new Agent({ keepAlive: true });
+    const answered = await new Promise<number | undefined>((resolve, reject) => {
+      get(`${bff.browserUrl}/public/idle`, { agent }, (response) => {
+        response.resume();
+        response.once('end', () => resolve(response.statusCode));
+      }).once('error', reject);
+    });
+    expect(answered).toBe(200);
+    const silent = connect(Number(new URL(bff.browserUrl).port), '127.0.0.1');
+    silent.on('error', () => undefined);
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const signalledAt = performance.now();
+
+    bff.child.kill('SIGTERM');
+
+    await expect(bff.exited).resolves.toBe(0);
+    const elapsed = performance.now() - signalledAt;
+    noteTiming('shutdown: exit 0 after SIGTERM with an idle keep-alive and a silent connection open', elapsed);
+    expect(elapsed).toBeLessThan(5_000);
+    expect(bff.messages()).not.toContain('the grace period ended; unfinished requests were cut');
+    agent.destroy();
+    silent.destroy();
   });
 
   it('cuts what is still running when SHUTDOWN_GRACE_SECONDS runs out, and exits 0 without waiting for it', async () => {
