@@ -14,6 +14,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { requestMetrics } from './metrics/request-metrics.middleware';
 import { buildOpenApiDocument } from './openapi';
 import { ProxyHandler } from './proxy/proxy.handler';
+import { WebSocketProxy } from './proxy/websocket/websocket.proxy';
 import { loadRoutes } from './proxy/route-table';
 import { BODY_LIMIT_BYTES, bodyLimit } from './security/body-limit';
 import { hardenListener } from './security/client-error';
@@ -55,6 +56,8 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   const browser: Server = app.getHttpServer();
   // Proxied routes stream the raw request ahead of Express (no body parser, no security headers over the upstream's own).
   app.get(ProxyHandler).serveFirst(browser);
+  const websockets = app.get(WebSocketProxy);
+  websockets.attach(browser);
   const expressApp = app.getHttpAdapter().getInstance();
   const admin = createServer((request, response) => {
     markAdminRequest(request);
@@ -74,6 +77,8 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     close: async () => {
       const logger = new NestLogger('Shutdown');
       logger.log({ graceMs: config.shutdown.graceMs }, 'no longer accepting connections; draining in-flight requests');
+      // Upgraded sockets are no longer the HTTP server's to drain: close them, and their clients reconnect elsewhere.
+      websockets.closeAll();
       const cut = (await Promise.all(drains.map((drain) => drain.drain(config.shutdown.graceMs)))).reduce((sum, count) => sum + count, 0);
       if (cut > 0) logger.warn({ cut }, 'the grace period ended; unfinished requests were cut');
       // Redis, Postgres, the upstream pools and the IdP client close in their onApplicationShutdown hooks.

@@ -5,7 +5,7 @@ import { decodeJwtPayload, groupsFrom } from '../common/claims';
 import type { ConsumerConfig } from '../config/app-config';
 import { CONSUMER_CONFIG } from '../config/config.tokens';
 import { ConsumerMappingService } from '../consumer/consumer-mapping.service';
-import { SessionResolver } from '../session/session.resolver';
+import { SessionResolver, type ResolvedSession } from '../session/session.resolver';
 import type { Session } from '../session/session.types';
 import { SessionEnded, TokenRefresher } from '../session/token-refresher';
 import type { AccessFacts } from './access-rules';
@@ -20,6 +20,14 @@ export interface Caller {
   identity: UpstreamIdentity;
   facts: AccessFacts;
 }
+
+/** A caller, and the session it came with (none for token callers). */
+export interface AuthenticatedCaller {
+  caller: Caller;
+  session?: ResolvedSession;
+}
+
+type AntiForgery = 'csrf-header' | 'origin';
 
 const MAX_CACHED_TOKEN_CALLERS = 10_000;
 
@@ -59,30 +67,43 @@ export class CallerAuthenticator {
   }
 
   async authenticate(request: IncomingMessage, route: Route): Promise<Caller> {
+    return (await this.authenticateAs(request, route, 'csrf-header')).caller;
+  }
+
+  /**
+   * For a WebSocket handshake: browsers cannot add a header to one, so a session caller proves it comes from the app
+   * with `Origin` instead of the CSRF header. Says which session too, so the socket can close when it ends.
+   */
+  authenticateUpgrade(request: IncomingMessage, route: Route): Promise<AuthenticatedCaller> {
+    return this.authenticateAs(request, route, 'origin');
+  }
+
+  private async authenticateAs(request: IncomingMessage, route: Route, antiForgery: AntiForgery): Promise<AuthenticatedCaller> {
     const authorization = request.headers.authorization;
     if (authorization && /^bearer /i.test(authorization) && allows(route.auth, 'bearer')) {
       const token = authorization.slice(7).trim();
-      return this.fromToken(token, await this.verifier.verify(token));
+      return { caller: await this.fromToken(token, await this.verifier.verify(token)) };
     }
     if (authorization && /^basic /i.test(authorization) && allows(route.auth, 'client_credentials')) {
       const credentials = parseBasicCredentials(authorization);
       if (!credentials) throw credentialsRejectedError();
       const exchanged = await this.clientCredentials.exchange(credentials.clientId, credentials.clientSecret);
-      return this.fromToken(exchanged.accessToken, exchanged.verified);
+      return { caller: await this.fromToken(exchanged.accessToken, exchanged.verified) };
     }
-    if (allows(route.auth, 'session')) return this.fromSession(request, route);
+    if (allows(route.auth, 'session')) return this.fromSession(request, route, antiForgery);
     throw missingCredentials(route.auth);
   }
 
-  private async fromSession(request: IncomingMessage, route: Route): Promise<Caller> {
+  private async fromSession(request: IncomingMessage, route: Route, antiForgery: AntiForgery): Promise<AuthenticatedCaller> {
     // No session cookie at all: the caller needs to sign in (401), whatever headers it sent.
     if (!this.sessions.hasSessionCookie(request)) throw this.sessions.failure(request, 'not_authenticated');
-    this.sessions.assertCsrfHeader(request);
+    if (antiForgery === 'origin') this.sessions.assertSameOrigin(request);
+    else this.sessions.assertCsrfHeader(request);
     const { sessionId, session } = await this.sessions.resolve(request);
     const fresh = await this.refresher.ensureFresh(sessionId, session).catch((error: unknown) => {
       throw error instanceof SessionEnded ? this.sessions.failure(request, error.reason) : error;
     });
-    return sessionCaller(fresh, route);
+    return { caller: sessionCaller(fresh, route), session: { sessionId, session: fresh } };
   }
 
   private async fromToken(token: string, verified: VerifiedToken): Promise<Caller> {

@@ -34,7 +34,7 @@ describe('loadRoutes', () => {
     expect(loadRoutes({ upstreamUrl: 'http://backend:9000/base/', routesFile: undefined })).toEqual({
       ok: true,
       routes: [
-        { path: '/api', origin: 'http://backend:9000', basePath: '/base', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000 },
+        { path: '/api', origin: 'http://backend:9000', basePath: '/base', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true },
       ],
     });
   });
@@ -69,7 +69,7 @@ routes:
           token: 'id',
           timeoutMs: 5000,
         },
-        { path: '/', origin: 'http://spa-backend', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000 },
+        { path: '/', origin: 'http://spa-backend', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true },
       ],
     });
   });

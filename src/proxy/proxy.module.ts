@@ -10,6 +10,7 @@ import { ClientCredentialsExchange } from './client-credentials.exchange';
 import { ProxyHandler } from './proxy.handler';
 import { loadRoutes, RouteTable } from './route-table';
 import { UpstreamClient } from './upstream.client';
+import { WebSocketProxy } from './websocket/websocket.proxy';
 
 @Module({
   imports: [SessionModule, ConsumerModule],
@@ -28,7 +29,8 @@ import { UpstreamClient } from './upstream.client';
     CallerAuthenticator,
     UpstreamClient,
     ProxyHandler,
+    WebSocketProxy,
   ],
-  exports: [ProxyHandler],
+  exports: [ProxyHandler, WebSocketProxy],
 })
 export class ProxyModule {}

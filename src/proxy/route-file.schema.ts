@@ -49,6 +49,7 @@ export const routeEntrySchema = z
         .int('must be a positive whole number of milliseconds')
         .positive('must be a positive whole number of milliseconds')
         .default(30_000),
+      websocket: z.boolean({ error: 'must be true or false' }).default(true),
     },
     { error: 'must be a mapping' },
   )
@@ -61,6 +62,7 @@ export const routeEntrySchema = z
       auth: entry.auth,
       token: entry.token,
       timeoutMs: entry.timeout_ms,
+      websocket: entry.websocket,
       ...(entry.groups ? { groups: entry.groups } : {}),
       ...(entry.scopes ? { scopes: entry.scopes } : {}),
       ...(entry.audience !== undefined ? { audience: entry.audience } : {}),

@@ -33,6 +33,7 @@ export function loadRoutes(config: Pick<ProxyConfig, 'upstreamUrl' | 'routesFile
       auth: 'any',
       token: 'access',
       timeoutMs: 30_000,
+      websocket: true,
     });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, routes };

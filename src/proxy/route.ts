@@ -19,6 +19,8 @@ export interface Route {
   audience?: string;
   token: RouteToken;
   timeoutMs: number;
+  /** Whether `Upgrade: websocket` is proxied on this route. */
+  websocket: boolean;
 }
 
 export interface RouteMatch {

@@ -1,5 +1,6 @@
-import { STATUS_CODES, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { endWithJsonError } from '../common/raw-json-response';
 
 const ANSWERS: Readonly<Record<string, readonly [number, string, string]>> = {
   HPE_HEADER_OVERFLOW: [431, 'request_header_fields_too_large', 'The request headers are too large.'],
@@ -27,16 +28,7 @@ function answerClientError(error: Error, socket: Duplex): void {
     return;
   }
   const [status, name, message] = ANSWERS[code] ?? BAD_REQUEST;
-  const body = JSON.stringify({ error: name, message });
-  const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
-    'Content-Type: application/json; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    'Cache-Control: no-store',
-    'X-Content-Type-Options: nosniff',
-    'Connection: close',
-  ];
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+  endWithJsonError(socket, status, { error: name, message });
 }
 
 function responseStarted(socket: Duplex): boolean {

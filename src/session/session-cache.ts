@@ -36,6 +36,7 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
   private live = false;
   /** Bumped by every invalidation: a read that began under an older epoch may have seen a session since ended. */
   private epoch = 0;
+  private readonly watchers: ((keyHash: string | undefined) => void)[] = [];
 
   constructor(
     private readonly redis: RedisConnection,
@@ -56,7 +57,10 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
         () => this.goDark(),
       );
     });
-    subscriber.on('message', (_channel: string, keyHash: string) => this.drop(keyHash));
+    subscriber.on('message', (_channel: string, keyHash: string) => {
+      this.drop(keyHash);
+      for (const watcher of this.watchers) watcher(keyHash);
+    });
     for (const event of ['close', 'end', 'reconnecting']) subscriber.on(event, () => this.goDark());
     // The main client already reports connection errors; an unhandled 'error' event would crash the process.
     subscriber.on('error', () => this.goDark());
@@ -67,8 +71,17 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
     this.subscriber?.disconnect();
   }
 
+  /** Whether session events arrive: while not, a watcher must look for ended sessions itself. */
   get isLive(): boolean {
     return this.live;
+  }
+
+  /**
+   * Hears every session event of every instance: a key hash that ended or changed, or `undefined` when the
+   * subscription has just (re)gone live and events in between may have been missed.
+   */
+  watch(watcher: (keyHash: string | undefined) => void): void {
+    this.watchers.push(watcher);
   }
 
   /** The epoch to hand back to `set` after reading from Redis. */
@@ -103,6 +116,7 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
     this.epoch += 1;
     this.entries.clear();
     this.live = true;
+    for (const watcher of this.watchers) watcher(undefined);
   }
 
   private goDark(): void {

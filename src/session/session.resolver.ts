@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { HttpConfig, SessionConfig } from '../config/app-config';
 import { HTTP_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
+import { AppError } from '../common/app.error';
 import { SessionCookie } from './session-cookie';
 import { CsrfHeaderMissingError, loginUrlFor, SessionError } from './session.errors';
 import { SessionStore } from './session.store';
@@ -16,6 +17,7 @@ export interface ResolvedSession {
 @Injectable()
 export class SessionResolver {
   private readonly csrfHeader: string;
+  private readonly publicOrigin: string;
 
   constructor(
     private readonly store: SessionStore,
@@ -24,6 +26,17 @@ export class SessionResolver {
     @Inject(SESSION_CONFIG) config: SessionConfig,
   ) {
     this.csrfHeader = config.csrfHeader;
+    this.publicOrigin = new URL(http.publicUrl).origin;
+  }
+
+  /**
+   * The anti-forgery rule where no custom header can be sent (a browser's WebSocket handshake): the browser-set
+   * `Origin` must be the BFF's own.
+   */
+  assertSameOrigin(request: IncomingMessage): void {
+    if (request.headers.origin !== this.publicOrigin) {
+      throw new AppError(403, 'origin_mismatch', 'A WebSocket with the session cookie must come from the app\'s own origin.');
+    }
   }
 
   /** The anti-forgery rule for cookie-authenticated calls: a custom header a cross-site form or image cannot send. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceUnavailableError } from '../common/app.error';
 import type { SessionConfig } from '../config/app-config';
@@ -8,6 +8,7 @@ import { classifyIdpError } from '../oidc/idp-errors';
 import { OidcClient } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
 import { SessionStore } from './session.store';
+import { SessionWatch } from './session-watch';
 import type { Session } from './session.types';
 
 // Longer than the IdP call's own timeout, so a live holder never loses its lease mid-call.
@@ -38,6 +39,8 @@ export class TokenRefresher {
     private readonly oidc: OidcClient,
     private readonly metrics: MetricsService,
     @Inject(SESSION_CONFIG) config: SessionConfig,
+    // Absent in unit specs; in the app it tells this instance's open sockets why their session ended.
+    @Optional() private readonly watch?: SessionWatch,
   ) {
     this.skewMs = config.refreshSkewSeconds * 1000;
   }
@@ -123,6 +126,7 @@ export class TokenRefresher {
     this.metrics.refreshes.inc({ outcome: 'failed' });
     this.metrics.refreshFailures.inc({ reason: failure.error });
     this.logger.warn({ sub: current.contents.sub }, 'the IdP rejected the refresh (invalid_grant); the session ends');
+    this.watch?.ended(sessionId, 'refresh_failed');
     await this.store.destroy(sessionId);
     throw new SessionEnded('refresh_failed');
   }

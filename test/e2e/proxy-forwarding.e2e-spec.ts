@@ -131,7 +131,7 @@ describe('proxy forwarding: route table, header rules and upstream client togeth
     probe = startProbeUpstream();
     await once(probe.server, 'listening');
     const route = (path: string, origin: string, overrides: Partial<Route> = {}): Route => ({
-      ...{ path, origin, basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 5_000 },
+      ...{ path, origin, basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 5_000, websocket: true },
       ...overrides,
     });
     const table = new RouteTable([

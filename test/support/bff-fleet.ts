@@ -17,6 +17,8 @@ export interface BffFleetOptions {
   refreshSkewSeconds?: number;
   /** Users added to alice, bob and carol; sign them in with the password `<username>-password`. */
   users?: DevIdpUser[];
+  /** More variables for every instance (they win over the fleet's own). */
+  env?: Record<string, string>;
 }
 
 export interface BffFleet {
@@ -68,6 +70,7 @@ export async function startBffFleet(options: BffFleetOptions): Promise<BffFleet>
       REDIS_PREFIX: redisPrefix,
       ...(options.refreshSkewSeconds === undefined ? {} : { TOKEN_REFRESH_SKEW: String(options.refreshSkewSeconds) }),
       ...options.redisEnv,
+      ...options.env,
     };
     for (let index = 0; index < (options.instances ?? 2); index += 1) {
       // One at a time: the first applies the migrations, the others find them done.

@@ -1,0 +1,158 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppError } from '../../common/app.error';
+import { toErrorResponse } from '../../common/error-body';
+import { requestIdOf } from '../../common/logger.options';
+import { endWithJsonError } from '../../common/raw-json-response';
+import type { HttpConfig, ProxyConfig, SessionConfig } from '../../config/app-config';
+import { HTTP_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../../config/config.tokens';
+import { SessionWatch } from '../../session/session-watch';
+import { checkRouteAccess } from '../access-rules';
+import { CallerAuthenticator, type AuthenticatedCaller } from '../caller-authenticator';
+import { clientAddressOf } from '../client-address';
+import { RouteTable } from '../route-table';
+import type { RouteMatch } from '../route';
+import { buildUpstreamHeaders, filterResponseHeaders } from '../upstream-headers';
+import { SocketRelay } from './socket-relay';
+import { assertValidHandshake } from './upgrade-handshake';
+import { upgradeUpstream, type UpstreamUpgraded } from './upstream-handshake';
+
+/** RFC 6455 §7.4.1: 1008 policy violation (the session ended), 1001 going away (the BFF stops). */
+const CLOSE_POLICY = 1008;
+const CLOSE_GOING_AWAY = 1001;
+
+/**
+ * WebSockets on proxied routes: the handshake is authenticated and checked like any proxied call (a session caller
+ * shows `Origin` instead of the CSRF header), every refusal is answered before the upstream is contacted, and the
+ * upstream's handshake carries the bearer and identity headers. Then the bytes are relayed as they come; a socket of
+ * a session closes with 1008 and the reason once that session ends, on whichever instance it ended.
+ */
+@Injectable()
+export class WebSocketProxy {
+  private readonly logger = new Logger('WebSocketProxy');
+  private readonly open = new Set<SocketRelay>();
+  private readonly clientAddress: (request: IncomingMessage) => string;
+  private readonly proto: 'http' | 'https';
+  private readonly publicHost: string;
+
+  constructor(
+    private readonly routes: RouteTable,
+    private readonly callers: CallerAuthenticator,
+    private readonly watch: SessionWatch,
+    @Inject(HTTP_CONFIG) http: HttpConfig,
+    @Inject(SESSION_CONFIG) private readonly session: SessionConfig,
+    @Inject(PROXY_CONFIG) private readonly proxy: ProxyConfig,
+  ) {
+    this.clientAddress = clientAddressOf(http.trustProxy);
+    this.proto = http.secure ? 'https' : 'http';
+    this.publicHost = new URL(http.publicUrl).host;
+  }
+
+  /** Takes the listener's upgrade requests (without a listener Node would drop them). */
+  attach(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.handle(request, socket, head));
+  }
+
+  /** Closes every open socket, as the BFF stops; a client reconnects to another instance. */
+  closeAll(): void {
+    for (const relay of this.open) relay.close(CLOSE_GOING_AWAY, 'going_away');
+  }
+
+  get openSockets(): number {
+    return this.open.size;
+  }
+
+  private async handle(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const requestId = requestIdOf(request);
+    try {
+      const match = this.matchRoute(request);
+      assertValidHandshake(request);
+      const authenticated = match.route.auth === 'none' ? undefined : await this.callers.authenticateUpgrade(request, match.route);
+      const denied = authenticated && checkRouteAccess(match.route, authenticated.caller.facts);
+      if (denied) throw denied;
+      const upstream = await upgradeUpstream({
+        origin: match.route.origin,
+        path: match.upstreamPath,
+        timeoutMs: match.route.timeoutMs,
+        headers: { ...this.upstreamHeaders(request, authenticated), 'x-request-id': requestId },
+      });
+      if (socket.destroyed) {
+        if (upstream.kind === 'upgraded') upstream.socket.destroy();
+        return;
+      }
+      if (upstream.kind === 'answered') {
+        relayAnswer(socket, upstream.response);
+        return;
+      }
+      this.relay(socket, head, upstream, authenticated);
+    } catch (error: unknown) {
+      this.refuse(socket, error, requestId);
+    }
+  }
+
+  private matchRoute(request: IncomingMessage): RouteMatch {
+    const url = request.url ?? '/';
+    const match = url.startsWith('/auth/') || url === '/auth' ? undefined : this.routes.match(url);
+    if (match === undefined) throw new AppError(404, 'not_found', 'No WebSocket is served at this path.');
+    if ('rejected' in match) throw new AppError(400, 'bad_path', 'The request path is not allowed.');
+    if (!match.route.websocket) throw new AppError(400, 'websocket_not_allowed', 'This route does not proxy WebSockets.');
+    return match;
+  }
+
+  private upstreamHeaders(request: IncomingMessage, authenticated: AuthenticatedCaller | undefined) {
+    return buildUpstreamHeaders(request.headers, {
+      identity: authenticated?.caller.identity,
+      sessionCookieName: this.session.cookieName,
+      strippedCookies: ['bff-login-*', '__Host-bff-login-*'],
+      csrfHeader: this.session.csrfHeader,
+      claimHeaders: this.proxy.upstreamHeaders,
+      clientIp: this.clientAddress(request),
+      proto: this.proto,
+      host: this.publicHost,
+    });
+  }
+
+  private relay(socket: Duplex, head: Buffer, upstream: UpstreamUpgraded, authenticated: AuthenticatedCaller | undefined): void {
+    socket.write(switchingProtocols(upstream.rawHeaders));
+    const relay = new SocketRelay(socket, upstream.socket, head, upstream.head);
+    this.open.add(relay);
+    const session = authenticated?.session;
+    const unwatch = session ? this.watch.watch(session.sessionId, session.session, (reason) => relay.close(CLOSE_POLICY, reason)) : undefined;
+    void relay.closed.then(() => {
+      this.open.delete(relay);
+      unwatch?.();
+    });
+  }
+
+  private refuse(socket: Duplex, error: unknown, requestId: string): void {
+    const mapped = toErrorResponse(error);
+    if (!mapped) this.logger.error({ err: error, reqId: requestId }, 'websocket proxy failure');
+    else if (mapped.status >= 500 && error instanceof AppError) this.logger.warn({ code: error.code, reqId: requestId }, 'websocket dependency failure');
+    const status = mapped?.status ?? 500;
+    const body = mapped?.body ?? { error: 'internal_error', message: 'Internal server error.' };
+    endWithJsonError(socket, status, body, { ...mapped?.headers, 'X-Request-Id': requestId });
+  }
+}
+
+/** The upstream's 101 as the client's, hop-by-hop headers included: they are the upgrade's own. */
+function switchingProtocols(rawHeaders: readonly string[]): string {
+  const lines = ['HTTP/1.1 101 Switching Protocols'];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** An upstream that turned the upgrade down: its status, headers and body go to the client, then the connection ends. */
+function relayAnswer(socket: Duplex, response: IncomingMessage): void {
+  const status = response.statusCode ?? 502;
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
+  const headers = filterResponseHeaders(response.headers);
+  delete headers['content-length'];
+  for (const [name, value] of Object.entries(headers)) for (const one of [value].flat()) lines.push(`${name}: ${one}`);
+  lines.push('Connection: close');
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  response.pipe(socket);
+  response.once('error', () => socket.destroy());
+}
