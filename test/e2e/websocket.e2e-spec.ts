@@ -131,10 +131,13 @@ describe('WebSockets on proxied routes', () => {
 
   it('counts an open socket as activity: the session outlives its idle timeout while the socket is open', async () => {
     const browser = await stack.signedIn('alice');
+    const idle = await stack.signedIn('alice');
     const { socket } = opened(await asBrowser(browser));
     await sleep(4_500);
     const user = await browser.get(`${stack.publicUrl}/auth/user`, { 'x-csrf': '1' });
     expect(user.status).toBe(200);
+    // The control: the same user's other session, with no socket, has reached its idle timeout.
+    expect((await idle.get(`${stack.publicUrl}/auth/user`, { 'x-csrf': '1' })).status).toBe(401);
     socket.close();
   });
 
