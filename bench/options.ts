@@ -36,7 +36,7 @@ export const USAGE = `npm run bench -- [options]
   --high <n>            connections of the peak-RSS run (default 256)
   --soak <s>            also run scenario 1 this long, in 10 s windows, to show RSS and req/s stay flat (default off)
   --workers <n>         also run a BFF with WORKERS=n in scenario 1's rounds (default off)
-  --only <list>         run only these parts, e.g. 1,4 or 1,2,3,4,5,rss (default all); 0 adds the BFF on an
+  --only <list>         run only these parts, e.g. 1,4 or 1,2,3,4,5,rss,ws (default all); 0 adds the BFF on an
                         \`auth: none\` route (its own overhead without authentication)
   --loader <name>       wrk | autocannon | auto (default auto: wrk when installed)
   --cpu-prof            run the BFF with --cpu-prof; profiles land in bench/results/
@@ -61,7 +61,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       'idp-delay': { type: 'string', default: '50' },
       logins: { type: 'string', default: '5' },
       high: { type: 'string', default: '256' },
-      only: { type: 'string', default: '1,2,3,4,5,rss' },
+      only: { type: 'string', default: '1,2,3,4,5,rss,ws' },
       'cpu-prof': { type: 'boolean', default: false },
       'bff-node-args': { type: 'string', default: '' },
       'log-level': { type: 'string', default: 'info' },

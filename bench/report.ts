@@ -1,6 +1,7 @@
 import type { LoginRate, StormReport } from './flows';
 import type { SeedResult, VaultFootprint } from './fixtures';
-import type { Summary } from './measure';
+import { median, type Summary } from './measure';
+import type { WebSocketRun } from './websocket-load';
 
 export interface Report {
   startedAt: string;
@@ -11,6 +12,7 @@ export interface Report {
   memory?: { footprint: VaultFootprint; seed?: SeedResult };
   highConcurrency?: { connections: number; summaries: Summary[]; bffPeakRss: number };
   soak?: { seconds: number; windows: { rps: number; rss: number }[] };
+  websocket?: { connections: number; runs: WebSocketRun[] };
 }
 
 /** The issue's targets, as ratios to the bare proxy. */
@@ -68,12 +70,36 @@ export function renderMarkdown(report: Report): string {
     const h = report.highConcurrency;
     lines.push('', `Under ${h.connections} connections: ` + h.summaries.map((s) => `${s.target} ${fmt(s.rps, 0)} req/s, p99 ${fmt(s.p99Ms, 1)} ms, max RSS ${fmt(s.maxRss / MIB, 0)} MiB, errors ${s.errors}`).join('; ') + `; BFF peak RSS (VmHWM) ${fmt(h.bffPeakRss / MIB, 0)} MiB.`);
   }
+  if (report.websocket) lines.push('', ...websocketTable(report.websocket));
   if (report.soak) {
     const w = report.soak.windows;
     const rss = w.map((window) => window.rss / MIB);
     lines.push('', `Soak (${report.soak.seconds} s, scenario 1): req/s per window ${w.map((window) => fmt(window.rps, 0)).join(', ')}; RSS MiB ${rss.map((value) => fmt(value, 0)).join(', ')}.`);
   }
   return lines.join('\n');
+}
+
+/** Medians over the rounds, each target against the bare relay; the goal is ≥ 0.8× its messages/s. */
+function websocketTable({ connections, runs }: NonNullable<Report['websocket']>): string[] {
+  const targets = [...new Set(runs.map((run) => run.target))];
+  const of = (target: string) => runs.filter((run) => run.target === target);
+  const med = (target: string, pick: (run: WebSocketRun) => number) => median(of(target).map(pick));
+  const [bare = ''] = targets;
+  const lines = [
+    `WebSocket echo round trips: ${connections} sockets, each sending a 64-byte message and waiting for its echo; medians of ${of(bare).length} interleaved rounds.`,
+    '',
+    '| target | messages/s | p50 ms | p99 ms | CPU µs/message | errors | msg/s ÷ bare | p50 added ms |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const target of targets) {
+    const rate = med(target, (run) => run.messagesPerSecond);
+    const vsBare = target === bare ? '1' : ratio(rate / med(bare, (run) => run.messagesPerSecond), 0.8, 'min');
+    const added = target === bare ? '' : fmt(med(target, (run) => run.p50Ms) - med(bare, (run) => run.p50Ms), 2);
+    lines.push(
+      `| ${target} | ${fmt(rate, 0)} | ${fmt(med(target, (run) => run.p50Ms), 2)} | ${fmt(med(target, (run) => run.p99Ms), 2)} | ${fmt(med(target, (run) => run.cpuUsPerMessage), 0)} | ${of(target).reduce((sum, run) => sum + run.errors, 0)} | ${vsBare} | ${added} |`,
+    );
+  }
+  return lines;
 }
 
 function ratio(value: number, goal: number | undefined, kind: 'min' | 'max'): string {

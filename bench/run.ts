@@ -12,6 +12,7 @@ import { measure, summarise, type Measurement, type Subject } from './measure';
 import { parseOptions, USAGE, type BenchOptions } from './options';
 import { killAllNow, memory, stopAll } from './processes';
 import { renderMarkdown, type Report } from './report';
+import { websocketRoundTrips, type WebSocketRun } from './websocket-load';
 import { REPO_ROOT, startBff, startHelper, startIdpProcess, type BffTarget } from './targets';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
 
   const upstream = await startHelper('upstream', 'fast-upstream.js');
   const bare = await startHelper('bare proxy', 'bare-proxy.js', [upstream.url]);
+  const wsUpstream = await startHelper('WebSocket echo upstream', 'ws-echo-upstream.js');
+  const bareWs = await startHelper('bare WebSocket relay', 'bare-ws-relay.js', [wsUpstream.url]);
   cleanups.push(() => stopAll());
 
   const ports = { bff: await freePort(), admin: await freePort(), workers: await freePort(), workersAdmin: await freePort() };
@@ -70,7 +73,11 @@ async function main(): Promise<void> {
   cleanups.push(() => idp.stop());
   const encryptionKey = randomBytes(32);
   const routesFile = join(RESULTS_DIR, `routes-${stamp}.yaml`);
-  writeFileSync(routesFile, `routes:\n  - path: /machines\n    upstream: ${upstream.url}\n    auth: bearer\n  - path: /public\n    upstream: ${upstream.url}\n    auth: none\n`);
+  writeFileSync(
+    routesFile,
+    `routes:\n  - path: /machines\n    upstream: ${upstream.url}\n    auth: bearer\n  - path: /public\n    upstream: ${upstream.url}\n    auth: none\n` +
+      `  - path: /live\n    upstream: ${wsUpstream.url}\n    auth: session\n`,
+  );
   cleanups.push(() => Promise.resolve(rmSync(routesFile, { force: true })));
   const logFiles: string[] = [];
   cleanups.push(() => {
@@ -158,6 +165,25 @@ async function main(): Promise<void> {
       high.push(summarise([run], run.target));
     }
     report.highConcurrency = { connections: options.highConnections, summaries: high, bffPeakRss: memory(bff.pid).peak };
+  }
+
+  if (options.only.has('ws')) {
+    log('WebSocket echo round trips');
+    const wsSession = { cookie: `${SESSION_COOKIE}=${sessionId}`, origin: publicUrl };
+    const wsSubjects = [
+      { name: 'bare WebSocket relay', pid: bareWs.pid, url: `${bareWs.url.replace('http', 'ws')}/feed`, headers: wsSession },
+      { name: 'bff WebSocket (session)', pid: bff.pid, url: `${bff.url.replace('http', 'ws')}/live/feed`, headers: wsSession },
+    ];
+    const wsRuns: WebSocketRun[] = [];
+    for (const subject of wsSubjects) await websocketRoundTrips(subject, options.connections, 2, 0);
+    for (let round = 1; round <= options.rounds; round += 1) {
+      for (const subject of wsSubjects) {
+        const run = await websocketRoundTrips(subject, options.connections, options.duration, round);
+        log(`${run.target.padEnd(34)} r${run.round} ${run.messagesPerSecond.toFixed(0).padStart(6)} msg/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  ${run.cpuUsPerMessage.toFixed(0)} µs CPU/msg`);
+        wsRuns.push(run);
+      }
+    }
+    report.websocket = { connections: options.connections, runs: wsRuns };
   }
 
   if (options.only.has('3')) report.storm = await stormScenario(options, generator, { redis, prefix, encryptionKey }, { url: bare.url, path: '/orders/42' }, bffEnv, launch);
