@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ClientError, ResponseBodyError } from 'openid-client';
 import { InvalidIdpAnswer } from '../oidc/idp-errors';
 import { ServiceUnavailableError } from '../common/app.error';
@@ -155,6 +156,18 @@ describe('TokenRefresher', () => {
     const { sut } = refresherWith(store, () => Promise.reject(new InvalidIdpAnswer(code)));
     await expect(sut.ensureFresh('sid', due)).rejects.toEqual(new SessionEnded('refresh_failed'));
     expect(store.destroyed).toBe(true);
+  });
+
+  it('logs, at error level, that a refreshed ID token named another subject', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const due = session(1, 30_000);
+      const { sut } = refresherWith(new FakeStore(due), () => Promise.reject(new InvalidIdpAnswer('id_token_subject_changed')));
+      await expect(sut.ensureFresh('sid', due)).rejects.toEqual(new SessionEnded('refresh_failed'));
+      expect(logged).toHaveBeenCalledWith(expect.objectContaining({ sub: 'user-1' }), expect.stringContaining('another subject'));
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   it.each([

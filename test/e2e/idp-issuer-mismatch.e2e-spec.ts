@@ -1,5 +1,7 @@
+import { startBffProcess } from '../support/bff-process';
 import { MisbehavingIdp, ROGUE_CLIENT } from '../support/misbehaving-idp';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { baseEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 async function readiness(app: TestApp): Promise<{ status: number; body: { checks?: Record<string, string>; message?: string } }> {
@@ -53,6 +55,27 @@ describe('the issuer exactly as configured', () => {
       expect(ready.body.checks).toEqual({ redis: 'up', postgres: 'up', idp: 'up' });
     } finally {
       await app.stop();
+      await idp.stop();
+    }
+  });
+});
+
+describe('the log of a BFF whose OIDC_ISSUER has a trailing slash', () => {
+  it('names the configuration error and both issuers, at error level', async () => {
+    const idp = await MisbehavingIdp.start();
+    const env = baseEnv({ OIDC_ISSUER: `${idp.issuer}/`, LOG_LEVEL: 'info', DB_MIGRATIONS_RUN: 'false', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    const bff = await startBffProcess(env);
+    try {
+      const line = await waitFor(
+        () => bff.stdout().split('\n').find((entry) => entry.includes('configuration error: the discovery document names another issuer')),
+        undefined,
+        { what: 'the issuer mismatch log line' },
+      );
+      expect(JSON.parse(line)).toMatchObject({ level: 50, configured: `${idp.issuer}/`, discovered: idp.issuer });
+      expect(bff.messages()).not.toContain('discovery failed');
+    } finally {
+      bff.kill();
+      await bff.exited;
       await idp.stop();
     }
   });
