@@ -120,7 +120,7 @@ export class TokenRefresher {
     const sub = current.contents.sub;
     switch (failure.kind) {
       case 'unreachable':
-        return this.whileRefreshImpossible(current, error, 'idp_unreachable');
+        return this.whileUnreachable(current, error);
       case 'client_rejected':
         // Contract: 503 even while the old token lasts, so that the misconfiguration shows at once; the session stays.
         this.logger.error({ sub, failure }, 'configuration error: the IdP refused this client\'s authentication for a refresh; check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
@@ -155,9 +155,9 @@ export class TokenRefresher {
   }
 
   /** Contract: when the IdP cannot refresh, the old access token is used while it is still valid, else 503. */
-  private whileRefreshImpossible(current: Session, error: unknown, reason: 'idp_unreachable'): Session {
-    this.metrics.refreshes.inc({ outcome: reason });
-    this.metrics.refreshFailures.inc({ reason });
+  private whileUnreachable(current: Session, error: unknown): Session {
+    this.metrics.refreshes.inc({ outcome: 'idp_unreachable' });
+    this.metrics.refreshFailures.inc({ reason: 'idp_unreachable' });
     if (current.contents.accessTokenExpiresAt > Date.now()) return current;
     throw new ServiceUnavailableError('idp', error);
   }
