@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomState } from 'openid-client';
 import type { OidcConfig } from '../config/app-config';
 import { OIDC_CONFIG } from '../config/config.tokens';
-import { reasonOf } from '../oidc/idp-errors';
+import { classifyIdpError, reasonOf } from '../oidc/idp-errors';
 import { OidcClient } from '../oidc/oidc.client';
 import { sessionHandle } from '../session/session.keys';
 import { SessionError } from '../session/session.errors';
@@ -62,7 +62,7 @@ export class LogoutService {
     try {
       await Promise.race([this.oidc.revoke(refreshToken, 'refresh_token'), budget]);
     } catch (error: unknown) {
-      this.logger.warn({ reason: reasonOf(error) }, 'refresh token revocation failed; the session is gone anyway');
+      this.logger.warn({ failure: classifyIdpError(error), reason: reasonOf(error) }, 'refresh token revocation failed; the session is gone anyway');
     } finally {
       clearTimeout(timer);
     }
