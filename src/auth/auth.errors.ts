@@ -7,7 +7,7 @@ const AUTH_ERRORS = {
   state_mismatch: [400, 'The login response does not belong to this browser; start again.'],
   idp_error: [401, 'The identity provider refused the login.'],
   code_rejected: [401, 'The identity provider rejected the authorization code.'],
-  invalid_id_token: [401, 'The identity provider returned an invalid ID token.'],
+  invalid_token_response: [401, 'The identity provider returned tokens that failed validation (ID token, token type).'],
   sid_mismatch: [400, 'The logout link does not match this session.'],
   invalid_logout_token: [400, 'The logout token is invalid.'],
 } as const;

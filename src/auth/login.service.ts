@@ -5,7 +5,7 @@ import type { ConsumerConfig, HttpConfig, OidcConfig, ProxyConfig, SessionConfig
 import { CONSUMER_CONFIG, HTTP_CONFIG, OIDC_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
 import { ConsumerMappingService } from '../consumer/consumer-mapping.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { classifyIdpError } from '../oidc/idp-errors';
+import { classifyIdpError, type IdpFailure } from '../oidc/idp-errors';
 import { OidcClient } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
 import { SessionStore } from '../session/session.store';
@@ -103,10 +103,25 @@ export class LoginService {
       return await this.oidc.exchangeCode(callback, { state, nonce: login.nonce, codeVerifier: login.codeVerifier });
     } catch (error: unknown) {
       if (error instanceof ServiceUnavailableError) throw error;
-      const failure = classifyIdpError(error);
-      this.logger.warn({ failure }, 'code exchange failed');
-      if (failure.kind === 'unreachable') throw new ServiceUnavailableError('idp', error);
-      throw new AuthError(failure.kind === 'rejected' ? 'code_rejected' : 'invalid_id_token', error);
+      throw this.exchangeFailure(classifyIdpError(error), error);
+    }
+  }
+
+  /** A refused code or an answer that fails validation fails the login (401); a refused client is the operator's (503). */
+  private exchangeFailure(failure: IdpFailure, error: unknown): Error {
+    switch (failure.kind) {
+      case 'unreachable':
+        this.logger.warn({ failure }, 'code exchange failed: the IdP is unreachable');
+        return new ServiceUnavailableError('idp', error);
+      case 'client_rejected':
+        this.logger.error({ failure }, 'configuration error: the IdP refused this client\'s authentication; check OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_TOKEN_ENDPOINT_AUTH_METHOD');
+        return new ServiceUnavailableError('idp', error);
+      case 'grant_rejected':
+        this.logger.warn({ failure }, 'code exchange failed: the IdP rejected the code');
+        return new AuthError('code_rejected', error);
+      case 'invalid_response':
+        this.logger.warn({ failure }, 'code exchange failed: the token response or ID token failed validation');
+        return new AuthError('invalid_token_response', error);
     }
   }
 

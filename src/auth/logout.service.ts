@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import { randomState } from 'openid-client';
 import type { OidcConfig } from '../config/app-config';
 import { OIDC_CONFIG } from '../config/config.tokens';
-import { OidcClient, reasonOf } from '../oidc/oidc.client';
+import { classifyIdpError, reasonOf } from '../oidc/idp-errors';
+import { OidcClient } from '../oidc/oidc.client';
 import { sessionHandle } from '../session/session.keys';
 import { SessionError } from '../session/session.errors';
 import { SessionResolver } from '../session/session.resolver';
@@ -41,7 +43,12 @@ export class LogoutService {
     if (refreshToken) await this.revokeQuietly(refreshToken);
     this.logger.log({ sub }, 'logged out');
 
-    const parameters: Record<string, string> = { post_logout_redirect_uri: this.settings.postLogoutRedirectUri, client_id: this.settings.clientId };
+    // Some providers return the browser to post_logout_redirect_uri only when a state came along (glewlwyd).
+    const parameters: Record<string, string> = {
+      post_logout_redirect_uri: this.settings.postLogoutRedirectUri,
+      client_id: this.settings.clientId,
+      state: randomState(),
+    };
     if (idToken) parameters['id_token_hint'] = idToken;
     const endSession = await this.oidc.endSessionUrl(parameters).catch(() => undefined);
     return endSession?.href ?? this.settings.postLogoutRedirectUri;
@@ -55,7 +62,7 @@ export class LogoutService {
     try {
       await Promise.race([this.oidc.revoke(refreshToken, 'refresh_token'), budget]);
     } catch (error: unknown) {
-      this.logger.warn({ reason: reasonOf(error) }, 'refresh token revocation failed; the session is gone anyway');
+      this.logger.warn({ failure: classifyIdpError(error), reason: reasonOf(error) }, 'refresh token revocation failed; the session is gone anyway');
     } finally {
       clearTimeout(timer);
     }

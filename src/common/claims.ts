@@ -1,9 +1,12 @@
 import type { ConsumerConfig, ProxyConfig } from '../config/app-config';
 
-/** Groups from the configured claim: an array of strings, or a single string (some IdPs send one group that way). */
+/**
+ * Groups from the configured claim: an array of strings, or one string of comma- or space-separated names (glewlwyd
+ * puts multi-valued properties in access tokens as `"admins,staff"`).
+ */
 export function groupsFrom(claims: Readonly<Record<string, unknown>>, config: ConsumerConfig): string[] {
   const value = claims[config.groupsClaim];
-  if (typeof value === 'string') return [value];
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter((group) => group !== '');
   if (Array.isArray(value)) return value.filter((group): group is string => typeof group === 'string');
   return [];
 }

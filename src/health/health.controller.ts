@@ -30,11 +30,17 @@ export class HealthController {
       response.status(200).json({ status: 'ready', checks: report.checks });
       return;
     }
-    const down = Object.keys(report.checks).filter((name) => report.checks[name] === 'down');
+    const failing = Object.entries(report.checks).filter(([, status]) => status !== 'up');
+    const down = failing.filter(([, status]) => status === 'down').map(([name]) => name);
+    const otherwise = failing.filter(([, status]) => status !== 'down').map(([name, status]) => `${name}: ${status}`);
+    const sentences = [
+      ...(down.length > 0 ? [`${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} unreachable`] : []),
+      ...(otherwise.length > 0 ? [`configuration error (${otherwise.join(', ')})`] : []),
+    ];
     response.status(503).json({
       error: 'not_ready',
-      message: `Not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} unreachable.`,
-      details: down.map((dependency) => ({ dependency, status: 'down' })),
+      message: `Not ready: ${sentences.join('; ')}.`,
+      details: failing.map(([dependency, status]) => ({ dependency, status })),
       checks: report.checks,
     });
   }

@@ -6,7 +6,15 @@ import { RedisConnection } from '../redis/redis.connection';
 export type ReadinessCheck = () => Promise<void>;
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, 'up' | 'down'>;
+  /** `up`, `down`, or a more precise reason a check gave (such as `issuer_mismatch`). */
+  checks: Record<string, string>;
+}
+
+/** Thrown by a check that knows more than "down": its status is reported instead. */
+export class DependencyNotReady extends Error {
+  constructor(readonly status: string) {
+    super(`not ready: ${status}`);
+  }
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -29,22 +37,22 @@ export class ReadinessService {
 
   async report(): Promise<ReadinessReport> {
     const entries = await Promise.all(
-      [...this.checks].map(async ([name, check]) => [name, (await passes(check)) ? 'up' : 'down'] as const),
+      [...this.checks].map(async ([name, check]) => [name, await statusOf(check)] as const),
     );
     return { ready: entries.every(([, state]) => state === 'up'), checks: Object.fromEntries(entries) };
   }
 }
 
-async function passes(check: ReadinessCheck): Promise<boolean> {
+async function statusOf(check: ReadinessCheck): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
   });
   try {
     await Promise.race([check(), timeout]);
-    return true;
-  } catch {
-    return false;
+    return 'up';
+  } catch (error: unknown) {
+    return error instanceof DependencyNotReady ? error.status : 'down';
   } finally {
     clearTimeout(timer);
   }

@@ -7,6 +7,11 @@ const MAX_DELAY_MS = 5_000;
 // Failures a token's header causes; anything else from the key set means its endpoint could not be read.
 const TOKEN_KEY_FAILURES = [errors.JWKSNoMatchingKey, errors.JWKSMultipleMatchingKeys, errors.JOSENotSupported, errors.JOSEAlgNotAllowed];
 
+/** Whether a key lookup failed because of the token (its `kid`, its `alg`) rather than the key set endpoint. */
+export function isTokenKeyFailure(error: unknown): boolean {
+  return TOKEN_KEY_FAILURES.some((kind) => error instanceof kind);
+}
+
 /** Thrown instead of fetching while the key set endpoint is in its back-off period. */
 export class KeySetBackoff extends Error {
   constructor(retryInMs: number) {
@@ -29,7 +34,7 @@ export function withBackoff(keys: JWTVerifyGetKey, now: () => number = Date.now)
       failures = 0;
       return key;
     } catch (error: unknown) {
-      if (!TOKEN_KEY_FAILURES.some((kind) => error instanceof kind)) {
+      if (!isTokenKeyFailure(error)) {
         retryAt = now() + Math.min(FIRST_DELAY_MS * 2 ** failures, MAX_DELAY_MS);
         failures += 1;
       }

@@ -1,70 +1,73 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
-import { AppError, ServiceUnavailableError } from '../common/app.error';
+import { ServiceUnavailableError } from '../common/app.error';
 import type { OidcConfig } from '../config/app-config';
 import { OIDC_CONFIG } from '../config/config.tokens';
-import { ReadinessService } from '../health/readiness.service';
+import { DependencyNotReady, ReadinessService } from '../health/readiness.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { withBackoff } from './backoff-key-set';
-import { classifyIdpError } from './idp-errors';
-import { ReachabilityProbe } from './reachability-probe';
+import { clientSecretBasic } from './client-authentication';
+import { IdTokenVerifier, type IdTokenExpectations } from './id-token.verifier';
+import { IDP_TIMEOUT_SECONDS, IdpDiscovery } from './idp-discovery';
+import { classifyIdpError, InvalidIdpAnswer } from './idp-errors';
 import { toTokenResult, type TokenResult } from './token-result';
 
-const IDP_TIMEOUT_SECONDS = 5;
-const MAX_BACKOFF_MS = 30_000;
-const PROBE_TIMEOUT_MS = 2_000;
-const PROBE_TTL_MS = { up: 2_000, down: 500 };
+/** The ID token a session was created with, which a refreshed one must agree with (OIDC Core 12.2). */
+export interface OriginalLogin {
+  issuer: string;
+  subject: string;
+  nonce?: string;
+}
 
 /**
- * The one place that talks to the identity provider. Discovery runs once at start-up and is retried with backoff in
- * the background while the IdP is down (the process still starts; /readyz says the IdP is unreachable). Every call
- * that fails to reach the IdP counts in `bff_dependency_errors_total{dependency="idp"}`.
+ * The one place that talks to the identity provider. Every call that fails to reach the IdP counts in
+ * `bff_dependency_errors_total{dependency="idp"}`.
  */
 @Injectable()
 export class OidcClient implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('OidcClient');
-  private configuration: client.Configuration | undefined;
+  private readonly discovery: IdpDiscovery;
+  private readonly idTokens: IdTokenVerifier;
   private keySet: JWTVerifyGetKey | undefined;
-  private discovering: Promise<client.Configuration> | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private attempts = 0;
-  private probeFailing = false;
-  private readonly reachability = new ReachabilityProbe(() => this.probe(), PROBE_TTL_MS);
 
   constructor(
     @Inject(OIDC_CONFIG) readonly settings: OidcConfig,
     private readonly readiness: ReadinessService,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.discovery = new IdpDiscovery(settings, metrics);
+    this.idTokens = new IdTokenVerifier(() => this.jwks(), settings.clientId);
+  }
 
   onModuleInit(): void {
     this.readiness.register('idp', async () => {
-      if (!(await this.reachable())) throw new Error('the identity provider is unreachable');
+      const reachable = await this.reachable();
+      if (this.discovery.issuerMismatch) throw new DependencyNotReady('issuer_mismatch');
+      if (!reachable) throw new Error('the identity provider is unreachable');
     });
-    this.discover().catch(() => undefined);
+    this.discovery.discover().catch(() => undefined);
   }
 
   onApplicationShutdown(): void {
-    clearTimeout(this.retryTimer);
+    this.discovery.stop();
   }
 
-  /** The discovered configuration, or a 503 while the IdP cannot be reached. */
+  /** The discovered configuration, or a 503 while the IdP cannot be reached (or names another issuer). */
   async config(): Promise<client.Configuration> {
-    if (this.configuration) return this.configuration;
+    const current = this.discovery.current;
+    if (current) return current;
     try {
-      return await this.discover();
+      return await this.discovery.discover();
     } catch (error: unknown) {
       throw new ServiceUnavailableError('idp', error);
     }
   }
 
-  /** Whether the discovery document answers now (the answer is reused for 2 s when up, 0.5 s when down). */
   reachable(): Promise<boolean> {
-    return this.reachability.check();
+    return this.discovery.reachable();
   }
 
-  /** The issuer's signing keys (cached by jose, refetched on an unknown `kid`, with a cooldown; failures back off). */
+  /** The issuer's signing keys: cached by jose, refetched on an unknown `kid` at most once per 30 s; failures back off. */
   async jwks(): Promise<JWTVerifyGetKey> {
     const config = await this.config();
     if (!this.keySet) {
@@ -83,21 +86,30 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     return client.buildAuthorizationUrl(config, parameters);
   }
 
-  /** Exchanges the code (PKCE) and validates the ID token: signature, iss, aud, exp, nonce. */
+  /** Exchanges the code (PKCE); the ID token is verified in full: signature, iss, aud/azp, exp, iat, nonce. */
   async exchangeCode(callback: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<TokenResult> {
-    const response = await this.counted(async () =>
-      client.authorizationCodeGrant(await this.config(), callback, {
+    return this.counted(async () => {
+      const config = await this.config();
+      const response = await client.authorizationCodeGrant(config, callback, {
         expectedState: checks.state,
         expectedNonce: checks.nonce,
         pkceCodeVerifier: checks.codeVerifier,
         idTokenExpected: true,
-      }),
-    );
-    return toTokenResult(response);
+      });
+      const result = toTokenResult(response);
+      if (!result.idToken) throw new InvalidIdpAnswer('id_token');
+      return { ...result, claims: await this.verifiedClaims(config, result.idToken, { nonce: checks.nonce }) };
+    });
   }
 
-  async refresh(refreshToken: string): Promise<TokenResult> {
-    return toTokenResult(await this.counted(async () => client.refreshTokenGrant(await this.config(), refreshToken)));
+  /** A refreshed ID token, when there is one, is verified like a login's and must name the session's iss and sub. */
+  async refresh(refreshToken: string, original: OriginalLogin): Promise<TokenResult> {
+    return this.counted(async () => {
+      const config = await this.config();
+      const result = toTokenResult(await client.refreshTokenGrant(config, refreshToken));
+      if (!result.idToken) return result;
+      return { ...result, claims: await this.verifiedClaims(config, result.idToken, { original }) };
+    });
   }
 
   /** Best effort: a failed revocation must not keep a user from logging out. */
@@ -117,7 +129,7 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
   /** A client_credentials grant made with a caller's own credentials (Kong's client-credentials flow). */
   async clientCredentialsGrant(clientId: string, clientSecret: string, scopes: readonly string[]): Promise<TokenResult> {
     const server = (await this.config()).serverMetadata();
-    const caller = new client.Configuration(server, clientId, undefined, client.ClientSecretBasic(clientSecret));
+    const caller = new client.Configuration(server, clientId, undefined, clientSecretBasic(clientSecret));
     caller.timeout = IDP_TIMEOUT_SECONDS;
     if (new URL(server.issuer).protocol === 'http:') client.allowInsecureRequests(caller);
     const parameters: Record<string, string> = scopes.length > 0 ? { scope: scopes.join(' ') } : {};
@@ -132,40 +144,11 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   get issuer(): string {
-    return this.configuration?.serverMetadata().issuer ?? this.settings.issuer;
+    return this.discovery.current?.serverMetadata().issuer ?? this.settings.issuer;
   }
 
-  private discover(): Promise<client.Configuration> {
-    this.discovering ??= this.runDiscovery().finally(() => {
-      this.discovering = undefined;
-    });
-    return this.discovering;
-  }
-
-  private async runDiscovery(): Promise<client.Configuration> {
-    if (this.configuration) return this.configuration;
-    const { issuer, clientId, clientSecret, tokenEndpointAuthMethod } = this.settings;
-    const authentication =
-      tokenEndpointAuthMethod === 'client_secret_post' ? client.ClientSecretPost(clientSecret) : client.ClientSecretBasic(clientSecret);
-    const insecure = new URL(issuer).protocol === 'http:';
-    try {
-      const configuration = await client.discovery(new URL(issuer), clientId, undefined, authentication, {
-        timeout: IDP_TIMEOUT_SECONDS,
-        // Plain http is only for local development IdPs; https issuers never take this path.
-        execute: insecure ? [client.allowInsecureRequests] : [],
-      });
-      configuration.timeout = IDP_TIMEOUT_SECONDS;
-      this.configuration = configuration;
-      this.reachability.record(true);
-      this.attempts = 0;
-      this.logger.log({ issuer }, 'discovered the identity provider');
-      if (insecure) this.logger.warn({ issuer }, 'the issuer uses plain http: acceptable for development only');
-      return configuration;
-    } catch (error: unknown) {
-      this.metrics.dependencyErrors.inc({ dependency: 'idp' });
-      this.scheduleRetry(error);
-      throw error;
-    }
+  private async verifiedClaims(config: client.Configuration, idToken: string, expected: IdTokenExpectations): Promise<Record<string, unknown>> {
+    return { ...(await this.idTokens.verify(idToken, config.serverMetadata().issuer, expected)) };
   }
 
   /** Counts a call that did not reach the IdP (refused, reset, timed out, not an OAuth answer); rethrows either way. */
@@ -173,57 +156,11 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     try {
       return await call();
     } catch (error: unknown) {
-      // AppErrors come from config(): a failed discovery, already counted.
-      if (!(error instanceof AppError) && classifyIdpError(error).kind === 'unreachable') {
+      // 503s come from config(): a failed discovery, already counted.
+      if (!(error instanceof ServiceUnavailableError) && classifyIdpError(error).kind === 'unreachable') {
         this.metrics.dependencyErrors.inc({ dependency: 'idp' });
       }
       throw error;
     }
   }
-
-  /** Discovery until it succeeds once; then a plain GET of the discovery document. */
-  private async probe(): Promise<boolean> {
-    if (!this.configuration) return this.discover().then(
-      () => true,
-      () => false,
-    );
-    try {
-      const response = await fetch(discoveryUrl(this.settings.issuer), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-      await response.body?.cancel();
-      if (!response.ok) throw new Error(`the discovery document answered ${response.status}`);
-      if (this.probeFailing) this.logger.log({ issuer: this.settings.issuer }, 'the identity provider is reachable again');
-      this.probeFailing = false;
-      return true;
-    } catch (error: unknown) {
-      this.metrics.dependencyErrors.inc({ dependency: 'idp' });
-      if (!this.probeFailing) this.logger.warn({ issuer: this.settings.issuer, reason: reasonOf(error) }, 'the identity provider is unreachable');
-      this.probeFailing = true;
-      return false;
-    }
-  }
-
-  private scheduleRetry(error: unknown): void {
-    if (this.retryTimer) return;
-    const delay = Math.min(500 * 2 ** this.attempts, MAX_BACKOFF_MS);
-    this.attempts += 1;
-    this.logger.warn({ issuer: this.settings.issuer, reason: reasonOf(error), retryInMs: delay }, 'discovery failed');
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.discover().catch(() => undefined);
-    }, delay);
-    this.retryTimer.unref();
-  }
-}
-
-/** OpenID Connect Discovery 1.0 §4: the issuer's path, then /.well-known/openid-configuration. */
-function discoveryUrl(issuer: string): URL {
-  const url = new URL(issuer);
-  url.pathname = `${url.pathname.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  return url;
-}
-
-export function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.name}: ${error.message}${cause}`;
 }

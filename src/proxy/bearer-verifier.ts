@@ -5,6 +5,7 @@ import { AppError, ServiceUnavailableError } from '../common/app.error';
 import type { OidcConfig } from '../config/app-config';
 import { OIDC_CONFIG } from '../config/config.tokens';
 import { MetricsService } from '../metrics/metrics.service';
+import { classifyIdpError, isRefusal } from '../oidc/idp-errors';
 import { OidcClient } from '../oidc/oidc.client';
 import { BoundedCache } from './bounded-cache';
 import { audiencesOf, invalidTokenError, isJwtShaped, tokenDigest, toVerifiedToken, type VerifiedToken } from './verified-token';
@@ -84,7 +85,9 @@ export class BearerVerifier {
 
   private async verifyOpaque(token: string): Promise<VerifiedToken> {
     const answer = await this.oidc.introspect(token).catch((error: unknown) => {
-      throw error instanceof AppError ? error : new IntrospectionUnavailable(error);
+      if (error instanceof AppError) throw error;
+      // Contract: the IdP's 4xx to an introspection is the caller's failure (401), never a 503.
+      throw isRefusal(classifyIdpError(error)) ? invalidTokenError(error) : new IntrospectionUnavailable(error);
     });
     if (!answer?.active) throw invalidTokenError();
     const now = Date.now();

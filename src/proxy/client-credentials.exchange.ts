@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WWWAuthenticateChallengeError } from 'openid-client';
 import { AppError, ServiceUnavailableError } from '../common/app.error';
 import type { OidcConfig, SessionConfig } from '../config/app-config';
 import { OIDC_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
@@ -31,8 +30,6 @@ const MIN_REUSE_MARGIN_MS = 30_000;
 /** How long an instance waits for another one's grant before making its own: a little over the IdP timeout. */
 const SHARED_WAIT_MS = 6_000;
 const POLL_INTERVAL_MS = 50;
-// OAuth errors that say the IdP is in trouble rather than that the caller's credentials are wrong.
-const IDP_SIDE_ERRORS = new Set(['server_error', 'temporarily_unavailable']);
 
 /**
  * Kong's client-credentials flow: a caller's `client_id:client_secret` become an access token from the IdP, reused
@@ -144,11 +141,9 @@ export function reuseDeadline(obtainedAt: number, expiresAt: number): number {
   return expiresAt - Math.max(MIN_REUSE_MARGIN_MS, (expiresAt - obtainedAt) / 10);
 }
 
+/** Any 4xx is about the caller's credentials (contract: never a 503); so is a token this BFF cannot use as a Bearer. */
 function isCredentialRejection(error: unknown): boolean {
-  // A 401 with `WWW-Authenticate: Basic` is how RFC 6749 §5.2 says "invalid_client" for Basic authentication.
-  if (error instanceof WWWAuthenticateChallengeError) return error.status === 401;
-  const failure = classifyIdpError(error);
-  return failure.kind === 'rejected' && !IDP_SIDE_ERRORS.has(failure.error);
+  return classifyIdpError(error).kind !== 'unreachable';
 }
 
 export function credentialsRejectedError(cause?: unknown): AppError {

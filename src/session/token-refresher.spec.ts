@@ -1,4 +1,6 @@
-import { ResponseBodyError } from 'openid-client';
+import { Logger } from '@nestjs/common';
+import { ClientError, ResponseBodyError } from 'openid-client';
+import { InvalidIdpAnswer } from '../oidc/idp-errors';
 import { ServiceUnavailableError } from '../common/app.error';
 import type { SessionConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -64,10 +66,15 @@ class FakeStore {
 }
 
 function refresherWith(store: FakeStore, refresh: (token: string) => Promise<TokenResult>) {
-  const oidc = { refresh: jest.fn(refresh) };
+  const oidc = { refresh: jest.fn(refresh), issuer: 'https://idp.test' };
   const sut = new TokenRefresher(store as unknown as SessionStore, oidc as unknown as OidcClient, new MetricsService(), config);
   return { sut, oidc };
 }
+
+const oauthError = (status: number, error: string) =>
+  new ResponseBodyError(error, { cause: { error }, response: new Response(null, { status }) });
+const nonOAuthAnswer = (status: number, code = 'OAUTH_RESPONSE_IS_NOT_CONFORM') =>
+  Object.assign(new ClientError('unexpected HTTP response status code', { cause: new Response(null, { status }) }), { code });
 
 const rotated = (): Promise<TokenResult> =>
   Promise.resolve({ accessToken: 'at-new', refreshToken: 'rt-new', expiresAt: Date.now() + 300_000 });
@@ -86,7 +93,7 @@ describe('TokenRefresher', () => {
     const { sut, oidc } = refresherWith(store, rotated);
     const results = await Promise.all(Array.from({ length: 50 }, () => sut.ensureFresh('sid', due)));
     expect(oidc.refresh).toHaveBeenCalledTimes(1);
-    expect(oidc.refresh).toHaveBeenCalledWith('rt-1');
+    expect(oidc.refresh).toHaveBeenCalledWith('rt-1', { issuer: 'https://idp.test', subject: 'user-1' });
     expect(new Set(results.map((result) => result.contents.accessToken))).toEqual(new Set(['at-new']));
     expect(store.current?.contents.refreshToken).toBe('rt-new');
     expect(store.current?.version).toBe(2);
@@ -127,21 +134,76 @@ describe('TokenRefresher', () => {
     expect(store.destroyed).toBe(true);
   });
 
-  it.each(['temporarily_unavailable', 'server_error', 'invalid_client'])(
-    'keeps the session when the IdP answers %s, using the old token while it is valid',
-    async (code) => {
-      const due = session(1, 30_000);
-      const store = new FakeStore(due);
-      const refusal = new ResponseBodyError(code, { cause: { error: code }, response: new Response(null, { status: 400 }) });
-      const { sut } = refresherWith(store, () => Promise.reject(refusal));
-      await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ version: 1 });
-      expect(store.destroyed).toBe(false);
+  it.each([
+    ['an OAuth error other than invalid_grant', () => oauthError(400, 'server_error')],
+    ['no body at all (glewlwyd)', () => nonOAuthAnswer(400)],
+    ['a body that is not JSON', () => nonOAuthAnswer(400, 'OAUTH_RESPONSE_IS_NOT_JSON')],
+  ])('ends the session when the IdP answers 400 with %s', async (_case, refusal) => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    const { sut } = refresherWith(store, () => Promise.reject(refusal()));
+    await expect(sut.ensureFresh('sid', due)).rejects.toEqual(new SessionEnded('refresh_failed'));
+    expect(store.destroyed).toBe(true);
+  });
 
-      const expired = session(1, -1_000);
-      const later = refresherWith(new FakeStore(expired), () => Promise.reject(refusal));
-      await expect(later.sut.ensureFresh('sid', expired)).rejects.toBeInstanceOf(ServiceUnavailableError);
-    },
-  );
+  it.each([
+    ['a refreshed ID token of another subject', 'id_token_subject_changed'],
+    ['a token type other than Bearer', 'token_type'],
+    ['no access token', 'access_token'],
+  ])('ends the session when the answer carries %s', async (_case, code) => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    const { sut } = refresherWith(store, () => Promise.reject(new InvalidIdpAnswer(code)));
+    await expect(sut.ensureFresh('sid', due)).rejects.toEqual(new SessionEnded('refresh_failed'));
+    expect(store.destroyed).toBe(true);
+  });
+
+  it('logs, at error level, that a refreshed ID token named another subject', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const due = session(1, 30_000);
+      const { sut } = refresherWith(new FakeStore(due), () => Promise.reject(new InvalidIdpAnswer('id_token_subject_changed')));
+      await expect(sut.ensureFresh('sid', due)).rejects.toEqual(new SessionEnded('refresh_failed'));
+      expect(logged).toHaveBeenCalledWith(expect.objectContaining({ sub: 'user-1' }), expect.stringContaining('another subject'));
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it.each([
+    ['401 invalid_client', () => oauthError(401, 'invalid_client')],
+    ['403 with an empty body', () => nonOAuthAnswer(403)],
+  ])('answers 503 and keeps the session when the IdP refuses the client with %s, even while the old token lasts', async (_case, refusal) => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    const { sut } = refresherWith(store, () => Promise.reject(refusal()));
+    await expect(sut.ensureFresh('sid', due)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    expect(store.destroyed).toBe(false);
+  });
+
+  it.each([
+    ['502 from a load balancer', () => nonOAuthAnswer(502)],
+    ['503 temporarily_unavailable', () => nonOAuthAnswer(503)],
+  ])('keeps the session when the IdP answers %s, using the old token while it is valid', async (_case, refusal) => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    const { sut } = refresherWith(store, () => Promise.reject(refusal()));
+    await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ version: 1 });
+    expect(store.destroyed).toBe(false);
+
+    const expired = session(1, -1_000);
+    const later = refresherWith(new FakeStore(expired), () => Promise.reject(refusal()));
+    await expect(later.sut.ensureFresh('sid', expired)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+
+  it('asks for the refresh with the session subject and the stored ID token issuer and nonce', async () => {
+    const due = { ...session(1, 30_000) };
+    const idClaims = { iss: 'https://idp.test', sub: 'user-1', nonce: 'n-1' };
+    due.contents = { ...due.contents, idToken: `e30.${Buffer.from(JSON.stringify(idClaims)).toString('base64url')}.sig` };
+    const { sut, oidc } = refresherWith(new FakeStore(due), rotated);
+    await sut.ensureFresh('sid', due);
+    expect(oidc.refresh).toHaveBeenCalledWith('rt-1', { issuer: 'https://idp.test', subject: 'user-1', nonce: 'n-1' });
+  });
 
   it('keeps the old token while the IdP is unreachable and the token is still valid, and answers 503 once it expired', async () => {
     const unreachable = () => Promise.reject(new TypeError('fetch failed'));

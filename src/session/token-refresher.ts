@@ -4,8 +4,9 @@ import { ServiceUnavailableError } from '../common/app.error';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
 import { MetricsService } from '../metrics/metrics.service';
-import { classifyIdpError } from '../oidc/idp-errors';
-import { OidcClient } from '../oidc/oidc.client';
+import { decodeJwtPayload } from '../common/claims';
+import { classifyIdpError, type IdpFailure } from '../oidc/idp-errors';
+import { OidcClient, type OriginalLogin } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
 import { SessionStore } from './session.store';
 import { SessionWatch } from './session-watch';
@@ -96,7 +97,7 @@ export class TokenRefresher {
 
     let tokens: TokenResult;
     try {
-      tokens = await this.oidc.refresh(refreshToken);
+      tokens = await this.oidc.refresh(refreshToken, this.originalLogin(current));
     } catch (error: unknown) {
       return this.onRefreshError(sessionId, current, error);
     }
@@ -113,28 +114,54 @@ export class TokenRefresher {
   }
 
   /**
-   * Only `invalid_grant` means the grant is gone (RFC 6749 §5.2) and ends the session. Anything else — the IdP down,
-   * `temporarily_unavailable`, `server_error`, a misconfigured client secret, an answer that fails validation — is the
-   * IdP's or the operator's trouble, not the user's: keep the session and use the old token while it is valid.
+   * A 400 (any body) or an answer that fails validation (another subject's ID token, a token that is not Bearer)
+   * ends the session: the grant is gone or cannot be trusted. A refused client (401/403) is the operator's to fix: 503,
+   * session kept. An unreachable IdP is nobody's: the old token is used while it is valid, then 503.
    */
   private async onRefreshError(sessionId: string, current: Session, error: unknown): Promise<Session> {
-    const failure = error instanceof ServiceUnavailableError ? ({ kind: 'unreachable' } as const) : classifyIdpError(error);
-    if (failure.kind !== 'rejected' || failure.error !== 'invalid_grant') {
-      if (failure.kind !== 'unreachable') this.logger.error({ sub: current.contents.sub, failure }, 'the IdP refused a refresh for a reason other than invalid_grant');
-      return this.whileRefreshImpossible(current, error, failure.kind === 'unreachable' ? 'idp_unreachable' : 'idp_error');
+    const failure = classifyIdpError(error);
+    const sub = current.contents.sub;
+    switch (failure.kind) {
+      case 'unreachable':
+        return this.whileUnreachable(current, error);
+      case 'client_rejected':
+        // Contract: 503 even while the old token lasts, so that the misconfiguration shows at once; the session stays.
+        this.logger.error({ sub, failure }, 'configuration error: the IdP refused this client\'s authentication for a refresh; check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+        this.metrics.refreshes.inc({ outcome: 'client_rejected' });
+        this.metrics.refreshFailures.inc({ reason: 'client_rejected' });
+        throw new ServiceUnavailableError('idp', error);
+      case 'grant_rejected':
+      case 'invalid_response':
+        return this.endSession(sessionId, sub, failure);
     }
+  }
+
+  private async endSession(sessionId: string, sub: string, failure: IdpFailure): Promise<never> {
+    const reason = failure.kind === 'grant_rejected' ? (failure.error === 'invalid_grant' ? 'invalid_grant' : 'rejected') : 'invalid_response';
     this.metrics.refreshes.inc({ outcome: 'failed' });
-    this.metrics.refreshFailures.inc({ reason: failure.error });
-    this.logger.warn({ sub: current.contents.sub }, 'the IdP rejected the refresh (invalid_grant); the session ends');
+    this.metrics.refreshFailures.inc({ reason });
+    if (failure.kind === 'invalid_response' && /_(subject|issuer)_changed$/.test(failure.code)) {
+      this.logger.error({ sub, failure }, 'the refreshed ID token names another subject or issuer than the session (OIDC Core 12.2); the session ends and the tokens are discarded');
+    } else {
+      this.logger.warn({ sub, failure }, 'the IdP rejected the refresh, or its answer failed validation; the session ends');
+    }
     this.watch?.ended(sessionId, 'refresh_failed');
     await this.store.destroy(sessionId);
     throw new SessionEnded('refresh_failed');
   }
 
+  /** The stored ID token was verified when it was stored: its iss and nonce are what a refreshed one must repeat. */
+  private originalLogin(current: Session): OriginalLogin {
+    const claims = decodeJwtPayload(current.contents.idToken);
+    const issuer = typeof claims['iss'] === 'string' ? claims['iss'] : this.oidc.issuer;
+    const nonce = typeof claims['nonce'] === 'string' ? claims['nonce'] : undefined;
+    return { issuer, subject: current.contents.sub, ...(nonce === undefined ? {} : { nonce }) };
+  }
+
   /** Contract: when the IdP cannot refresh, the old access token is used while it is still valid, else 503. */
-  private whileRefreshImpossible(current: Session, error: unknown, reason: 'idp_unreachable' | 'idp_error'): Session {
-    this.metrics.refreshes.inc({ outcome: reason });
-    this.metrics.refreshFailures.inc({ reason });
+  private whileUnreachable(current: Session, error: unknown): Session {
+    this.metrics.refreshes.inc({ outcome: 'idp_unreachable' });
+    this.metrics.refreshFailures.inc({ reason: 'idp_unreachable' });
     if (current.contents.accessTokenExpiresAt > Date.now()) return current;
     throw new ServiceUnavailableError('idp', error);
   }

@@ -100,7 +100,8 @@ describeInChromium(`the example SPA in Chromium (${CHROMIUM_PATH})`, () => {
 
   it('signs out at the BFF and the IdP and shows the signed-out page again', async () => {
     await page.locator('[data-action="logout"]').click();
-    await page.waitForURL(`${stack.publicUrl}/`);
+    // The IdP returns the browser with the logout request's `state` in the query.
+    await page.waitForURL((url) => `${url.origin}${url.pathname}` === `${stack.publicUrl}/` && url.searchParams.has('state'));
     await page.locator('[data-view="signed-out"]').waitFor();
     expect(await sessionCookie()).toBeUndefined();
     const status = await page.evaluate<number>("fetch('/auth/user', { headers: { 'X-CSRF': '1' } }).then((r) => r.status)");

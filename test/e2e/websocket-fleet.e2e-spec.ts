@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBffFleet, type BffFleet } from '../support/bff-fleet';
+import { startLoginStack, type LoginStack } from '../support/login-stack';
 import { TEST_REDIS_URL } from '../support/test-redis';
 import { openWebSocket, roundTrip, type Connected } from '../support/websocket-client';
 import { startWebSocketUpstream, type WebSocketUpstream } from '../support/websocket-upstream';
@@ -91,5 +92,33 @@ describe('WebSockets and the session\'s absolute timeout, and shutdown', () => {
     await fleet.instances[0].close();
     expect((await closed).code).toBe(1001);
     expect(performance.now() - stoppingAt).toBeLessThan(5_000);
+  });
+});
+
+describe('WebSockets and a refresh the IdP rejects', () => {
+  const ttlSeconds = 12;
+  const skewSeconds = 10;
+  let upstream: WebSocketUpstream;
+  let stack: LoginStack;
+
+  beforeAll(async () => {
+    upstream = await startWebSocketUpstream();
+    stack = await startLoginStack({ UPSTREAM_URL: upstream.url, TOKEN_REFRESH_SKEW: String(skewSeconds) }, { accessTokenTtlSeconds: ttlSeconds });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await upstream?.stop();
+  });
+
+  it('closes the session\'s socket with 1008 refresh_failed when a call of the session finds its grant revoked', async () => {
+    const browser = await stack.signedIn('bob');
+    const { closed } = opened(await openWebSocket(`${stack.publicUrl}/api/feed`, { origin: stack.publicUrl, cookie: browser.cookieHeader(stack.publicUrl) }));
+    stack.idp.revokeGrantsOf('user-bob');
+    await sleep((ttlSeconds - skewSeconds) * 1000 + 100);
+
+    const call = await browser.get(`${stack.publicUrl}/api/anything`, { 'x-csrf': '1' });
+
+    expect(JSON.parse(call.body)).toMatchObject({ error: 'refresh_failed' });
+    expect(await closed).toMatchObject({ code: 1008, reason: 'refresh_failed' });
   });
 });
