@@ -37,3 +37,11 @@ export function demoBffEnv(input: DemoBffInput): Record<string, string> {
     CONSUMER_AUTO_CREATE: 'true',
   };
 }
+
+/**
+ * The demo's routes beside UPSTREAM_URL's `/api` (which also carries the live WebSocket feed at `/api/live`): an
+ * admins-only route, so bob sees a 403 where alice gets through.
+ */
+export function demoRoutes(upstreamUrl: string): string {
+  return ['routes:', '  - path: /api/admin', `    upstream: ${upstreamUrl}/admin`, '    auth: session', '    groups: [admins]', ''].join('\n');
+}

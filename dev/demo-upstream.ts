@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, listenOn } from './loopback-server';
 import { summarizeAuthorization, type BearerSummary } from './access-token-summary';
+import { serveLiveFeed } from './demo-live-feed';
 
 /** The demo API's answer: what reached it through the BFF, with the bearer token summarized, never echoed. */
 export interface DemoApiAnswer {
@@ -26,9 +27,16 @@ const FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'];
 
 export async function startDemoUpstream(port = 0, host = '127.0.0.1'): Promise<DemoUpstream> {
   const server = createServer((request, response) => answer(request, response));
+  const live = serveLiveFeed(server);
   const bound = await listenOn(server, port, host);
   const shown = host === '0.0.0.0' ? '127.0.0.1' : host;
-  return { url: `http://${shown}:${bound}`, stop: () => closeServer(server) };
+  return {
+    url: `http://${shown}:${bound}`,
+    stop: async () => {
+      live.stop();
+      await closeServer(server);
+    },
+  };
 }
 
 function answer(request: IncomingMessage, response: ServerResponse): void {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevIdp } from './idp/dev-idp';
 import { spawnBff, waitUntilHealthy, type BffProcess } from './bff-process';
 import { demoBanner } from './demo-banner';
 import { demoOptions } from './demo-options';
 import { assertRedisReachable, ensureDatabase } from './demo-services';
-import { demoBffEnv, demoIdpRegistration, EXAMPLE_SPA_DIR, REPO_ROOT } from './demo-settings';
+import { demoBffEnv, demoIdpRegistration, demoRoutes, EXAMPLE_SPA_DIR, REPO_ROOT } from './demo-settings';
 import { startDemoUpstream } from './demo-upstream';
 import { untilSignalled } from './until-signalled';
 
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     stops.push(() => upstream.stop());
 
     const adminToken = randomBytes(24).toString('hex');
-    const env = {
+    const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '',
       ...demoBffEnv({
         publicUrl,
@@ -61,6 +61,9 @@ async function main(): Promise<void> {
     // A directory without a .env file, so a developer's own .env cannot change the demo.
     const cwd = join(REPO_ROOT, '.dev-build');
     mkdirSync(cwd, { recursive: true });
+    const routesFile = join(cwd, 'demo-routes.yaml');
+    writeFileSync(routesFile, demoRoutes(upstream.url));
+    env['ROUTES_FILE'] = routesFile;
     const bff = spawnBff(REPO_ROOT, env, cwd);
     stops.push(() => bff.stop());
     await waitUntilHealthy(bff, adminUrl);
