@@ -8,6 +8,7 @@ import { RateLimit } from '../throttle/rate-limit.decorator';
 import { BackchannelLogoutService } from './backchannel-logout.service';
 import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
+import { withBffError } from './silent-login';
 import { toUserInfo, type UserInfo } from './user-info';
 
 @ApiExcludeController()
@@ -24,8 +25,9 @@ export class AuthController {
 
   @Get('login')
   @RateLimit('login')
-  async startLogin(@Query('returnTo') returnTo: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
-    const { authorizationUrl, cookies } = await this.login.begin(returnTo, request.headers.cookie);
+  async startLogin(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const query = new URL(request.originalUrl, 'http://login').searchParams;
+    const { authorizationUrl, cookies } = await this.login.begin(query, request.headers.cookie);
     response.setHeader('set-cookie', cookies);
     noStore(response).redirect(302, authorizationUrl.href);
   }
@@ -71,11 +73,14 @@ export class AuthController {
     const forget = this.login.forgetLogin(parameters);
     // Success or failure, this attempt's binding cookie is done with.
     if (forget) response.setHeader('set-cookie', forget);
-    const { sessionId, returnTo, clearBindingCookie } = await this.login.complete(
-      parameters,
-      request.headers.cookie,
-      request.headers['user-agent'],
-    );
+    const outcome = await this.login.complete(parameters, request.headers.cookie, request.headers['user-agent']);
+    if ('silentFailure' in outcome) {
+      // prompt=none found no IdP session (or needs the user): the SPA learns it at returnTo, and any session stays.
+      response.setHeader('set-cookie', outcome.clearBindingCookie);
+      noStore(response).redirect(302, withBffError(outcome.returnTo, outcome.silentFailure));
+      return;
+    }
+    const { sessionId, returnTo, clearBindingCookie } = outcome;
     // A new id on every login; the browser's previous session, if any, ends here (no fixation).
     if (previous) await this.sessions.destroy(previous).catch(() => false);
     response.setHeader('set-cookie', [this.cookie.issue(sessionId), clearBindingCookie]);

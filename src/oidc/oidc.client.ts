@@ -59,6 +59,11 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** The discovery document (a 503 while the IdP has never been reached). */
+  async metadata(): Promise<client.ServerMetadata> {
+    return (await this.config()).serverMetadata();
+  }
+
   /** Whether the discovery document answers now (the answer is reused for 2 s when up, 0.5 s when down). */
   reachable(): Promise<boolean> {
     return this.reachability.check();
