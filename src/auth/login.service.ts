@@ -139,6 +139,8 @@ export class LoginService {
       credential: mapping.credential,
       consumer: mapping.consumer,
       headerClaims: headerClaimsFrom(claims, this.proxyConfig),
+      acr: typeof claims['acr'] === 'string' ? claims['acr'] : undefined,
+      authTime: typeof claims['auth_time'] === 'number' ? claims['auth_time'] : undefined,
     };
   }
 }
