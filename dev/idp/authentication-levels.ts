@@ -29,7 +29,7 @@ export function needsSecondFactor(acrValues: unknown): boolean {
 export function loginPolicy(): ReturnType<typeof interactionPolicy.base> {
   const policy = interactionPolicy.base();
   policy.get('login')?.checks.push(
-    new interactionPolicy.Check('acr_values', 'the requested authentication level is not met', (ctx: KoaContextWithOIDC) => {
+    new interactionPolicy.Check('acr_values', 'the requested authentication level is not met', 'login_required', (ctx: KoaContextWithOIDC) => {
       const { params, session, result } = ctx.oidc;
       const requested = requestedLevels(params?.['acr_values']);
       if (requested.length === 0 || result?.login) return false;

@@ -131,7 +131,7 @@ declare module 'oidc-provider' {
   }
 
   export class Check {
-    constructor(reason: string, description: string, check: (ctx: KoaContextWithOIDC) => Awaitable<boolean>);
+    constructor(reason: string, description: string, error: string, check: (ctx: KoaContextWithOIDC) => Awaitable<boolean>);
   }
 
   export interface InteractionPrompt {

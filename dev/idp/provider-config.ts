@@ -35,10 +35,10 @@ export function providerConfig(input: ProviderConfigInput): Configuration {
     scopes: [...OIDC_SCOPES],
     // The BFF reads identity from the ID token, so groups ride on `openid` and every scope's claims go in it.
     claims: {
-      openid: ['sub', 'groups'],
+      // acr and amr in every ID token, as Okta does, not only when a client asks for them.
+      openid: ['sub', 'groups', 'acr', 'amr'],
       profile: ['name', 'preferred_username'],
       email: ['email', 'email_verified'],
-      acr: null,
       sid: null,
       auth_time: null,
       iss: null,
