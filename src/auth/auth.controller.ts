@@ -6,6 +6,7 @@ import { SessionResolver } from '../session/session.resolver';
 import { SessionStore } from '../session/session.store';
 import { RateLimit } from '../throttle/rate-limit.decorator';
 import { BackchannelLogoutService } from './backchannel-logout.service';
+import { FrontchannelLogoutService } from './frontchannel-logout.service';
 import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
 import { withBffError } from './silent-login';
@@ -18,6 +19,7 @@ export class AuthController {
     private readonly login: LoginService,
     private readonly logoutService: LogoutService,
     private readonly backchannel: BackchannelLogoutService,
+    private readonly frontchannel: FrontchannelLogoutService,
     private readonly resolver: SessionResolver,
     private readonly sessions: SessionStore,
     private readonly cookie: SessionCookie,
@@ -61,6 +63,15 @@ export class AuthController {
     noStore(response).redirect(302, destination);
   }
 
+  @Get('frontchannel-logout')
+  async frontchannelLogout(@Query('iss') iss: unknown, @Query('sid') sid: unknown, @Res() response: Response): Promise<void> {
+    await this.frontchannel.handle(iss, sid);
+    // The IdP shows this page in a hidden iframe: it alone may frame it (so no X-Frame-Options: DENY here).
+    response.removeHeader('x-frame-options');
+    response.setHeader('content-security-policy', `default-src 'none'; frame-ancestors ${this.frontchannel.framingOrigin}`);
+    noStore(response).status(200).type('html').send(SIGNED_OUT_PAGE);
+  }
+
   @Post('backchannel-logout')
   @HttpCode(200)
   async backchannelLogout(@Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<void> {
@@ -87,6 +98,8 @@ export class AuthController {
     noStore(response).redirect(302, returnTo);
   }
 }
+
+const SIGNED_OUT_PAGE = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head><body>Signed out.</body></html>';
 
 function noStore(response: Response): Response {
   return response.setHeader('cache-control', 'no-store').setHeader('pragma', 'no-cache');

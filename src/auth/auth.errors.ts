@@ -10,6 +10,8 @@ const AUTH_ERRORS = {
   invalid_id_token: [401, 'The identity provider returned an invalid ID token.'],
   sid_mismatch: [400, 'The logout link does not match this session.'],
   invalid_logout_token: [400, 'The logout token is invalid.'],
+  frontchannel_iss_invalid: [400, 'The logout request must name this application\'s issuer in iss.'],
+  frontchannel_sid_invalid: [400, 'The logout request\'s sid names no session here.'],
 } as const;
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;
