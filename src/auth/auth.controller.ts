@@ -68,6 +68,7 @@ export class AuthController {
     await this.frontchannel.handle(iss, sid);
     // The IdP shows this page in a hidden iframe: it alone may frame it (so no X-Frame-Options: DENY here).
     response.removeHeader('x-frame-options');
+    response.setHeader('cross-origin-resource-policy', 'cross-origin');
     response.setHeader('content-security-policy', `default-src 'none'; frame-ancestors ${this.frontchannel.framingOrigin}`);
     noStore(response).status(200).type('html').send(SIGNED_OUT_PAGE);
   }
