@@ -16,6 +16,7 @@ import { buildOpenApiDocument } from './openapi';
 import { ProxyHandler } from './proxy/proxy.handler';
 import { WebSocketProxy } from './proxy/websocket/websocket.proxy';
 import { loadRoutes } from './proxy/route-table';
+import { stepUpConfigProblems } from './proxy/step-up';
 import { BODY_LIMIT_BYTES, bodyLimit } from './security/body-limit';
 import { hardenListener } from './security/client-error';
 import { securityHeaders } from './security/security-headers';
@@ -34,6 +35,8 @@ export interface RunningApp {
 export async function startApp(config: AppConfig): Promise<RunningApp> {
   const routes = loadRoutes(config.proxy);
   if (!routes.ok) throw new ConfigurationError(routes.problems);
+  const stepUpProblems = stepUpConfigProblems(routes.routes, config.oidc.loginForwardParams);
+  if (stepUpProblems.length > 0) throw new ConfigurationError(stepUpProblems);
   const spa = config.proxy.spaDir === undefined ? undefined : spaStatic(config.proxy.spaDir);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,

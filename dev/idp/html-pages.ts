@@ -1,3 +1,5 @@
+import { ONE_TIME_CODE } from './authentication-levels';
+
 const STYLE = `
   body { font-family: system-ui, sans-serif; background: #f4f5f7; margin: 0; }
   main { max-width: 22rem; margin: 4rem auto; padding: 2rem; background: #fff; border-radius: 8px;
@@ -41,23 +43,30 @@ export interface LoginPageModel {
   uid: string;
   clientId: string;
   username?: string;
+  /** The client asked for a second factor: the one-time code field is shown and required. */
+  secondFactor?: boolean;
   failed?: boolean;
 }
 
-export function loginPage({ uid, clientId, username = '', failed = false }: LoginPageModel): string {
+export function loginPage({ uid, clientId, username = '', secondFactor = false, failed = false }: LoginPageModel): string {
+  const otp = secondFactor
+    ? `
+  <label for="otp">One-time code</label>
+  <input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" required>`
+    : '';
   return page(
     'Development IdP',
     `<h1>Development IdP</h1>
 <p>Sign in to continue to <strong>${escapeHtml(clientId)}</strong>.</p>
-${failed ? '<p class="error" role="alert">Invalid username or password.</p>' : ''}
+${failed ? `<p class="error" role="alert">${secondFactor ? 'Invalid username, password or one-time code.' : 'Invalid username or password.'}</p>` : ''}
 <form method="post" action="/interaction/${encodeURIComponent(uid)}/login" autocomplete="off">
   <label for="username">Username</label>
   <input id="username" name="username" value="${escapeHtml(username)}" required autofocus>
   <label for="password">Password</label>
-  <input id="password" name="password" type="password" required>
+  <input id="password" name="password" type="password" required>${otp}
   <button type="submit">Sign in</button>
 </form>
-<p class="hint">Test users: alice, bob, carol (password: &lt;name&gt;-password).</p>`,
+<p class="hint">Test users: alice, bob, carol (password: &lt;name&gt;-password)${secondFactor ? `; one-time code: ${ONE_TIME_CODE}` : ''}.</p>`,
   );
 }
 

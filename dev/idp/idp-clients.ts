@@ -30,6 +30,8 @@ export function bffClient({ redirectUris, postLogoutRedirectUris, backchannelLog
     response_types: ['code'],
     redirect_uris: [...redirectUris],
     post_logout_redirect_uris: [...postLogoutRedirectUris],
+    // Okta's ID tokens always carry auth_time; a route's max_age is judged by it.
+    require_auth_time: true,
     ...(backchannelLogoutUri
       ? { backchannel_logout_uri: backchannelLogoutUri, backchannel_logout_session_required: true }
       : {}),

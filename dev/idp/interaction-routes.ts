@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from 'oidc-provider';
+import { ACR_PASSWORD, ACR_SECOND_FACTOR, needsSecondFactor, ONE_TIME_CODE } from './authentication-levels';
 import { errorPage, loginPage } from './html-pages';
 import type { UserDirectory } from './idp-users';
 
@@ -24,6 +25,7 @@ export async function handleInteraction(
     return;
   }
   const clientId = typeof interaction.params.client_id === 'string' ? interaction.params.client_id : 'unknown';
+  const secondFactor = needsSecondFactor(interaction.params.acr_values);
 
   // Consent is granted by loadExistingGrant; this only answers an explicit prompt=consent.
   if (interaction.prompt.name === 'consent') {
@@ -31,7 +33,7 @@ export async function handleInteraction(
     return;
   }
   if (req.method === 'GET' && !login) {
-    sendHtml(res, 200, loginPage({ uid: interaction.uid, clientId }));
+    sendHtml(res, 200, loginPage({ uid: interaction.uid, clientId, secondFactor }));
     return;
   }
   if (req.method !== 'POST' || !login) {
@@ -42,11 +44,13 @@ export async function handleInteraction(
   const form = new URLSearchParams(await readBody(req));
   const username = form.get('username') ?? '';
   const accountId = users.authenticate(username, form.get('password') ?? '');
-  if (!accountId) {
-    sendHtml(res, 200, loginPage({ uid: interaction.uid, clientId, username, failed: true }));
+  const codeEntered = form.get('otp') === ONE_TIME_CODE;
+  if (!accountId || (secondFactor && !codeEntered)) {
+    sendHtml(res, 200, loginPage({ uid: interaction.uid, clientId, username, secondFactor, failed: true }));
     return;
   }
-  await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+  const result = codeEntered ? { accountId, acr: ACR_SECOND_FACTOR, amr: ['pwd', 'otp'] } : { accountId, acr: ACR_PASSWORD, amr: ['pwd'] };
+  await provider.interactionFinished(req, res, { login: result }, { mergeWithLastSubmission: false });
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {

@@ -70,8 +70,8 @@ declare module 'oidc-provider' {
     readonly provider: Provider;
     readonly params?: Readonly<Record<string, unknown>>;
     readonly client?: Client;
-    readonly session?: { readonly accountId?: string; grantIdFor(clientId: string): string | undefined };
-    readonly result?: { readonly consent?: { readonly grantId?: string } };
+    readonly session?: { readonly accountId?: string; readonly acr?: string; grantIdFor(clientId: string): string | undefined };
+    readonly result?: { readonly consent?: { readonly grantId?: string }; readonly login?: unknown };
     readonly requestParamScopes: Set<string>;
     readonly requestParamOIDCScopes: Set<string>;
     readonly resourceServers: Readonly<Record<string, ResourceServer>>;
@@ -97,7 +97,7 @@ declare module 'oidc-provider' {
   }
 
   export interface InteractionResults {
-    login?: { accountId: string };
+    login?: { accountId: string; acr?: string; amr?: string[] };
     consent?: { grantId?: string };
   }
 
@@ -120,12 +120,28 @@ declare module 'oidc-provider' {
     expiresWithSession: (ctx: KoaContextWithOIDC, source: TokenSource) => Awaitable<boolean>;
     rotateRefreshToken: boolean;
     extraTokenClaims: (ctx: KoaContextWithOIDC, token: IssuedToken) => Awaitable<Record<string, ClaimValue> | undefined>;
-    interactions: { url: (ctx: KoaContextWithOIDC, interaction: Interaction) => Awaitable<string> };
+    interactions: { url: (ctx: KoaContextWithOIDC, interaction: Interaction) => Awaitable<string>; policy?: InteractionPolicy };
+    acrValues: readonly string[];
+    /** Extra discovery metadata. */
+    discovery: Readonly<Record<string, unknown>>;
     renderError: (ctx: KoaContextWithOIDC, out: ErrorOut, error: unknown) => Awaitable<void>;
     clientBasedCORS: () => boolean;
     fetch: (url: string, options: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
     ttl: Record<string, number>;
   }
+
+  export class Check {
+    constructor(reason: string, description: string, error: string, check: (ctx: KoaContextWithOIDC) => Awaitable<boolean>);
+  }
+
+  export interface InteractionPrompt {
+    readonly name: string;
+    readonly checks: Check[];
+  }
+
+  export type InteractionPolicy = InteractionPrompt[] & { get(name: string): InteractionPrompt | undefined };
+
+  export const interactionPolicy: { base(): InteractionPolicy; Check: typeof Check };
 
   export class Provider {
     constructor(issuer: string, configuration: Configuration);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client, ClientMetadata, Configuration, Grant, KoaContextWithOIDC, ResourceServerInfo } from 'oidc-provider';
 import { API_SCOPES, DEFAULT_RESOURCE, OIDC_SCOPES, OPAQUE_RESOURCE } from './idp-clients';
 import type { UserDirectory } from './idp-users';
+import { ACR_VALUES, loginPolicy } from './authentication-levels';
 import { errorPage, logoutPage, signedOutPage } from './html-pages';
 import type { MemoryStore } from './memory-adapter';
 import type { SigningKey } from './signing-keys';
@@ -34,10 +35,10 @@ export function providerConfig(input: ProviderConfigInput): Configuration {
     scopes: [...OIDC_SCOPES],
     // The BFF reads identity from the ID token, so groups ride on `openid` and every scope's claims go in it.
     claims: {
-      openid: ['sub', 'groups'],
+      // acr and amr in every ID token, as Okta does, not only when a client asks for them.
+      openid: ['sub', 'groups', 'acr', 'amr'],
       profile: ['name', 'preferred_username'],
       email: ['email', 'email_verified'],
-      acr: null,
       sid: null,
       auth_time: null,
       iss: null,
@@ -88,7 +89,10 @@ export function providerConfig(input: ProviderConfigInput): Configuration {
       const groups = token.accountId === undefined ? undefined : users.groupsOf(token.accountId);
       return groups ? { groups: [...groups] } : undefined;
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: loginPolicy() },
+    acrValues: [...ACR_VALUES],
+    // oidc-provider answers these three (and refuses select_account); Okta-like IdPs list theirs too.
+    discovery: { prompt_values_supported: ['none', 'login', 'consent'] },
     renderError: (ctx, out) => {
       ctx.type = 'html';
       ctx.body = errorPage(out.error, out.error_description);

@@ -6,8 +6,10 @@ import { SessionResolver } from '../session/session.resolver';
 import { SessionStore } from '../session/session.store';
 import { RateLimit } from '../throttle/rate-limit.decorator';
 import { BackchannelLogoutService } from './backchannel-logout.service';
+import { FrontchannelLogoutService } from './frontchannel-logout.service';
 import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
+import { withBffError } from './silent-login';
 import { toUserInfo, type UserInfo } from './user-info';
 
 @ApiExcludeController()
@@ -17,6 +19,7 @@ export class AuthController {
     private readonly login: LoginService,
     private readonly logoutService: LogoutService,
     private readonly backchannel: BackchannelLogoutService,
+    private readonly frontchannel: FrontchannelLogoutService,
     private readonly resolver: SessionResolver,
     private readonly sessions: SessionStore,
     private readonly cookie: SessionCookie,
@@ -24,8 +27,9 @@ export class AuthController {
 
   @Get('login')
   @RateLimit('login')
-  async startLogin(@Query('returnTo') returnTo: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
-    const { authorizationUrl, cookies } = await this.login.begin(returnTo, request.headers.cookie);
+  async startLogin(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const query = new URL(request.originalUrl, 'http://login').searchParams;
+    const { authorizationUrl, cookies } = await this.login.begin(query, request.headers.cookie);
     response.setHeader('set-cookie', cookies);
     noStore(response).redirect(302, authorizationUrl.href);
   }
@@ -59,6 +63,16 @@ export class AuthController {
     noStore(response).redirect(302, destination);
   }
 
+  @Get('frontchannel-logout')
+  async frontchannelLogout(@Query('iss') iss: unknown, @Query('sid') sid: unknown, @Res() response: Response): Promise<void> {
+    await this.frontchannel.handle(iss, sid);
+    // The IdP shows this page in a hidden iframe: it alone may frame it (so no X-Frame-Options: DENY here).
+    response.removeHeader('x-frame-options');
+    response.setHeader('cross-origin-resource-policy', 'cross-origin');
+    response.setHeader('content-security-policy', `default-src 'none'; frame-ancestors ${this.frontchannel.framingOrigin}`);
+    noStore(response).status(200).type('html').send(SIGNED_OUT_PAGE);
+  }
+
   @Post('backchannel-logout')
   @HttpCode(200)
   async backchannelLogout(@Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<void> {
@@ -71,17 +85,22 @@ export class AuthController {
     const forget = this.login.forgetLogin(parameters);
     // Success or failure, this attempt's binding cookie is done with.
     if (forget) response.setHeader('set-cookie', forget);
-    const { sessionId, returnTo, clearBindingCookie } = await this.login.complete(
-      parameters,
-      request.headers.cookie,
-      request.headers['user-agent'],
-    );
+    const outcome = await this.login.complete(parameters, request.headers.cookie, request.headers['user-agent']);
+    if ('silentFailure' in outcome) {
+      // prompt=none found no IdP session (or needs the user): the SPA learns it at returnTo, and any session stays.
+      response.setHeader('set-cookie', outcome.clearBindingCookie);
+      noStore(response).redirect(302, withBffError(outcome.returnTo, outcome.silentFailure));
+      return;
+    }
+    const { sessionId, returnTo, clearBindingCookie } = outcome;
     // A new id on every login; the browser's previous session, if any, ends here (no fixation).
     if (previous) await this.sessions.destroy(previous).catch(() => false);
     response.setHeader('set-cookie', [this.cookie.issue(sessionId), clearBindingCookie]);
     noStore(response).redirect(302, returnTo);
   }
 }
+
+const SIGNED_OUT_PAGE = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head><body>Signed out.</body></html>';
 
 function noStore(response: Response): Response {
   return response.setHeader('cache-control', 'no-store').setHeader('pragma', 'no-cache');

@@ -10,6 +10,8 @@ const AUTH_ERRORS = {
   invalid_token_response: [401, 'The identity provider returned tokens that failed validation (ID token, token type).'],
   sid_mismatch: [400, 'The logout link does not match this session.'],
   invalid_logout_token: [400, 'The logout token is invalid.'],
+  frontchannel_iss_invalid: [400, 'The logout request must name this application\'s issuer in iss.'],
+  frontchannel_sid_invalid: [400, 'The logout request\'s sid names no session here.'],
 } as const;
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;

@@ -3,6 +3,7 @@ import { ConsumerModule } from '../consumer/consumer.module';
 import { SessionModule } from '../session/session.module';
 import { AuthController } from './auth.controller';
 import { BackchannelLogoutService } from './backchannel-logout.service';
+import { FrontchannelLogoutService } from './frontchannel-logout.service';
 import { LoginStateStore } from './login-state.store';
 import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
@@ -10,6 +11,6 @@ import { LogoutService } from './logout.service';
 @Module({
   imports: [SessionModule, ConsumerModule],
   controllers: [AuthController],
-  providers: [LoginService, LogoutService, BackchannelLogoutService, LoginStateStore],
+  providers: [LoginService, LogoutService, BackchannelLogoutService, FrontchannelLogoutService, LoginStateStore],
 })
 export class AuthModule {}

@@ -7,6 +7,8 @@ export interface LoginState {
   returnTo: string;
   /** SHA-256 of the login cookie that binds this attempt to the browser that started it. */
   binding: string;
+  /** Started with prompt=none: an IdP's "interaction needed" answer goes back to the SPA, not to an error page. */
+  silent: boolean;
 }
 
 export const LOGIN_STATE_TTL_SECONDS = 600;
@@ -34,11 +36,11 @@ function parseLoginState(json: string): LoginState | undefined {
   try {
     const value: unknown = JSON.parse(json);
     if (typeof value !== 'object' || value === null) return undefined;
-    const { codeVerifier, nonce, returnTo, binding } = value as Record<string, unknown>;
+    const { codeVerifier, nonce, returnTo, binding, silent } = value as Record<string, unknown>;
     if (typeof codeVerifier !== 'string' || typeof nonce !== 'string' || typeof returnTo !== 'string' || typeof binding !== 'string') {
       return undefined;
     }
-    return { codeVerifier, nonce, returnTo, binding };
+    return { codeVerifier, nonce, returnTo, binding, silent: silent === true };
   } catch {
     return undefined;
   }

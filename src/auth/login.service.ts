@@ -13,8 +13,15 @@ import type { VaultContents } from '../session/session.types';
 import { AuthError } from './auth.errors';
 import { groupsFrom, headerClaimsFrom } from '../common/claims';
 import { LoginBinding } from './login-binding';
+import { assertPromptSupported, parseLoginQuery } from './login-parameters';
 import { LoginStateStore } from './login-state.store';
 import { safeReturnTo } from '../common/return-to';
+import { silentLoginFailure } from './silent-login';
+
+/** How a callback ended without an exception: a new session, or a silent login the IdP could not complete. */
+export type LoginOutcome =
+  | { sessionId: string; returnTo: string; clearBindingCookie: string }
+  | { silentFailure: string; returnTo: string; clearBindingCookie: string };
 
 /** The authorization code flow with PKCE: start a login, then turn the IdP's answer into a vault session. */
 @Injectable()
@@ -38,13 +45,16 @@ export class LoginService {
   }
 
   /** Returns where to send the browser and the cookies to set: the one binding this attempt, and clearings of stale ones. */
-  async begin(returnToParam: unknown, cookieHeader: string | undefined): Promise<{ authorizationUrl: URL; cookies: string[] }> {
-    const returnTo = safeReturnTo(returnToParam, this.http.publicUrl);
+  async begin(query: URLSearchParams, cookieHeader: string | undefined): Promise<{ authorizationUrl: URL; cookies: string[] }> {
+    const login = parseLoginQuery(query, this.settings.loginForwardParams);
+    if (login.forward.prompt) assertPromptSupported(login.forward.prompt, (await this.oidc.metadata())['prompt_values_supported']);
+    const returnTo = safeReturnTo(login.returnTo, this.http.publicUrl);
     if (!returnTo) throw new AuthError('invalid_return_to');
     const state = client.randomState();
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();
     const parameters: Record<string, string> = {
+      ...login.forward,
       redirect_uri: this.settings.redirectUri,
       scope: this.settings.scopes.join(' '),
       state,
@@ -55,7 +65,7 @@ export class LoginService {
     if (this.settings.responseMode === 'form_post') parameters['response_mode'] = 'form_post';
     const authorizationUrl = await this.oidc.authorizationUrl(parameters);
     const binding = this.binding.create(state);
-    await this.states.save(state, { codeVerifier, nonce, returnTo, binding: binding.digest });
+    await this.states.save(state, { codeVerifier, nonce, returnTo, binding: binding.digest, silent: login.forward.prompt === 'none' });
     return { authorizationUrl, cookies: [...this.binding.clearExcess(cookieHeader), binding.cookie] };
   }
 
@@ -66,10 +76,10 @@ export class LoginService {
     return state ? this.binding.clear(state) : undefined;
   }
 
-  async complete(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined) {
+  async complete(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined): Promise<LoginOutcome> {
     try {
       const result = await this.completeOrThrow(response, cookieHeader, userAgent);
-      this.metrics.logins.inc({ outcome: 'success' });
+      this.metrics.logins.inc({ outcome: 'silentFailure' in result ? 'silent_login_failed' : 'success' });
       return result;
     } catch (error: unknown) {
       this.metrics.logins.inc({ outcome: error instanceof AuthError ? error.code : 'error' });
@@ -77,12 +87,14 @@ export class LoginService {
     }
   }
 
-  private async completeOrThrow(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined) {
+  private async completeOrThrow(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined): Promise<LoginOutcome> {
     const state = response.get('state');
     if (!state) throw new AuthError('state_missing');
     const login = await this.states.take(state);
     if (!login) throw new AuthError('state_unknown');
     if (!this.binding.matches(cookieHeader, state, login.binding)) throw new AuthError('state_mismatch');
+    const silentFailure = silentLoginFailure(login.silent, response.get('error'));
+    if (silentFailure) return { silentFailure, returnTo: login.returnTo, clearBindingCookie: this.binding.clear(state) };
     if (response.has('error')) {
       this.logger.warn({ idpError: response.get('error')?.slice(0, 64) }, 'the IdP returned an error');
       throw new AuthError('idp_error');
@@ -142,6 +154,8 @@ export class LoginService {
       credential: mapping.credential,
       consumer: mapping.consumer,
       headerClaims: headerClaimsFrom(claims, this.proxyConfig),
+      acr: typeof claims['acr'] === 'string' ? claims['acr'] : undefined,
+      authTime: typeof claims['auth_time'] === 'number' ? claims['auth_time'] : undefined,
     };
   }
 }

@@ -165,4 +165,17 @@ describe('loadAppConfig', () => {
       adminAuthFailures: { limit: 30, windowMs: 300_000 },
     });
   });
+
+  it('forwards all five login parameters by default, the listed ones when set, and none when empty', () => {
+    const forwarded = (value: string | undefined) => {
+      const result = loadAppConfig({ ...valid, LOGIN_FORWARD_PARAMS: value });
+      return result.ok ? [...result.config.oidc.loginForwardParams] : result.problems;
+    };
+    expect(forwarded(undefined)).toEqual(['prompt', 'max_age', 'acr_values', 'login_hint', 'ui_locales']);
+    expect(forwarded('prompt, login_hint')).toEqual(['prompt', 'login_hint']);
+    expect(forwarded('')).toEqual([]);
+    expect(forwarded('prompt,scope')).toEqual([
+      'LOGIN_FORWARD_PARAMS.1: entries must be among prompt, max_age, acr_values, login_hint, ui_locales',
+    ]);
+  });
 });

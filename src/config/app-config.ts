@@ -56,6 +56,7 @@ function toAppConfig(env: Env) {
       audience: env.OIDC_AUDIENCE,
       clientCredentialsScopes: env.OIDC_CLIENT_CREDENTIALS_SCOPES ?? [],
       postLogoutRedirectUri: env.POST_LOGOUT_REDIRECT_URI ?? `${publicUrl}/`,
+      loginForwardParams: new Set(env.LOGIN_FORWARD_PARAMS),
     },
     redis: {
       url: env.REDIS_URL,

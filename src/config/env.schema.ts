@@ -55,6 +55,17 @@ const rateLimit = (fallback: string) =>
         }),
     );
 
+/** The authorization request parameters a browser may choose at /auth/login (LOGIN_FORWARD_PARAMS picks which). */
+export const LOGIN_PARAMETERS = ['prompt', 'max_age', 'acr_values', 'login_hint', 'ui_locales'] as const;
+export type LoginParameter = (typeof LOGIN_PARAMETERS)[number];
+
+// Unlike the other lists, an empty value means "none": the operator switched every one of them off.
+const loginParameters = z
+  .string()
+  .default(LOGIN_PARAMETERS.join(','))
+  .transform((value) => value.split(/[\s,]+/).filter(Boolean))
+  .pipe(z.array(z.enum(LOGIN_PARAMETERS, { error: `entries must be among ${LOGIN_PARAMETERS.join(', ')}` })));
+
 export const envSchema = z
   .object({
     PORT: port.default(8000),
@@ -88,6 +99,7 @@ export const envSchema = z
     OIDC_AUDIENCE: optional(z.string().min(1)),
     OIDC_CLIENT_CREDENTIALS_SCOPES: optional(list(/[\s,]+/)),
     POST_LOGOUT_REDIRECT_URI: optional(httpUrl),
+    LOGIN_FORWARD_PARAMS: loginParameters,
 
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
     REDIS_SENTINELS: optional(hostPorts),

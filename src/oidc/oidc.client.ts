@@ -63,6 +63,11 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** The discovery document (a 503 while the IdP has never been reached). */
+  async metadata(): Promise<client.ServerMetadata> {
+    return (await this.config()).serverMetadata();
+  }
+
   reachable(): Promise<boolean> {
     return this.discovery.reachable();
   }

@@ -5,6 +5,10 @@ export interface AccessFacts {
   groups: readonly string[];
   scopes: readonly string[];
   audiences: readonly string[];
+  /** How the user authenticated (ID token for sessions, access token claims for bearer callers). */
+  acr?: string;
+  /** `auth_time`, epoch seconds. */
+  authTime?: number;
 }
 
 /** A route's `groups` (any one), `scopes` (all) and `audience` rules; the first unmet one is the 403's reason. */

@@ -17,6 +17,8 @@ import type { UpstreamIdentity } from './upstream-headers';
 import { audiencesOf, scopesOf, tokenDigest, type VerifiedToken } from './verified-token';
 
 export interface Caller {
+  /** A browser with a session cookie, or a client with a token (its own, or one from a client-credentials exchange). */
+  kind: 'session' | 'token';
   identity: UpstreamIdentity;
   facts: AccessFacts;
 }
@@ -112,7 +114,9 @@ export class CallerAuthenticator {
     if (cached) return cached;
     const mapping = await this.consumers.map(verified.claims);
     const groups = groupsFrom(verified.claims, this.consumerConfig);
+    const { acr, auth_time: authTime } = verified.claims;
     const caller: Caller = {
+      kind: 'token',
       identity: {
         bearer: token,
         consumer: mapping.consumer,
@@ -121,7 +125,13 @@ export class CallerAuthenticator {
         groups,
         claims: verified.claims,
       },
-      facts: { groups, scopes: verified.scopes, audiences: verified.audiences },
+      facts: {
+        groups,
+        scopes: verified.scopes,
+        audiences: verified.audiences,
+        ...(typeof acr === 'string' ? { acr } : {}),
+        ...(typeof authTime === 'number' ? { authTime } : {}),
+      },
     };
     this.tokenCallers.set(key, caller, verified.expiresAt);
     return caller;
@@ -131,6 +141,7 @@ export class CallerAuthenticator {
 function sessionCaller(session: Session, route: Route): Caller {
   const { contents } = session;
   return {
+    kind: 'session',
     identity: {
       bearer: route.token === 'id' && contents.idToken ? contents.idToken : contents.accessToken,
       consumer: contents.consumer,
@@ -143,6 +154,8 @@ function sessionCaller(session: Session, route: Route): Caller {
       // RFC 6749 §5.1 lets the IdP leave `scope` out of the token response; the access token itself then says.
       scopes: contents.scope?.split(' ') ?? scopesOf(decodeJwtPayload(contents.accessToken)),
       audiences: route.audience ? audiencesOf(decodeJwtPayload(contents.accessToken)) : [],
+      acr: contents.acr,
+      authTime: contents.authTime,
     },
   };
 }

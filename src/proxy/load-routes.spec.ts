@@ -68,6 +68,7 @@ routes:
           audience: 'api://orders',
           token: 'id',
           timeoutMs: 5000,
+          websocket: true,
         },
         { path: '/', origin: 'http://spa-backend', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true },
       ],
@@ -129,6 +130,27 @@ routes:
       'ROUTES_FILE routes[0].upstream: must not carry credentials, a query or a fragment',
       'ROUTES_FILE routes[0].timeout_ms: must be a positive whole number of milliseconds',
     ]);
+  });
+
+  it('reads the step-up options acr and max_age', () => {
+    const sut = load('routes:\n  - { path: /a, upstream: "http://x", acr: ["urn:okta:loa:2fa:any", phr], max_age: 900 }\n  - { path: /b, upstream: "http://x", max_age: 0 }\n');
+    expect(sut.ok && sut.routes.map(({ acr, maxAge }) => ({ acr, maxAge }))).toEqual([
+      { acr: ['urn:okta:loa:2fa:any', 'phr'], maxAge: 900 },
+      { acr: undefined, maxAge: 0 },
+    ]);
+  });
+
+  it.each([
+    ['acr: []', 'ROUTES_FILE routes[0].acr: must list at least one acr value'],
+    ['acr: urn:x', 'ROUTES_FILE routes[0].acr: must be a list of acr values'],
+    ['acr: ["a b"]', 'ROUTES_FILE routes[0].acr[0]: entries must be printable ASCII without spaces, quotes or backslashes'],
+    ['acr: [\'say"\']', 'ROUTES_FILE routes[0].acr[0]: entries must be printable ASCII without spaces, quotes or backslashes'],
+    [`acr: [${'a'.repeat(200)}, ${'b'.repeat(60)}]`, 'ROUTES_FILE routes[0].acr: must total at most 255 characters, spaces included'],
+    ['max_age: -1', 'ROUTES_FILE routes[0].max_age: must not be negative'],
+    ['max_age: 1.5', 'ROUTES_FILE routes[0].max_age: must be a whole number of seconds'],
+    ['max_age: "900"', 'ROUTES_FILE routes[0].max_age: must be a whole number of seconds'],
+  ])('refuses the step-up option %s', (option, message) => {
+    expect(problems(load(`routes:\n  - path: /a\n    upstream: http://x\n    ${option}\n`))).toEqual([message]);
   });
 
   it('refuses duplicate paths, in the file and against the shortcut', () => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app.error';
 import { toErrorResponse } from '../common/error-body';
@@ -13,6 +13,7 @@ import { clientAddressOf } from './client-address';
 import { sendJsonError } from './json-error';
 import type { RouteMatch } from './route';
 import { RouteTable } from './route-table';
+import { insufficientUserAuthentication, stepUpRefusal, stepUpRequired } from './step-up';
 import { UpstreamClient } from './upstream.client';
 import { buildUpstreamHeaders } from './upstream-headers';
 
@@ -28,6 +29,7 @@ export class ProxyHandler {
   private readonly clientAddress: (request: IncomingMessage) => string;
   private readonly proto: 'http' | 'https';
   private readonly publicHost: string;
+  private readonly publicOrigin: string;
 
   constructor(
     private readonly routes: RouteTable,
@@ -42,6 +44,7 @@ export class ProxyHandler {
     this.clientAddress = clientAddressOf(http.trustProxy);
     this.proto = http.secure ? 'https' : 'http';
     this.publicHost = new URL(http.publicUrl).host;
+    this.publicOrigin = http.publicUrl;
   }
 
   /** Puts the proxy in front of the server's current request listeners (the Express app). */
@@ -91,7 +94,7 @@ export class ProxyHandler {
     const { request, response, match, requestId } = proxied;
     const { route } = match;
     try {
-      const denied = caller && checkRouteAccess(route, caller.facts);
+      const denied = caller && (checkRouteAccess(route, caller.facts) ?? stepUpRefusal(route, caller, request.headers.referer, this.publicOrigin));
       if (denied) throw denied;
       const headers = buildUpstreamHeaders(request.headers, {
         identity: caller?.identity,
@@ -105,7 +108,15 @@ export class ProxyHandler {
         host: this.publicHost,
       });
       headers['x-request-id'] = requestId;
-      const target = { origin: route.origin, path: match.upstreamPath, timeoutMs: route.timeoutMs, headers, responseHeaders: { 'x-request-id': requestId } };
+      const target = {
+        origin: route.origin,
+        path: match.upstreamPath,
+        timeoutMs: route.timeoutMs,
+        headers,
+        responseHeaders: { 'x-request-id': requestId },
+        // RFC 9470 challenges mean something to token clients; a browser's SPA gets the step-up JSON instead.
+        answerUnauthorized: caller?.kind === 'session' ? (upstream: IncomingHttpHeaders) => this.translateChallenge(proxied, upstream) : undefined,
+      };
       this.upstream.exchange(request, response, target, (outcome) => {
         this.metrics.upstreamResponses.inc({ route: route.path, class: outcome });
         this.record(request, response, proxied.started, route.path);
@@ -113,6 +124,13 @@ export class ProxyHandler {
     } catch (error: unknown) {
       this.fail(proxied, error);
     }
+  }
+
+  private translateChallenge(proxied: Proxied, upstream: IncomingHttpHeaders): boolean {
+    const need = insufficientUserAuthentication(upstream['www-authenticate']);
+    if (!need) return false;
+    this.answer(proxied, stepUpRequired(need, proxied.request.headers.referer, this.publicOrigin));
+    return true;
   }
 
   /** Counts and times the exchange once it is over; a call whose client left before any answer is not counted. */
@@ -124,6 +142,11 @@ export class ProxyHandler {
   }
 
   private fail(proxied: Proxied, error: unknown): void {
+    this.answer(proxied, error);
+    this.record(proxied.request, proxied.response, proxied.started, proxied.match.route.path);
+  }
+
+  private answer(proxied: Proxied, error: unknown): void {
     const { response, requestId: reqId } = proxied;
     const mapped = toErrorResponse(error);
     if (!mapped) {
@@ -134,7 +157,6 @@ export class ProxyHandler {
       const { error: code, message, ...rest } = mapped.body;
       sendJsonError(response, mapped.status, code, message, { ...mapped.headers, 'x-request-id': reqId }, rest);
     }
-    this.record(proxied.request, response, proxied.started, proxied.match.route.path);
   }
 }
 

@@ -31,6 +31,14 @@ const upstream = z
     return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
   });
 
+// Each value goes into acr_values (space-separated) and a quoted WWW-Authenticate parameter; /auth/login takes 255 characters.
+const acrValues = z
+  .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'entries must be printable ASCII without spaces, quotes or backslashes'), {
+    error: 'must be a list of acr values',
+  })
+  .min(1, 'must list at least one acr value')
+  .refine((values) => values.join(' ').length <= 255, 'must total at most 255 characters, spaces included');
+
 const names = z.array(z.string().min(1, 'entries must not be empty'), { error: 'must be a list of strings' });
 
 export const routeEntrySchema = z
@@ -43,6 +51,12 @@ export const routeEntrySchema = z
       groups: names.optional(),
       scopes: names.optional(),
       audience: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+      acr: acrValues.optional(),
+      max_age: z
+        .number({ error: 'must be a whole number of seconds' })
+        .int('must be a whole number of seconds')
+        .min(0, 'must not be negative')
+        .optional(),
       token: z.enum(ROUTE_TOKENS, { error: `must be one of ${ROUTE_TOKENS.join(', ')}` }).default('access'),
       timeout_ms: z
         .number({ error: 'must be a positive whole number of milliseconds' })
@@ -66,6 +80,8 @@ export const routeEntrySchema = z
       ...(entry.groups ? { groups: entry.groups } : {}),
       ...(entry.scopes ? { scopes: entry.scopes } : {}),
       ...(entry.audience !== undefined ? { audience: entry.audience } : {}),
+      ...(entry.acr ? { acr: entry.acr } : {}),
+      ...(entry.max_age !== undefined ? { maxAge: entry.max_age } : {}),
     }),
   );
 

@@ -17,6 +17,10 @@ export interface Route {
   groups?: readonly string[];
   scopes?: readonly string[];
   audience?: string;
+  /** Step-up (RFC 9470): the caller's `acr` must be one of these. */
+  acr?: readonly string[];
+  /** Step-up: the caller's `auth_time` at most this many seconds ago. */
+  maxAge?: number;
   token: RouteToken;
   timeoutMs: number;
   /** Whether `Upgrade: websocket` is proxied on this route. */

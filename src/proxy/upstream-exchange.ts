@@ -10,6 +10,8 @@ export interface ExchangeTarget {
   headers: UpstreamHeaders;
   /** Added to the client's response unless the upstream sent them (the request id). */
   responseHeaders?: Readonly<Record<string, string>>;
+  /** Sees the upstream's 401 first; true when it answered the client itself (the upstream's body is then dropped). */
+  answerUnauthorized?: (headers: IncomingHttpHeaders) => boolean;
 }
 
 /** How an exchange ended, for the caller to turn into an answer (or a cut connection) and a metric. */
@@ -39,6 +41,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private abortReason: Error | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private responded = false;
+  /** The upstream's answer was replaced by the BFF's own (answerUnauthorized). */
+  private replaced = false;
   private status = 0;
   private timedOut = false;
   private settled = false;
@@ -88,6 +92,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.responded = true;
     this.status = statusCode;
     clearTimeout(this.deadline);
+    if (statusCode === 401 && this.target.answerUnauthorized?.(headers)) {
+      this.replaced = true;
+      return;
+    }
     const out = filterResponseHeaders(headers);
     const extra = this.target.responseHeaders;
     if (extra) for (const name in extra) out[name] ??= extra[name];
@@ -98,6 +106,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.replaced) return;
     if (this.res.write(chunk) || controller.paused) return;
     controller.pause();
     this.onDrain ??= () => this.controller?.resume();
@@ -105,7 +114,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.res.end();
+    if (!this.replaced) this.res.end();
     this.settle(null);
   }
 

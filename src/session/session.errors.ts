@@ -28,15 +28,19 @@ export class CsrfHeaderMissingError extends AppError {
 
 /** `/auth/login?returnTo=<the page's path>` when the page is known from a same-origin Referer, else `/auth/login`. */
 export function loginUrlFor(referer: string | undefined, publicOrigin: string): string {
-  if (referer) {
-    try {
-      const page = new URL(referer);
-      // Only a returnTo that /auth/login accepts: a Referer of `https://app//x` would otherwise offer a dead link.
-      const returnTo = page.origin === publicOrigin ? safeReturnTo(page.pathname + page.search, publicOrigin) : undefined;
-      if (returnTo !== undefined) return `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
-    } catch {
-      // an unparsable Referer is simply unknown
-    }
+  const returnTo = returnToFor(referer, publicOrigin);
+  return returnTo === undefined ? '/auth/login' : `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
+}
+
+/** The SPA page a call came from, when a same-origin Referer names one that /auth/login accepts as returnTo. */
+export function returnToFor(referer: string | undefined, publicOrigin: string): string | undefined {
+  if (!referer) return undefined;
+  try {
+    const page = new URL(referer);
+    // Only a returnTo that /auth/login accepts: a Referer of `https://app//x` would otherwise offer a dead link.
+    return page.origin === publicOrigin ? safeReturnTo(page.pathname + page.search, publicOrigin) : undefined;
+  } catch {
+    // an unparsable Referer is simply unknown
+    return undefined;
   }
-  return '/auth/login';
 }

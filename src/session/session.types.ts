@@ -19,6 +19,9 @@ export interface VaultContents {
   consumer: SessionConsumer | null;
   /** Only the claims UPSTREAM_HEADERS injects; the full claim set is the ID token's. */
   headerClaims: Record<string, unknown>;
+  /** The login's ID token `acr` and `auth_time` (epoch seconds), for routes that require a step-up. */
+  acr?: string;
+  authTime?: number;
 }
 
 /** Stored in clear beside the sealed contents: enough to list a user's sessions without decrypting them. */

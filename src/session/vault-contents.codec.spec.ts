@@ -63,4 +63,14 @@ describe('vault contents codec', () => {
 
     expect(decodeVaultContents(encodeVaultContents(withoutSub))).toBeUndefined();
   });
+
+  it('keeps the login\'s acr and auth_time, and refuses them in another form', () => {
+    const stepped = { ...contents, acr: 'urn:okta:loa:2fa:any', authTime: 1_899_999_000 };
+    expect(decodeVaultContents(encodeVaultContents(stepped))).toEqual(stepped);
+    expect(decodeVaultContents(encodeVaultContents(contents))).not.toHaveProperty('acr');
+    const wrongTime = { ...contents, authTime: '1899999000' } as unknown as VaultContents;
+    expect(decodeVaultContents(encodeVaultContents(wrongTime))).toBeUndefined();
+    const wrongAcr = { ...contents, acr: ['urn:a'] } as unknown as VaultContents;
+    expect(decodeVaultContents(encodeVaultContents(wrongAcr))).toBeUndefined();
+  });
 });

@@ -17,7 +17,7 @@ export function parseVaultContents(json: string): VaultContents | undefined {
 /** The same check on a value already parsed. */
 export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!isRecord(value)) return undefined;
-  const { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, groups, credential, consumer, headerClaims } = value;
+  const { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, groups, credential, consumer, headerClaims, acr, authTime } = value;
   if (typeof accessToken !== 'string' || typeof sub !== 'string' || typeof accessTokenExpiresAt !== 'number') return undefined;
   if (!optionalString(refreshToken) || !optionalString(idToken) || !optionalString(scope) || !optionalString(sid) || !optionalString(credential)) {
     return undefined;
@@ -25,6 +25,7 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!Array.isArray(groups) || !groups.every((group) => typeof group === 'string')) return undefined;
   if (consumer !== null && !isConsumer(consumer)) return undefined;
   if (!isRecord(headerClaims)) return undefined;
+  if (!optionalString(acr) || (authTime !== undefined && typeof authTime !== 'number')) return undefined;
   return {
     accessToken,
     refreshToken,
@@ -37,6 +38,8 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
     credential,
     consumer,
     headerClaims,
+    ...(acr !== undefined ? { acr } : {}),
+    ...(authTime !== undefined ? { authTime } : {}),
   };
 }
 

@@ -37,6 +37,9 @@ describe('WebSockets on proxied routes', () => {
   - path: /no-ws
     upstream: ${upstream.url}
     websocket: false
+  - path: /mfa-live
+    upstream: ${upstream.url}
+    acr: [urn:dev:loa:2fa]
 `,
     );
     stack = await startLoginStack({ ROUTES_FILE: routesFile, SESSION_IDLE_TIMEOUT: '3', SESSION_ABSOLUTE_TIMEOUT: '600' });
@@ -90,6 +93,16 @@ describe('WebSockets on proxied routes', () => {
     const before = upstream.handshakes.length;
     expect(await asBrowser(bob, '/no-ws/feed')).toMatchObject({ kind: 'refused', status: 400, body: { error: 'websocket_not_allowed' } });
     expect(await asBrowser(bob, '/admins-live/feed')).toMatchObject({ kind: 'refused', status: 403 });
+    expect(upstream.handshakes.length).toBe(before);
+  });
+
+  it('applies route step-up rules to the handshake: 401 step_up_required with a login_url, before the upstream', async () => {
+    const alice = await stack.signedIn('alice');
+    const before = upstream.handshakes.length;
+    const result = await asBrowser(alice, '/mfa-live/feed');
+    expect(result).toMatchObject({ kind: 'refused', status: 401, body: { error: 'step_up_required' } });
+    const loginUrl = (result.kind === 'refused' ? (result.body as { login_url: string }) : { login_url: '' }).login_url;
+    expect(new URL(loginUrl, stack.publicUrl).searchParams.get('acr_values')).toBe('urn:dev:loa:2fa');
     expect(upstream.handshakes.length).toBe(before);
   });
 

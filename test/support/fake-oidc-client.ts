@@ -47,6 +47,7 @@ export const oidcSettings: OidcConfig = {
   audience: undefined,
   clientCredentialsScopes: [],
   postLogoutRedirectUri: 'https://app.example.test/',
+  loginForwardParams: new Set(),
 };
 
 export function errorChainText(error: unknown): string {

@@ -67,14 +67,14 @@ export class TestBrowser {
   /**
    * Opens `startUrl`, signs in on the dev IdP's form and follows the way back. When the IdP session is still
    * alive no form appears and the navigation simply ends where the redirects do. A rejected password ends on
-   * the re-rendered login form (status 200).
+   * the re-rendered login form (status 200). `extra` fills further fields, such as the one-time code.
    */
-  async loginWithForm(startUrl: string, username: string, password: string): Promise<Navigation> {
+  async loginWithForm(startUrl: string, username: string, password: string, extra: Record<string, string> = {}): Promise<Navigation> {
     const toIdp = await this.follow(await this.get(startUrl));
     const loginForm = parseForms(toIdp.response.body).find((form) => 'username' in form.fields);
     if (!loginForm) return toIdp;
     const action = new URL(loginForm.action || toIdp.response.url, toIdp.response.url).href;
-    const submitted = await this.post(action, { form: { ...loginForm.fields, username, password } });
+    const submitted = await this.post(action, { form: { ...loginForm.fields, ...extra, username, password } });
     const back = await this.follow(submitted);
     return { response: back.response, visited: [...toIdp.visited, ...back.visited] };
   }

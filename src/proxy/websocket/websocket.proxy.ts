@@ -13,6 +13,7 @@ import { checkRouteAccess } from '../access-rules';
 import { CallerAuthenticator, type AuthenticatedCaller } from '../caller-authenticator';
 import { clientAddressOf } from '../client-address';
 import { RouteTable } from '../route-table';
+import { stepUpRefusal } from '../step-up';
 import type { RouteMatch } from '../route';
 import { buildUpstreamHeaders, filterResponseHeaders } from '../upstream-headers';
 import { SocketRelay } from './socket-relay';
@@ -36,6 +37,7 @@ export class WebSocketProxy {
   private readonly clientAddress: (request: IncomingMessage) => string;
   private readonly proto: 'http' | 'https';
   private readonly publicHost: string;
+  private readonly publicOrigin: string;
 
   constructor(
     private readonly routes: RouteTable,
@@ -48,6 +50,7 @@ export class WebSocketProxy {
     this.clientAddress = clientAddressOf(http.trustProxy);
     this.proto = http.secure ? 'https' : 'http';
     this.publicHost = new URL(http.publicUrl).host;
+    this.publicOrigin = new URL(http.publicUrl).origin;
   }
 
   /** Takes the listener's upgrade requests (without a listener Node would drop them). */
@@ -71,7 +74,9 @@ export class WebSocketProxy {
       const match = this.matchRoute(request);
       assertValidHandshake(request);
       const authenticated = match.route.auth === 'none' ? undefined : await this.callers.authenticateUpgrade(request, match.route);
-      const denied = authenticated && checkRouteAccess(match.route, authenticated.caller.facts);
+      const denied =
+        authenticated &&
+        (checkRouteAccess(match.route, authenticated.caller.facts) ?? stepUpRefusal(match.route, authenticated.caller, request.headers.referer, this.publicOrigin));
       if (denied) throw denied;
       const upstream = await upgradeUpstream({
         origin: match.route.origin,
