@@ -1,3 +1,4 @@
+import { ONE_TIME_CODE } from './idp/authentication-levels';
 import { DEFAULT_USERS } from './idp/idp-users';
 
 export interface BannerInput {
@@ -27,6 +28,8 @@ export function demoBanner(input: BannerInput): string {
     `  Admin API    ${input.adminUrl}   (Authorization: Bearer ${input.adminToken})`,
     `  Dev IdP      ${input.issuer}`,
     `  Demo API     ${input.upstreamUrl}   (the SPA reaches it through ${input.publicUrl}/api)`,
+    `  Step-up      ${input.publicUrl}/api/step-up needs a second factor: the one-time code is ${ONE_TIME_CODE}`,
+    `  Admins only  ${input.publicUrl}/api/admin (alice: 200, bob: 403); live WebSocket feed at ${input.publicUrl}/api/live`,
     `  Database     ${database.host}${database.pathname}   (consumers are created at first login)`,
     '',
     'Press Ctrl-C to stop.',

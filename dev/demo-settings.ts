@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { DevIdpOptions } from './idp/dev-idp';
+import { ACR_SECOND_FACTOR } from './idp/authentication-levels';
 
 /** The repository: this file runs from dev/ under jest and from .dev-build/dev/ once compiled. */
 export const REPO_ROOT = __filename.endsWith('.ts') ? join(__dirname, '..') : join(__dirname, '..', '..');
@@ -40,8 +41,20 @@ export function demoBffEnv(input: DemoBffInput): Record<string, string> {
 
 /**
  * The demo's routes beside UPSTREAM_URL's `/api` (which also carries the live WebSocket feed at `/api/live`): an
- * admins-only route, so bob sees a 403 where alice gets through.
+ * admins-only route, so bob sees a 403 where alice gets through, and a step-up route that needs the dev IdP's
+ * second factor (the one-time code 123456).
  */
 export function demoRoutes(upstreamUrl: string): string {
-  return ['routes:', '  - path: /api/admin', `    upstream: ${upstreamUrl}/admin`, '    auth: session', '    groups: [admins]', ''].join('\n');
+  return [
+    'routes:',
+    '  - path: /api/admin',
+    `    upstream: ${upstreamUrl}/admin`,
+    '    auth: session',
+    '    groups: [admins]',
+    '  - path: /api/step-up',
+    `    upstream: ${upstreamUrl}/step-up`,
+    '    auth: session',
+    `    acr: [${ACR_SECOND_FACTOR}]`,
+    '',
+  ].join('\n');
 }
