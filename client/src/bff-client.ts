@@ -4,7 +4,7 @@ import { leavingPage, resolveOptions, type BffClientOptions } from './client-opt
 import { loginUrl, type LoginOptions } from './login-url.js';
 import { openSessionSocket, type SessionSocket, type SessionSocketOptions } from './session-socket.js';
 import { silentLogin } from './silent-login.js';
-import { requestUser } from './user-request.js';
+import { requestUser, type UserAnswer } from './user-request.js';
 
 export type { AuthFailure, AuthFailureReason, SessionReason } from './auth-failure.js';
 export type { BackoffOptions } from './backoff.js';
@@ -13,12 +13,15 @@ export type { BffUser } from './bff-user.js';
 export type { BffClientOptions } from './client-options.js';
 export type { LoginOptions } from './login-url.js';
 export type { SessionSocket, SessionSocketOptions } from './session-socket.js';
+export type { UserAnswer } from './user-request.js';
 
 export interface BffClient {
   /** `window.fetch` plus the CSRF header and same-origin credentials; a BFF `401` becomes a login (opt out per call). */
   fetch: BffFetch;
   /** The signed-in user, or null when there is no live session. */
   user(): Promise<BffUser | null>;
+  /** Like `user()`, with the BFF's reason when there is none (`session_expired`, `session_revoked`, …), e.g. for a notice. */
+  userOrReason(): Promise<UserAnswer>;
   /** The `/auth/login` URL for these options, e.g. for a link. */
   loginUrl(options?: LoginOptions): string;
   /** Goes to the IdP's login; comes back to `returnTo` (default: this page). */
@@ -36,6 +39,7 @@ export function createBffClient(clientOptions: BffClientOptions = {}): BffClient
   return {
     fetch: createBffFetch(options),
     user: async () => (await requestUser(options)).user,
+    userOrReason: () => requestUser(options),
     loginUrl,
     login: (login) => options.navigate(loginUrl(login)),
     silentLogin: () => silentLogin(options),

@@ -9,6 +9,7 @@ export function createBffClient(clientOptions = {}) {
     return {
         fetch: createBffFetch(options),
         user: async () => (await requestUser(options)).user,
+        userOrReason: () => requestUser(options),
         loginUrl,
         login: (login) => options.navigate(loginUrl(login)),
         silentLogin: () => silentLogin(options),
