@@ -49,6 +49,19 @@ export function socketLog(page: Page): Promise<string[]> {
 }
 
 /** Waits until `bffTest.log` holds `entry` `times` times. */
-export async function waitForLogEntry(page: Page, entry: string, times = 1): Promise<void> {
-  await page.waitForFunction(`bffTest.log.filter((item) => item === ${JSON.stringify(entry)}).length >= ${times}`, undefined, { timeout: 10_000 });
+export function waitForLogEntry(page: Page, entry: string, times = 1): Promise<void> {
+  return waitForExpression(page, `bffTest.log.filter((item) => item === ${JSON.stringify(entry)}).length >= ${times}`);
+}
+
+/**
+ * Polls a page expression until it is truthy. Not `page.waitForFunction`: a string predicate there runs through the
+ * page's `eval`, which the BFF's Content-Security-Policy (rightly) forbids. A navigation mid-poll is retried.
+ */
+export async function waitForExpression(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await page.evaluate(expression).catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`still false after ${timeoutMs} ms: ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

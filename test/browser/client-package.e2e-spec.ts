@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumInstalled, launchChromium } from './chromium';
-import { CLIENT_MODULE, installClient, navigations, openLoggedSocket, settleWithin } from './client-in-page';
+import { CLIENT_MODULE, installClient, navigations, openLoggedSocket, settleWithin, waitForExpression } from './client-in-page';
 import { startDemoStack, type DemoStack } from './demo-stack';
 
 if (!chromiumInstalled) {
@@ -116,7 +116,7 @@ describeInChromium('the SPA client package in Chromium, against the real BFF', (
   it('websocket() whose handshake the BFF refuses for want of a session sends the browser to login instead of retrying', async () => {
     await installClient(page);
     await openLoggedSocket(page, '/api/live');
-    await page.waitForFunction('bffTest.navigations.length > 0', undefined, { timeout: 10_000 });
+    await waitForExpression(page, 'bffTest.navigations.length > 0');
     expect(await navigations(page)).toEqual([LOGIN_BACK_TO_PAGE]);
     expect(await page.evaluate('bffTest.log')).toEqual(['close:1006:']);
   });

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumInstalled, launchChromium } from './chromium';
-import { installClient, navigations, openLoggedSocket, settleWithin, socketLog, waitForLogEntry } from './client-in-page';
+import { installClient, navigations, openLoggedSocket, settleWithin, socketLog, waitForExpression, waitForLogEntry } from './client-in-page';
 import { startContractStandIn, STEP_UP, type ContractStandIn } from './contract-stand-in';
 
 if (!chromiumInstalled) {
@@ -105,7 +105,7 @@ describeInChromium('the SPA client package in Chromium, against the contract sta
     const opened = standIn.handshakes.length;
     standIn.endSession('session_revoked');
     await waitForLogEntry(page, 'close:1008:session_revoked');
-    await page.waitForFunction('bffTest.navigations.length > 0');
+    await waitForExpression(page, 'bffTest.navigations.length > 0');
     expect(await navigations(page)).toEqual(['/auth/login?returnTo=%2Flive%3Ftab%3D2']);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(standIn.handshakes).toHaveLength(opened);

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumInstalled, launchChromium } from './chromium';
+import { waitForExpression } from './client-in-page';
 import { startDemoStack, type DemoStack } from './demo-stack';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'browser');
@@ -106,7 +107,7 @@ describeInChromium(`the example SPA in Chromium (${CHROMIUM_PATH})`, () => {
     await page.locator('[data-action="call-api"]').click();
     await toLogin;
     // The IdP's own session is still alive, so no form: straight back to a fresh page of the SPA, signed in anew.
-    await page.waitForFunction(`!window.beforeRevocation && document.querySelector('[data-view="signed-in"]') !== null`);
+    await waitForExpression(page, `!window.beforeRevocation && document.querySelector('[data-view="signed-in"]') !== null`);
     expect(page.url()).toBe(`${stack.publicUrl}/`);
     expect((await sessionCookie())?.value).not.toBe(before?.value);
   });

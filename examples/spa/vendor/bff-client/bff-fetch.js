@@ -8,7 +8,8 @@ export function createBffFetch(options) {
         const headers = new Headers(requestInit.headers ?? (input instanceof Request ? input.headers : undefined));
         headers.set(options.csrfHeader, '1');
         const response = await fetch(input, { credentials: 'same-origin', ...requestInit, headers });
-        if (!loginOnUnauthorized)
+        // Only the BFF's own answers speak its contract; a 401 from another origin is that origin's business.
+        if (!loginOnUnauthorized || new URL(response.url).origin !== window.location.origin)
             return response;
         const failure = await authFailureOf(response);
         const destination = failure && loginDestination(failure);
