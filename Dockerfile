@@ -11,7 +11,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
-RUN npm run build
+# The server only: the SPA client package (client/) is built and vendored into the example SPA by `npm run build`.
+RUN npm run build:server
 
 FROM build AS demo
 COPY tsconfig.dev.json ./

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-output/', '.dev-build/', 'examples/spa/**/*.js', '*.config.js', '*.mjs'] },
+  { ignores: ['dist/', 'client/dist/', 'node_modules/', 'coverage/', 'test-output/', '.dev-build/', 'examples/spa/**/*.js', '*.config.js', '*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

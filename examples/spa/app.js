@@ -1,5 +1,9 @@
-import { callApi, fetchUser, loginHref, redactAuthorization } from './bff.js';
+// The BFF's client package (client/, compiled into vendor/ by `npm run build`). The session cookie is HttpOnly and
+// goes along by itself; the client adds the CSRF header and turns the BFF's 401s into a login. No token reaches here.
+import { createBffClient } from './vendor/bff-client/bff-client.js';
+import { redactAuthorization } from './redact.js';
 
+const bff = createBffClient();
 const app = document.getElementById('app');
 
 const REASONS = {
@@ -10,9 +14,9 @@ const REASONS = {
 
 async function start() {
   try {
-    const { user, reason } = await fetchUser();
-    if (user) showSignedIn(user);
-    else showSignedOut(reason);
+    const answer = await bff.userOrReason();
+    if (answer.user) showSignedIn(answer.user);
+    else showSignedOut(answer.reason);
   } catch (error) {
     app.replaceChildren(paragraph(`Could not reach the BFF: ${error.message}`, 'notice'));
   }
@@ -20,8 +24,7 @@ async function start() {
 
 function showSignedOut(reason) {
   const view = fromTemplate('signed-out');
-  const here = `${location.pathname}${location.search}`;
-  view.querySelector('[data-action="login"]').href = loginHref(here.startsWith('/') ? here : '/');
+  view.querySelector('[data-action="login"]').href = bff.loginUrl();
   const notice = view.querySelector('[data-slot="notice"]');
   if (REASONS[reason]) {
     notice.textContent = REASONS[reason];
@@ -42,16 +45,21 @@ function showSignedIn(user) {
     : 'none (no consumer mapped)';
   slot('groups').replaceChildren(...chips(user.groups));
   slot('expires').textContent = new Date(user.session.expires_at).toLocaleString();
-  view.querySelector('[data-action="logout"]').href = user.logoutUrl;
+  const logout = view.querySelector('[data-action="logout"]');
+  logout.href = user.logoutUrl;
+  logout.addEventListener('click', (event) => {
+    event.preventDefault();
+    bff.logout();
+  });
 
   const button = view.querySelector('[data-action="call-api"]');
   const result = view.querySelector('[data-view="api-result"]');
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
-      const { status, body } = await callApi('/api/hello?from=example-spa');
-      if (status === 401) return showSignedOut(body?.error);
-      showApiResult(result, status, body);
+      // A 401 (session expired or revoked) sends the browser to sign in and back here; this await then never returns.
+      const response = await bff.fetch('/api/hello?from=example-spa', { headers: { Accept: 'application/json' } });
+      showApiResult(result, response.status, await response.json().catch(() => null));
     } finally {
       button.disabled = false;
     }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumInstalled, launchChromium } from './chromium';
+import { waitForExpression } from './client-in-page';
 import { startDemoStack, type DemoStack } from './demo-stack';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'browser');
@@ -96,6 +97,19 @@ describeInChromium(`the example SPA in Chromium (${CHROMIUM_PATH})`, () => {
     expect(await page.content()).not.toMatch(JWT);
     expect(bffBodies.length).toBeGreaterThan(3);
     for (const body of bffBodies) expect(body).not.toMatch(JWT);
+  });
+
+  it('after an admin revokes the session, the next API call signs in again through the IdP and comes back signed in', async () => {
+    const before = await sessionCookie();
+    expect((await stack.app.admin('/consumers/alice/sessions', { method: 'DELETE' })).status).toBe(204);
+    await page.evaluate('window.beforeRevocation = true');
+    const toLogin = page.waitForRequest((request) => request.url().startsWith(`${stack.publicUrl}/auth/login?returnTo=%2F`));
+    await page.locator('[data-action="call-api"]').click();
+    await toLogin;
+    // The IdP's own session is still alive, so no form: straight back to a fresh page of the SPA, signed in anew.
+    await waitForExpression(page, `!window.beforeRevocation && document.querySelector('[data-view="signed-in"]') !== null`);
+    expect(page.url()).toBe(`${stack.publicUrl}/`);
+    expect((await sessionCookie())?.value).not.toBe(before?.value);
   });
 
   it('signs out at the BFF and the IdP and shows the signed-out page again', async () => {

@@ -28,7 +28,7 @@ describe('Dockerfile', () => {
   it('compiles in the build stage from a clean install of the lockfile', () => {
     const runs = texts(stage('build'), 'RUN').join('\n');
     expect(runs).toMatch(/^npm ci\b/m);
-    expect(runs).toContain('npm run build');
+    expect(runs).toContain('npm run build:server');
   });
 
   it('installs with npm ci alone: a lockfile npm ci refuses fails the build instead of hiding behind npm install', () => {

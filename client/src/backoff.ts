@@ -1,0 +1,13 @@
+export interface BackoffOptions {
+  /** Delay before the first reconnect, in ms. Default 500. */
+  initialDelayMs?: number;
+  /** Longest delay between reconnects, in ms. Default 30 000. */
+  maxDelayMs?: number;
+}
+
+/** Exponential backoff with full jitter, so that clients dropped together do not all come back in the same instant. */
+export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
+  const initial = options.initialDelayMs ?? 500;
+  const ceiling = Math.min(options.maxDelayMs ?? 30_000, initial * 2 ** attempt);
+  return initial / 2 + Math.random() * (ceiling - initial / 2);
+}

@@ -1,0 +1,33 @@
+/** The `401` reasons of the BFF's contract; any other `401` is the upstream's own and is left to the caller. */
+export const SESSION_REASONS = ['not_authenticated', 'session_expired', 'session_revoked', 'refresh_failed'];
+/** The response's body when it is one of the BFF's `401`s, else undefined. The response itself stays unread. */
+export async function authFailureOf(response) {
+    if (response.status !== 401)
+        return undefined;
+    if (!(response.headers.get('content-type') ?? '').toLowerCase().includes('json'))
+        return undefined;
+    const body = await response.clone().json().catch(() => undefined);
+    return parseAuthFailure(body);
+}
+function parseAuthFailure(body) {
+    if (typeof body !== 'object' || body === null)
+        return undefined;
+    const { error, message, login_url: loginUrl } = body;
+    if (!isReason(error))
+        return undefined;
+    return {
+        error,
+        message: typeof message === 'string' ? message : '',
+        login_url: typeof loginUrl === 'string' ? loginUrl : '',
+    };
+}
+function isReason(value) {
+    return value === 'step_up_required' || SESSION_REASONS.includes(value);
+}
+/**
+ * Only a login on this origin is followed: an upstream's own `401` passes the BFF unchanged, so a `login_url` that
+ * pointed anywhere else would let an upstream send the user off-site.
+ */
+export function isOwnLoginUrl(value) {
+    return value.startsWith('/auth/login?') || value === '/auth/login';
+}

@@ -1,0 +1,27 @@
+import { authFailureOf, isOwnLoginUrl } from './auth-failure.js';
+import { leavingPage } from './client-options.js';
+import { loginUrl } from './login-url.js';
+/** `window.fetch` with the CSRF header and same-origin credentials, turning the BFF's `401`s into a login. */
+export function createBffFetch(options) {
+    return async (input, init = {}) => {
+        const { loginOnUnauthorized = true, ...requestInit } = init;
+        const headers = new Headers(requestInit.headers ?? (input instanceof Request ? input.headers : undefined));
+        headers.set(options.csrfHeader, '1');
+        const response = await fetch(input, { credentials: 'same-origin', ...requestInit, headers });
+        // Only the BFF's own answers speak its contract; a 401 from another origin is that origin's business.
+        if (!loginOnUnauthorized || new URL(response.url).origin !== window.location.origin)
+            return response;
+        const failure = await authFailureOf(response);
+        const destination = failure && loginDestination(failure);
+        if (destination === undefined)
+            return response;
+        options.navigate(destination);
+        return leavingPage();
+    };
+}
+/** Step-up carries its own parameters (`acr_values`, `max_age`) in `login_url`; the session reasons just need a login. */
+export function loginDestination(failure) {
+    if (failure.error !== 'step_up_required')
+        return loginUrl();
+    return isOwnLoginUrl(failure.login_url) ? failure.login_url : undefined;
+}
