@@ -18,7 +18,10 @@ export interface Route {
   scopes?: readonly string[];
   audience?: string;
   token: RouteToken;
+  /** The whole exchange, request body included. */
   timeoutMs: number;
+  /** This route's own connection budget to its upstream. */
+  maxConnections: number;
 }
 
 export interface RouteMatch {
