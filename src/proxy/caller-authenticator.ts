@@ -8,10 +8,12 @@ import { ConsumerMappingService } from '../consumer/consumer-mapping.service';
 import { SessionResolver } from '../session/session.resolver';
 import type { Session } from '../session/session.types';
 import { SessionEnded, TokenRefresher } from '../session/token-refresher';
+import { CredentialFailureLimiter } from '../throttle/credential-failure-limiter';
 import type { AccessFacts } from './access-rules';
 import { BearerVerifier } from './bearer-verifier';
 import { BoundedCache } from './bounded-cache';
 import { ClientCredentialsExchange, parseBasicCredentials, credentialsRejectedError } from './client-credentials.exchange';
+import { isCredentialFailure } from './failed-credential-memory';
 import type { Route, RouteAuth } from './route';
 import type { UpstreamIdentity } from './upstream-headers';
 import { audiencesOf, scopesOf, tokenDigest, type VerifiedToken } from './verified-token';
@@ -39,6 +41,7 @@ export class CallerAuthenticator {
     private readonly verifier: BearerVerifier,
     private readonly clientCredentials: ClientCredentialsExchange,
     private readonly consumers: ConsumerMappingService,
+    private readonly failures: CredentialFailureLimiter,
     @Inject(CONSUMER_CONFIG) private readonly consumerConfig: ConsumerConfig,
   ) {}
 
@@ -58,20 +61,34 @@ export class CallerAuthenticator {
     return resolved && !this.refresher.isDue(resolved.session) ? sessionCaller(resolved.session, route) : undefined;
   }
 
-  async authenticate(request: IncomingMessage, route: Route): Promise<Caller> {
+  /** `clientIp` is whose failed credentials count (RATE_LIMIT_CREDENTIAL_FAILURES). */
+  async authenticate(request: IncomingMessage, route: Route, clientIp: string): Promise<Caller> {
     const authorization = request.headers.authorization;
     if (authorization && /^bearer /i.test(authorization) && allows(route.auth, 'bearer')) {
       const token = authorization.slice(7).trim();
-      return this.fromToken(token, await this.verifier.verify(token));
+      return this.countingFailures(clientIp, async () => this.fromToken(token, await this.verifier.verify(token)));
     }
     if (authorization && /^basic /i.test(authorization) && allows(route.auth, 'client_credentials')) {
-      const credentials = parseBasicCredentials(authorization);
-      if (!credentials) throw credentialsRejectedError();
-      const exchanged = await this.clientCredentials.exchange(credentials.clientId, credentials.clientSecret);
-      return this.fromToken(exchanged.accessToken, exchanged.verified);
+      return this.countingFailures(clientIp, async () => {
+        const credentials = parseBasicCredentials(authorization);
+        if (!credentials) throw credentialsRejectedError();
+        const exchanged = await this.clientCredentials.exchange(credentials.clientId, credentials.clientSecret);
+        return this.fromToken(exchanged.accessToken, exchanged.verified);
+      });
     }
     if (allows(route.auth, 'session')) return this.fromSession(request, route);
     throw missingCredentials(route.auth);
+  }
+
+  /** A locked-out address is refused before anything is checked; each credential that fails counts against it. */
+  private async countingFailures(clientIp: string, attempt: () => Promise<Caller>): Promise<Caller> {
+    await this.failures.assertNotLocked(clientIp);
+    try {
+      return await attempt();
+    } catch (error: unknown) {
+      if (isCredentialFailure(error)) await this.failures.recordFailure(clientIp);
+      throw error;
+    }
   }
 
   private async fromSession(request: IncomingMessage, route: Route): Promise<Caller> {

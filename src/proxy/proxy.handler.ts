@@ -89,7 +89,7 @@ export class ProxyHandler {
   private async authenticateThenForward(proxied: Proxied): Promise<void> {
     let caller: Caller;
     try {
-      caller = await this.callers.authenticate(proxied.request, proxied.match.route);
+      caller = await this.callers.authenticate(proxied.request, proxied.match.route, this.clientAddress(proxied.request));
     } catch (error: unknown) {
       this.fail(proxied, error);
       return;
