@@ -5,16 +5,17 @@ import { decodeJwtPayload, groupsFrom } from '../common/claims';
 import type { ConsumerConfig } from '../config/app-config';
 import { CONSUMER_CONFIG } from '../config/config.tokens';
 import { ConsumerMappingService } from '../consumer/consumer-mapping.service';
+import { SessionCache } from '../session/session-cache';
 import { SessionResolver } from '../session/session.resolver';
 import type { Session } from '../session/session.types';
 import { SessionEnded, TokenRefresher } from '../session/token-refresher';
 import { CredentialFailureLimiter } from '../throttle/credential-failure-limiter';
 import type { AccessFacts } from './access-rules';
 import { BearerVerifier } from './bearer-verifier';
-import { BoundedCache } from './bounded-cache';
 import { ClientCredentialsExchange, parseBasicCredentials, credentialsRejectedError } from './client-credentials.exchange';
 import { isCredentialFailure } from './failed-credential-memory';
 import type { Route, RouteAuth } from './route';
+import { TokenCallerCache } from './token-caller-cache';
 import type { UpstreamIdentity } from './upstream-headers';
 import { audiencesOf, scopesOf, tokenDigest, type VerifiedToken } from './verified-token';
 
@@ -23,17 +24,15 @@ export interface Caller {
   facts: AccessFacts;
 }
 
-const MAX_CACHED_TOKEN_CALLERS = 10_000;
-
 /**
  * Works out who is calling a proxied route, by the route's `auth` mode: a bearer token, a client-credentials pair
  * (Kong's flow) or the session cookie with its CSRF header — refreshing the session's access token when it is due.
  */
 @Injectable()
 export class CallerAuthenticator {
-  // A verified token's caller (its consumer mapping included) is reused until the token expires, so repeat machine
-  // calls need neither verification nor a Postgres round trip.
-  private readonly tokenCallers = new BoundedCache<Caller>(MAX_CACHED_TOKEN_CALLERS);
+  // A verified token's caller (its consumer mapping included) is reused until the token expires or a consumer is
+  // deleted, so repeat machine calls need neither verification nor a Postgres round trip.
+  private readonly tokenCallers: TokenCallerCache<Caller>;
 
   constructor(
     private readonly sessions: SessionResolver,
@@ -42,8 +41,11 @@ export class CallerAuthenticator {
     private readonly clientCredentials: ClientCredentialsExchange,
     private readonly consumers: ConsumerMappingService,
     private readonly failures: CredentialFailureLimiter,
+    sessionCache: SessionCache,
     @Inject(CONSUMER_CONFIG) private readonly consumerConfig: ConsumerConfig,
-  ) {}
+  ) {
+    this.tokenCallers = new TokenCallerCache(sessionCache);
+  }
 
   /**
    * The caller when all it takes is already in memory — a bearer token verified before, or a session this instance
@@ -106,6 +108,7 @@ export class CallerAuthenticator {
     const key = tokenDigest(token);
     const cached = this.tokenCallers.get(key);
     if (cached) return cached;
+    const since = this.tokenCallers.begin();
     const mapping = await this.consumers.map(verified.claims);
     const groups = groupsFrom(verified.claims, this.consumerConfig);
     const caller: Caller = {
@@ -119,7 +122,7 @@ export class CallerAuthenticator {
       },
       facts: { groups, scopes: verified.scopes, audiences: verified.audiences },
     };
-    this.tokenCallers.set(key, caller, verified.expiresAt);
+    this.tokenCallers.set(key, caller, since, verified.expiresAt);
     return caller;
   }
 }

@@ -7,6 +7,6 @@ import { TokenRefresher } from './token-refresher';
 
 @Module({
   providers: [SessionCache, SessionStore, SessionCookie, SessionResolver, TokenRefresher],
-  exports: [SessionStore, SessionCookie, SessionResolver, TokenRefresher],
+  exports: [SessionCache, SessionStore, SessionCookie, SessionResolver, TokenRefresher],
 })
 export class SessionModule {}
