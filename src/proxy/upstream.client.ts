@@ -99,7 +99,9 @@ export class UpstreamClient implements OnApplicationShutdown {
     }
     const failure = end.timedOut ? UPSTREAM_TIMEOUT : classifyUpstreamFailure(end.error);
     this.logger.warn(`upstream ${origin} failed before answering: ${end.timedOut ? 'timeout_ms elapsed' : code}`);
-    sendJsonError(res, failure.status, failure.code, failure.message, responseHeaders);
+    // timeout_ms may end an upload midway: close after the answer rather than read the rest of it.
+    const unread: Record<string, string> = res.req.complete ? {} : { connection: 'close' };
+    sendJsonError(res, failure.status, failure.code, failure.message, { ...responseHeaders, ...unread });
     return failure === UPSTREAM_TIMEOUT ? 'timeout' : 'error';
   }
 }
