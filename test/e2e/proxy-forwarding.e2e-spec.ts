@@ -130,8 +130,9 @@ describe('proxy forwarding: route table, header rules and upstream client togeth
     echo = await startEchoUpstream();
     probe = startProbeUpstream();
     await once(probe.server, 'listening');
+    // timeout_ms covers the whole exchange, uploads included: room for the 20 MB ones on a loaded machine.
     const route = (path: string, origin: string, overrides: Partial<Route> = {}): Route => ({
-      ...{ path, origin, basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 5_000, maxConnections: 128 },
+      ...{ path, origin, basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 60_000, maxConnections: 128 },
       ...overrides,
     });
     const table = new RouteTable([
