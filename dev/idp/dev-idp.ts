@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Provider, type ClientMetadata } from 'oidc-provider';
 import { closeServer, listenOn } from '../loopback-server';
 import { BFF_CLIENT_ID, BFF_CLIENT_SECRET, bffClient, machineClient } from './idp-clients';
-import { DevIdpCounters, REVOCATION_PATH, TOKEN_PATH } from './idp-counters';
+import { DevIdpCounters, INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from './idp-counters';
 import { DEFAULT_USERS, UserDirectory, type DevIdpUser } from './idp-users';
 import { handleInteraction, isInteractionPath } from './interaction-routes';
 import { requestClientCredentialsToken, type TokenResponse } from './machine-token';
@@ -143,6 +143,8 @@ export class DevIdp {
   ): Promise<void> {
     const { pathname } = new URL(req.url ?? '/', this.issuer);
     if (isInteractionPath(pathname)) return handleInteraction(this.provider, this.users, req, res);
+    if (pathname === TOKEN_PATH) this.counters.tokenRequests += 1;
+    if (pathname === INTROSPECTION_PATH) this.counters.introspections += 1;
     if (pathname === TOKEN_PATH && this.tokenDelayMs > 0) await sleep(this.tokenDelayMs);
     if (pathname === REVOCATION_PATH) res.on('finish', () => this.counters.revocationAnswered(res.statusCode));
     return provider(req, res);

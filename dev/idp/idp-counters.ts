@@ -2,6 +2,7 @@ import type { Provider } from 'oidc-provider';
 
 export const TOKEN_PATH = '/token';
 export const REVOCATION_PATH = '/token/revocation';
+export const INTROSPECTION_PATH = '/token/introspection';
 
 /** What the IdP saw, for tests that assert "exactly one refresh" or "the token was revoked". */
 export class DevIdpCounters {
@@ -16,8 +17,13 @@ export class DevIdpCounters {
   /** Back-channel logout tokens delivered (the client answered 200/204), and the failed deliveries. */
   backchannelLogouts = 0;
   backchannelLogoutErrors = 0;
+  /** Every request that reached the token endpoint, and the introspection endpoint, answered well or not. */
+  tokenRequests = 0;
+  introspections = 0;
 
   reset(): void {
+    this.tokenRequests = 0;
+    this.introspections = 0;
     this.authorizationCode = 0;
     this.refreshToken = 0;
     this.clientCredentials = 0;

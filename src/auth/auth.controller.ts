@@ -1,12 +1,15 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import type { OidcConfig } from '../config/app-config';
+import { OIDC_CONFIG } from '../config/config.tokens';
 import { SessionCookie } from '../session/session-cookie';
 import { SessionResolver } from '../session/session.resolver';
 import { SessionStore } from '../session/session.store';
 import { RateLimit } from '../throttle/rate-limit.decorator';
 import { BackchannelLogoutService } from './backchannel-logout.service';
 import { FrontchannelLogoutService } from './frontchannel-logout.service';
+import { assertQueryCallbackAllowed } from './callback-response-mode';
 import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
 import { withBffError } from './silent-login';
@@ -23,6 +26,7 @@ export class AuthController {
     private readonly resolver: SessionResolver,
     private readonly sessions: SessionStore,
     private readonly cookie: SessionCookie,
+    @Inject(OIDC_CONFIG) private readonly oidc: OidcConfig,
   ) {}
 
   @Get('login')
@@ -37,7 +41,9 @@ export class AuthController {
   @Get('callback')
   @RateLimit('login', 'callback')
   async callbackQuery(@Req() request: Request, @Res() response: Response): Promise<void> {
-    await this.finishLogin(new URL(request.originalUrl, 'http://callback').searchParams, request, response);
+    const parameters = new URL(request.originalUrl, 'http://callback').searchParams;
+    assertQueryCallbackAllowed(this.oidc.responseMode, parameters);
+    await this.finishLogin(parameters, request, response);
   }
 
   @Post('callback')

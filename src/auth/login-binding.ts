@@ -2,6 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { clearCookie, readCookie, serializeCookie } from '../session/cookies';
 import { LOGIN_STATE_TTL_SECONDS } from './login-state.store';
 
+/** The login-binding cookies' name prefixes, on http and on https; the proxy keeps them from upstreams both ways. */
+export const LOGIN_COOKIE_PREFIXES = ['bff-login-', '__Host-bff-login-'] as const;
+
 // Pending logins a browser may hold at once; more are cleared, so a hostile page cannot fill the Cookie header.
 const MAX_PENDING_LOGINS = 5;
 
@@ -18,7 +21,7 @@ export class LoginBinding {
     private readonly secure: boolean,
     formPost: boolean,
   ) {
-    this.prefix = secure ? '__Host-bff-login-' : 'bff-login-';
+    this.prefix = LOGIN_COOKIE_PREFIXES[secure ? 1 : 0];
     this.sameSite = secure && formPost ? 'None' : 'Lax';
   }
 

@@ -110,6 +110,7 @@ describe('loadAppConfig', () => {
     ['RATE_LIMIT_LOGIN', '30', /^RATE_LIMIT_LOGIN: must be <requests>\/<seconds> such as 30\/60, or off/],
     ['RATE_LIMIT_ADMIN', '0/60', /^RATE_LIMIT_ADMIN: must be <requests>\/<seconds>/],
     ['RATE_LIMIT_ADMIN_AUTH_FAILURES', '5/0', /^RATE_LIMIT_ADMIN_AUTH_FAILURES: must be <requests>\/<seconds>/],
+    ['RATE_LIMIT_CREDENTIAL_FAILURES', '30', /^RATE_LIMIT_CREDENTIAL_FAILURES: must be <requests>\/<seconds>/],
   ])('rejects %s=%s with a line naming it', (name, value, expected) => {
     const lines = problems(loadAppConfig({ ...valid, [name]: value }));
     expect(lines).toHaveLength(1);
@@ -157,12 +158,14 @@ describe('loadAppConfig', () => {
       login: { limit: 60, windowMs: 60_000 },
       admin: { limit: 600, windowMs: 60_000 },
       adminAuthFailures: { limit: 30, windowMs: 300_000 },
+      credentialFailures: { limit: 30, windowMs: 60_000 },
     });
-    const set = loadAppConfig({ ...valid, RATE_LIMIT_LOGIN: ' 5/10 ', RATE_LIMIT_ADMIN: 'off', RATE_LIMIT_ADMIN_AUTH_FAILURES: '' });
+    const set = loadAppConfig({ ...valid, RATE_LIMIT_LOGIN: ' 5/10 ', RATE_LIMIT_ADMIN: 'off', RATE_LIMIT_ADMIN_AUTH_FAILURES: '', RATE_LIMIT_CREDENTIAL_FAILURES: 'off' });
     expect(set.ok && set.config.rateLimit).toEqual({
       login: { limit: 5, windowMs: 10_000 },
       admin: undefined,
       adminAuthFailures: { limit: 30, windowMs: 300_000 },
+      credentialFailures: undefined,
     });
   });
 

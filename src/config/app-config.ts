@@ -94,6 +94,7 @@ function toAppConfig(env: Env) {
       login: env.RATE_LIMIT_LOGIN,
       admin: env.RATE_LIMIT_ADMIN,
       adminAuthFailures: env.RATE_LIMIT_ADMIN_AUTH_FAILURES,
+      credentialFailures: env.RATE_LIMIT_CREDENTIAL_FAILURES,
     },
   };
 }

@@ -137,6 +137,7 @@ export const envSchema = z
     RATE_LIMIT_LOGIN: rateLimit('60/60'),
     RATE_LIMIT_ADMIN: rateLimit('600/60'),
     RATE_LIMIT_ADMIN_AUTH_FAILURES: rateLimit('30/300'),
+    RATE_LIMIT_CREDENTIAL_FAILURES: rateLimit('30/60'),
   })
   .superRefine((env, ctx) => {
     if (env.SESSION_IDLE_TIMEOUT > env.SESSION_ABSOLUTE_TIMEOUT) {

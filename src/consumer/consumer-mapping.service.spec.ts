@@ -5,8 +5,8 @@ import type { ConsumerConfig } from '../config/app-config';
 import { ConsumerMappingService } from './consumer-mapping.service';
 import { Consumer } from './consumer.entity';
 
-type Lookup = Partial<Pick<Consumer, 'id' | 'username' | 'customId'>>;
-type NewConsumer = Pick<Consumer, 'username' | 'customId'>;
+type Lookup = Partial<Pick<Consumer, 'id' | 'username' | 'customId' | 'autoCreated'>>;
+type NewConsumer = Pick<Consumer, 'username' | 'customId'> & Partial<Pick<Consumer, 'autoCreated'>>;
 
 /** An in-memory stand-in for TypeORM's repository: the calls the service makes, with Postgres' unique constraints. */
 class FakeConsumerRepository {
@@ -18,17 +18,24 @@ class FakeConsumerRepository {
   beforeInsert: () => void = () => undefined;
 
   add(fields: NewConsumer & { id?: string }): Consumer {
-    const consumer = Object.assign(new Consumer(), { id: randomUUID(), tags: [], ...fields });
+    const consumer = Object.assign(new Consumer(), { id: randomUUID(), tags: [], autoCreated: false, ...fields });
     this.rows.push(consumer);
     return consumer;
   }
 
-  findOneBy(where: Lookup): Promise<Consumer | null> {
-    this.lookups.push(where);
+  /** An array is TypeORM's OR of its lookups. */
+  findOneBy(where: Lookup | Lookup[]): Promise<Consumer | null> {
+    if (!Array.isArray(where)) this.lookups.push(where);
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const matches = (row: Consumer) =>
-      Object.entries(where).every(([field, value]) => row[field as keyof Lookup] === value);
+      [where].flat().some((lookup) => Object.entries(lookup).every(([field, value]) => row[field as keyof Lookup] === value));
     return Promise.resolve(this.rows.find(matches) ?? null);
+  }
+
+  update(where: { id: string }, changes: Partial<Consumer>): Promise<void> {
+    const row = this.rows.find((candidate) => candidate.id === where.id);
+    if (row) Object.assign(row, changes);
+    return Promise.resolve();
   }
 
   createQueryBuilder() {
@@ -91,7 +98,7 @@ describe('ConsumerMappingService', () => {
     const sut = build();
 
     await expect(sut.map({ sub: 'bob' })).resolves.toMatchObject({ consumer: { id: bob.id } });
-    expect(repository.lookups).toEqual([{ customId: 'bob' }, { username: 'bob' }]);
+    expect(repository.lookups).toEqual([{ customId: 'bob' }, { username: 'bob', autoCreated: false }]);
   });
 
   it('takes the first match in the configured order', async () => {
@@ -108,7 +115,7 @@ describe('ConsumerMappingService', () => {
 
     await expect(sut.map({ sub: carol.id.toUpperCase() })).resolves.toMatchObject({ consumer: { id: carol.id } });
     await expect(sut.map({ sub: 'carol' })).resolves.toMatchObject({ consumer: { id: carol.id } });
-    expect(repository.lookups).toEqual([{ id: carol.id }, { username: 'carol' }]);
+    expect(repository.lookups).toEqual([{ id: carol.id, autoCreated: false }, { username: 'carol', autoCreated: false }]);
   });
 
   it('reads the configured claim and turns a number into a string', async () => {
@@ -184,14 +191,45 @@ describe('ConsumerMappingService', () => {
     await expect(sut.map({ sub: 's3', preferred_username: 7 })).resolves.toMatchObject({ consumer: { username: null, custom_id: 's3' } });
   });
 
-  it('auto-creates without a username when another consumer already holds it', async () => {
+  it('auto-creates with a suffixed username when another consumer already holds it', async () => {
     const holder = repository.add({ username: 'erin', customId: 'someone-else' });
     const sut = build({ autoCreate: true });
 
     const mapping = await sut.map({ sub: 'new-sub', preferred_username: 'erin' });
 
-    expect(mapping.consumer).toMatchObject({ username: null, custom_id: 'new-sub' });
+    expect(mapping.consumer?.custom_id).toBe('new-sub');
+    expect(mapping.consumer?.username).toMatch(/^erin#[\w-]{8}$/);
     expect(mapping.consumer?.id).not.toBe(holder.id);
+  });
+
+  it('never gives an auto-created consumer a username that is another consumer’s custom_id', async () => {
+    repository.add({ username: null, customId: 'victim-sub' });
+    const sut = build({ autoCreate: true });
+
+    const mapping = await sut.map({ sub: 'attacker-sub', preferred_username: 'victim-sub' });
+
+    expect(mapping.consumer?.username).toMatch(/^victim-sub#/);
+  });
+
+  it('never maps an identity onto an auto-created consumer by its username (consumer capture)', async () => {
+    const sut = build({ autoCreate: true });
+    // The attacker signs in first, naming himself after the victim's not-yet-seen sub.
+    const attacker = await sut.map({ sub: 'attacker-sub', preferred_username: 'victim-sub' });
+    expect(attacker.consumer?.username).toBe('victim-sub');
+
+    const victim = await sut.map({ sub: 'victim-sub', preferred_username: 'victim' });
+
+    expect(victim.consumer).toMatchObject({ custom_id: 'victim-sub', username: 'victim' });
+    expect(victim.consumer?.id).not.toBe(attacker.consumer?.id);
+    // …and the attacker's username, now the victim's custom_id, gets a suffix.
+    expect(repository.rows.find((row) => row.id === attacker.consumer?.id)?.username).toMatch(/^victim-sub#/);
+  });
+
+  it('still maps by username to a consumer an operator created', async () => {
+    const operatorMade = repository.add({ username: 'svc-reports', customId: null });
+    const sut = build({ autoCreate: true });
+
+    await expect(sut.map({ sub: 'svc-reports' })).resolves.toMatchObject({ consumer: { id: operatorMade.id } });
   });
 
   it('returns the consumer a concurrent first login created instead of failing', async () => {

@@ -6,6 +6,7 @@ import type { ConsumerConfig } from '../config/app-config';
 import { CONSUMER_CONFIG } from '../config/config.tokens';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { MetricsService } from '../metrics/metrics.service';
+import { disambiguatedUsername, requestedUsername } from './auto-created-username';
 import { isUuid } from './consumer.cursor';
 import { Consumer } from './consumer.entity';
 
@@ -24,9 +25,11 @@ export interface ConsumerMapping {
 
 type LookupField = ConsumerConfig['by'][number];
 
-const MAX_USERNAME_LENGTH = 255;
-
-/** Kong's OpenID Connect plugin rules: claim → consumer by the configured fields, then auto-create, anonymous, optional. */
+/**
+ * Kong's OpenID Connect plugin rules: claim → consumer by the configured fields, then auto-create, anonymous, optional.
+ * Consumers are never captured: an identity maps only to a consumer made for it (auto-created, matched by its
+ * custom_id alone) or by an operator (matched by any configured field).
+ */
 @Injectable()
 export class ConsumerMappingService {
   constructor(
@@ -67,26 +70,32 @@ export class ConsumerMappingService {
   private findBy(field: LookupField, value: string): Promise<Consumer | null> {
     switch (field) {
       case 'id':
-        return isUuid(value) ? this.repository.findOneBy({ id: value.toLowerCase() }) : Promise.resolve(null);
+        return isUuid(value) ? this.repository.findOneBy({ id: value.toLowerCase(), autoCreated: false }) : Promise.resolve(null);
       case 'custom_id':
         return this.repository.findOneBy({ customId: value });
       case 'username':
-        return this.repository.findOneBy({ username: value });
+        // An auto-created consumer's username came from its user's own unverified claims: it identifies nobody.
+        return this.repository.findOneBy({ username: value, autoCreated: false });
     }
   }
 
+  /** ANONYMOUS_CONSUMER is the operator's choice of a consumer, so it is found by id or username whoever made it. */
   private async findByIdOrUsername(idOrUsername: string): Promise<Consumer | null> {
-    return (await this.findBy('id', idOrUsername)) ?? this.findBy('username', idOrUsername);
+    const byId = isUuid(idOrUsername) ? await this.repository.findOneBy({ id: idOrUsername.toLowerCase() }) : null;
+    return byId ?? this.repository.findOneBy({ username: idOrUsername });
   }
 
   /**
    * Race-safe: concurrent first logins all insert with ON CONFLICT DO NOTHING and then read the one row that won.
-   * A username already held by another consumer must not block the login, so the retry goes without one.
+   * The username is made unique and never another consumer's custom_id; should it still clash, the row goes without.
    */
   private async autoCreate(customId: string, claims: Readonly<Record<string, unknown>>): Promise<Consumer> {
-    const username = usernameFrom(claims);
+    const username = await this.freeUsername(requestedUsername(claims), customId);
     const created = await this.insertIgnoringConflicts(customId, username);
-    if (created) return created;
+    if (created) {
+      await this.renameNamesakes(created);
+      return created;
+    }
     if (username !== null) {
       const withoutUsername = await this.insertIgnoringConflicts(customId, null);
       if (withoutUsername) return withoutUsername;
@@ -95,8 +104,26 @@ export class ConsumerMappingService {
     throw new Error('auto-created consumer disappeared before it could be read');
   }
 
+  private async freeUsername(requested: string | null, customId: string): Promise<string | null> {
+    if (requested === null) return null;
+    for (const candidate of [requested, disambiguatedUsername(requested, customId)]) {
+      const clash = await this.repository.findOneBy([{ username: candidate }, { customId: candidate }]);
+      if (!clash) return candidate;
+    }
+    return null;
+  }
+
+  /** An auto-created consumer that earlier took this new custom_id as its username gets the suffixed name instead. */
+  private async renameNamesakes(created: Consumer): Promise<void> {
+    const customId = created.customId;
+    if (customId === null) return;
+    const namesake = await this.repository.findOneBy({ username: customId, autoCreated: true });
+    if (!namesake || namesake.id === created.id || namesake.customId === null) return;
+    await this.repository.update({ id: namesake.id }, { username: disambiguatedUsername(customId, namesake.customId) });
+  }
+
   private async insertIgnoringConflicts(customId: string, username: string | null): Promise<Consumer | null> {
-    await this.repository.createQueryBuilder().insert().values({ customId, username }).orIgnore().updateEntity(false).execute();
+    await this.repository.createQueryBuilder().insert().values({ customId, username, autoCreated: true }).orIgnore().updateEntity(false).execute();
     return this.repository.findOneBy({ customId });
   }
 }
@@ -106,13 +133,6 @@ function claimValue(claim: unknown): string | undefined {
   if (typeof claim === 'string') return claim === '' ? undefined : claim;
   if (typeof claim === 'number' && Number.isFinite(claim)) return String(claim);
   return undefined;
-}
-
-function usernameFrom(claims: Readonly<Record<string, unknown>>): string | null {
-  for (const candidate of [claims['preferred_username'], claims['email']]) {
-    if (typeof candidate === 'string' && candidate.length > 0 && candidate.length <= MAX_USERNAME_LENGTH) return candidate;
-  }
-  return null;
 }
 
 function toMappedConsumer(consumer: Consumer): MappedConsumer {

@@ -14,6 +14,10 @@ export class Consumer {
   @Column({ name: 'custom_id', type: 'text', nullable: true })
   customId!: string | null;
 
+  /** Made at first login by CONSUMER_AUTO_CREATE: matched by custom_id alone (consumer-capture rule). */
+  @Column({ name: 'auto_created', type: 'boolean', default: false })
+  autoCreated!: boolean;
+
   @Index('IDX_consumers_tags', { synchronize: false })
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   tags!: string[];

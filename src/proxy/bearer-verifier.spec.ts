@@ -194,7 +194,7 @@ describe('BearerVerifier', () => {
       await expect(sut.verify(token)).rejects.toMatchObject(rejection);
     });
 
-    it('does not remember a rejection', async () => {
+    it('remembers a rejection for a minute, then asks again', async () => {
       const sut = build();
       const token = await sign({}, { kid: 'key-2' });
       await expect(sut.verify(token)).rejects.toMatchObject(rejection);
@@ -202,17 +202,34 @@ describe('BearerVerifier', () => {
       const local = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'key-2', alg: 'RS256' }] });
       idp.keys = (header, input) => local(header, input);
 
+      await expect(sut.verify(token)).rejects.toMatchObject(rejection);
+      jest.setSystemTime(NOW + 60_001);
       await expect(sut.verify(token)).resolves.toMatchObject({ subject: 'machine' });
+    });
+
+    it('remembers a rejected opaque token without introspecting it again', async () => {
+      const sut = build();
+      idp.introspection = { active: false };
+      for (let attempt = 0; attempt < 5; attempt += 1) await expect(sut.verify('garbage')).rejects.toMatchObject(rejection);
+      expect(idp.introspected).toEqual(['garbage']);
+    });
+
+    it('does not remember an IdP failure', async () => {
+      const sut = build();
+      idp.introspection = new TypeError('fetch failed');
+      await expect(sut.verify('opaque-token')).rejects.toMatchObject({ status: 503 });
+      idp.introspection = { active: true, token_type: 'Bearer', exp: nowSeconds() + 300 };
+      await expect(sut.verify('opaque-token')).resolves.toMatchObject({ expiresAt: NOW + 300_000 });
     });
   });
 
   describe('opaque tokens', () => {
     it('accepts an active token by introspection', async () => {
       const sut = build();
-      idp.introspection = { active: true, sub: 'machine', client_id: 'machine', scope: 'orders:read', aud: 'api://opaque', exp: nowSeconds() + 300 };
+      idp.introspection = { active: true, sub: 'machine', client_id: 'machine', scope: 'orders:read', aud: 'api://opaque', token_type: 'Bearer', exp: nowSeconds() + 300 };
 
       await expect(sut.verify('opaque-token')).resolves.toEqual({
-        claims: { sub: 'machine', client_id: 'machine', scope: 'orders:read', aud: 'api://opaque', exp: nowSeconds() + 300 },
+        claims: { sub: 'machine', client_id: 'machine', scope: 'orders:read', aud: 'api://opaque', token_type: 'Bearer', exp: nowSeconds() + 300 },
         scopes: ['orders:read'],
         audiences: ['api://opaque'],
         expiresAt: NOW + 300_000,
@@ -223,7 +240,7 @@ describe('BearerVerifier', () => {
 
     it('introspects a token once while it is cached', async () => {
       const sut = build();
-      idp.introspection = { active: true, exp: nowSeconds() + 300 };
+      idp.introspection = { active: true, token_type: 'Bearer', exp: nowSeconds() + 300 };
 
       await sut.verify('opaque-token');
       await sut.verify('opaque-token');
@@ -257,6 +274,13 @@ describe('BearerVerifier', () => {
       idp.introspection = { active: true, exp: nowSeconds() - 1 };
 
       await expect(sut.verify('opaque-token')).rejects.toMatchObject(rejection);
+    });
+
+    it('maps an answer without sub by its client_id', async () => {
+      const sut = build();
+      idp.introspection = { active: true, token_type: 'Bearer', client_id: 'machine', exp: nowSeconds() + 300 };
+
+      await expect(sut.verify('opaque-token')).resolves.toMatchObject({ subject: 'machine', claims: { sub: 'machine', client_id: 'machine' } });
     });
 
     it('answers 503 when introspection fails', async () => {

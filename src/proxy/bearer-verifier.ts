@@ -7,26 +7,27 @@ import { OIDC_CONFIG } from '../config/config.tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { classifyIdpError, isRefusal } from '../oidc/idp-errors';
 import { OidcClient } from '../oidc/oidc.client';
+import { isAccessTokenIntrospection, isAccessTokenJwt } from './access-token-rule';
 import { BoundedCache } from './bounded-cache';
+import { FailedCredential, failureExpiry, isCredentialFailure } from './failed-credential-memory';
 import { audiencesOf, invalidTokenError, isJwtShaped, tokenDigest, toVerifiedToken, type VerifiedToken } from './verified-token';
 
 const MAX_CACHED_TOKENS = 10_000;
 // Small: an expired token should stop working promptly; IdP and BFF clocks are NTP-synchronised in practice.
 const CLOCK_TOLERANCE_SECONDS = 5;
-const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash'];
 /** Introspection answers without `exp` are asked again after this long. */
 const UNDATED_INTROSPECTION_TTL_MS = 60_000;
 // Asymmetric only: `none` and HS* (whose "secret" could be the IdP's public key) are never accepted.
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
-const ACCEPTED_TYPES = new Set([undefined, 'at+jwt', 'jwt']);
 
 /**
  * Checks bearer tokens from machine clients: JWTs against the issuer's JWKS, opaque tokens by introspection.
- * Verified results are kept until the token expires, so a repeat caller costs a hash and a map lookup.
+ * Verified results are kept until the token expires, so a repeat caller costs a hash and a map lookup; rejections
+ * are kept for a minute (FailedCredential), so a repeated bad token costs no IdP call either.
  */
 @Injectable()
 export class BearerVerifier {
-  private readonly verified = new BoundedCache<VerifiedToken>(MAX_CACHED_TOKENS);
+  private readonly verified = new BoundedCache<VerifiedToken | FailedCredential>(MAX_CACHED_TOKENS);
   private readonly inFlight = new Map<string, Promise<VerifiedToken>>();
 
   constructor(
@@ -38,14 +39,21 @@ export class BearerVerifier {
   verify(token: string): Promise<VerifiedToken> {
     const key = tokenDigest(token);
     const cached = this.verified.get(key);
+    if (cached instanceof FailedCredential) return Promise.reject(cached.error);
     if (cached) return Promise.resolve(cached);
     const pending = this.inFlight.get(key);
     if (pending) return pending;
     const verification = this.verifyUncached(token)
-      .then((result) => {
-        this.verified.set(key, result, result.expiresAt);
-        return result;
-      })
+      .then(
+        (result) => {
+          this.verified.set(key, result, result.expiresAt);
+          return result;
+        },
+        (error: unknown) => {
+          if (isCredentialFailure(error)) this.verified.set(key, new FailedCredential(error), failureExpiry());
+          throw error;
+        },
+      )
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, verification);
     return verification;
@@ -74,12 +82,7 @@ export class BearerVerifier {
       requiredClaims: ['exp'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
-    if (!ACCEPTED_TYPES.has(protectedHeader.typ?.toLowerCase().replace(/^application\//, ''))) throw invalidTokenError();
-    if (payload.exp === undefined) throw invalidTokenError();
-    // An ID token (ours or another client's) is a statement about a login, not an access grant: never a bearer here.
-    if (ID_TOKEN_CLAIMS.some((claim) => claim in payload) || audiencesOf(payload).includes(this.settings.clientId)) {
-      throw invalidTokenError();
-    }
+    if (payload.exp === undefined || !isAccessTokenJwt(protectedHeader, payload, this.settings)) throw invalidTokenError();
     return toVerifiedToken(payload, payload.exp * 1000);
   }
 
@@ -89,7 +92,7 @@ export class BearerVerifier {
       // Contract: the IdP's 4xx to an introspection is the caller's failure (401), never a 503.
       throw isRefusal(classifyIdpError(error)) ? invalidTokenError(error) : new IntrospectionUnavailable(error);
     });
-    if (!answer?.active) throw invalidTokenError();
+    if (!answer?.active || !isAccessTokenIntrospection(answer, this.settings)) throw invalidTokenError();
     const now = Date.now();
     if (this.settings.audience !== undefined && !audiencesOf(answer).includes(this.settings.audience)) throw invalidTokenError();
     if (answer.exp !== undefined && answer.exp * 1000 <= now) throw invalidTokenError();
@@ -121,9 +124,15 @@ function keysOrUnavailable(keys: JWTVerifyGetKey): JWTVerifyGetKey {
   };
 }
 
-/** The introspection answer minus `active`, which describes the answer rather than the token. */
+/**
+ * The introspection answer minus `active`, which describes the answer rather than the token. An answer without `sub`
+ * (a client-credentials token: RFC 7662 makes `sub` optional) is the client's own: `sub` is its `client_id`, as
+ * RFC 9068 §2.2 puts it in such JWTs, so the consumer is mapped by the client like a JWT caller would be.
+ */
 function claimsOf(answer: IntrospectionResponse): Record<string, unknown> {
   const claims: Record<string, unknown> = { ...answer };
   delete claims['active'];
+  const hasSubject = typeof answer.sub === 'string' && answer.sub !== '';
+  if (!hasSubject && typeof answer.client_id === 'string' && answer.client_id !== '') claims['sub'] = answer.client_id;
   return claims;
 }

@@ -5,14 +5,17 @@ import { decodeJwtPayload, groupsFrom } from '../common/claims';
 import type { ConsumerConfig } from '../config/app-config';
 import { CONSUMER_CONFIG } from '../config/config.tokens';
 import { ConsumerMappingService } from '../consumer/consumer-mapping.service';
+import { SessionCache } from '../session/session-cache';
 import { SessionResolver, type ResolvedSession } from '../session/session.resolver';
 import type { Session } from '../session/session.types';
 import { SessionEnded, TokenRefresher } from '../session/token-refresher';
+import { CredentialFailureLimiter } from '../throttle/credential-failure-limiter';
 import type { AccessFacts } from './access-rules';
 import { BearerVerifier } from './bearer-verifier';
-import { BoundedCache } from './bounded-cache';
 import { ClientCredentialsExchange, parseBasicCredentials, credentialsRejectedError } from './client-credentials.exchange';
+import { isCredentialFailure } from './failed-credential-memory';
 import type { Route, RouteAuth } from './route';
+import { TokenCallerCache } from './token-caller-cache';
 import type { UpstreamIdentity } from './upstream-headers';
 import { audiencesOf, scopesOf, tokenDigest, type VerifiedToken } from './verified-token';
 
@@ -31,17 +34,15 @@ export interface AuthenticatedCaller {
 
 type AntiForgery = 'csrf-header' | 'origin';
 
-const MAX_CACHED_TOKEN_CALLERS = 10_000;
-
 /**
  * Works out who is calling a proxied route, by the route's `auth` mode: a bearer token, a client-credentials pair
  * (Kong's flow) or the session cookie with its CSRF header — refreshing the session's access token when it is due.
  */
 @Injectable()
 export class CallerAuthenticator {
-  // A verified token's caller (its consumer mapping included) is reused until the token expires, so repeat machine
-  // calls need neither verification nor a Postgres round trip.
-  private readonly tokenCallers = new BoundedCache<Caller>(MAX_CACHED_TOKEN_CALLERS);
+  // A verified token's caller (its consumer mapping included) is reused until the token expires or a consumer is
+  // deleted, so repeat machine calls need neither verification nor a Postgres round trip.
+  private readonly tokenCallers: TokenCallerCache<Caller>;
 
   constructor(
     private readonly sessions: SessionResolver,
@@ -49,8 +50,12 @@ export class CallerAuthenticator {
     private readonly verifier: BearerVerifier,
     private readonly clientCredentials: ClientCredentialsExchange,
     private readonly consumers: ConsumerMappingService,
+    private readonly failures: CredentialFailureLimiter,
+    sessionCache: SessionCache,
     @Inject(CONSUMER_CONFIG) private readonly consumerConfig: ConsumerConfig,
-  ) {}
+  ) {
+    this.tokenCallers = new TokenCallerCache(sessionCache);
+  }
 
   /**
    * The caller when all it takes is already in memory — a bearer token verified before, or a session this instance
@@ -68,32 +73,47 @@ export class CallerAuthenticator {
     return resolved && !this.refresher.isDue(resolved.session) ? sessionCaller(resolved.session, route) : undefined;
   }
 
-  async authenticate(request: IncomingMessage, route: Route): Promise<Caller> {
-    return (await this.authenticateAs(request, route, 'csrf-header')).caller;
+  /** `clientIp` is whose failed credentials count (RATE_LIMIT_CREDENTIAL_FAILURES). */
+  async authenticate(request: IncomingMessage, route: Route, clientIp: string): Promise<Caller> {
+    return (await this.authenticateAs(request, route, clientIp, 'csrf-header')).caller;
   }
 
   /**
    * For a WebSocket handshake: browsers cannot add a header to one, so a session caller proves it comes from the app
    * with `Origin` instead of the CSRF header. Says which session too, so the socket can close when it ends.
    */
-  authenticateUpgrade(request: IncomingMessage, route: Route): Promise<AuthenticatedCaller> {
-    return this.authenticateAs(request, route, 'origin');
+  authenticateUpgrade(request: IncomingMessage, route: Route, clientIp: string): Promise<AuthenticatedCaller> {
+    return this.authenticateAs(request, route, clientIp, 'origin');
   }
 
-  private async authenticateAs(request: IncomingMessage, route: Route, antiForgery: AntiForgery): Promise<AuthenticatedCaller> {
+  private async authenticateAs(request: IncomingMessage, route: Route, clientIp: string, antiForgery: AntiForgery): Promise<AuthenticatedCaller> {
     const authorization = request.headers.authorization;
     if (authorization && /^bearer /i.test(authorization) && allows(route.auth, 'bearer')) {
       const token = authorization.slice(7).trim();
-      return { caller: await this.fromToken(token, await this.verifier.verify(token)) };
+      return { caller: await this.countingFailures(clientIp, async () => this.fromToken(token, await this.verifier.verify(token))) };
     }
     if (authorization && /^basic /i.test(authorization) && allows(route.auth, 'client_credentials')) {
-      const credentials = parseBasicCredentials(authorization);
-      if (!credentials) throw credentialsRejectedError();
-      const exchanged = await this.clientCredentials.exchange(credentials.clientId, credentials.clientSecret);
-      return { caller: await this.fromToken(exchanged.accessToken, exchanged.verified) };
+      const caller = await this.countingFailures(clientIp, async () => {
+        const credentials = parseBasicCredentials(authorization);
+        if (!credentials) throw credentialsRejectedError();
+        const exchanged = await this.clientCredentials.exchange(credentials.clientId, credentials.clientSecret);
+        return this.fromToken(exchanged.accessToken, exchanged.verified);
+      });
+      return { caller };
     }
     if (allows(route.auth, 'session')) return this.fromSession(request, route, antiForgery);
     throw missingCredentials(route.auth);
+  }
+
+  /** A locked-out address is refused before anything is checked; each credential that fails counts against it. */
+  private async countingFailures(clientIp: string, attempt: () => Promise<Caller>): Promise<Caller> {
+    await this.failures.assertNotLocked(clientIp);
+    try {
+      return await attempt();
+    } catch (error: unknown) {
+      if (isCredentialFailure(error)) await this.failures.recordFailure(clientIp);
+      throw error;
+    }
   }
 
   private async fromSession(request: IncomingMessage, route: Route, antiForgery: AntiForgery): Promise<AuthenticatedCaller> {
@@ -112,6 +132,7 @@ export class CallerAuthenticator {
     const key = tokenDigest(token);
     const cached = this.tokenCallers.get(key);
     if (cached) return cached;
+    const since = this.tokenCallers.begin();
     const mapping = await this.consumers.map(verified.claims);
     const groups = groupsFrom(verified.claims, this.consumerConfig);
     const { acr, auth_time: authTime } = verified.claims;
@@ -133,7 +154,7 @@ export class CallerAuthenticator {
         ...(typeof authTime === 'number' ? { authTime } : {}),
       },
     };
-    this.tokenCallers.set(key, caller, verified.expiresAt);
+    this.tokenCallers.set(key, caller, since, verified.expiresAt);
     return caller;
   }
 }

@@ -11,6 +11,7 @@ import { RedisConnection } from '../redis/redis.connection';
 import { TokenCrypto } from '../session/token-crypto';
 import { BearerVerifier } from './bearer-verifier';
 import { BoundedCache } from './bounded-cache';
+import { FailedCredential, failureExpiry, isCredentialFailure } from './failed-credential-memory';
 import type { VerifiedToken } from './verified-token';
 
 export interface ExchangedToken {
@@ -38,7 +39,8 @@ const POLL_INTERVAL_MS = 50;
  */
 @Injectable()
 export class ClientCredentialsExchange {
-  private readonly local = new BoundedCache<ExchangedToken>(MAX_CACHED_PAIRS);
+  // Pairs the IdP refused are remembered too, for a minute: a guessed secret costs one token-endpoint call, not one per try.
+  private readonly local = new BoundedCache<ExchangedToken | FailedCredential>(MAX_CACHED_PAIRS);
   private readonly inFlight = new Map<string, Promise<ExchangedToken>>();
   private readonly pairKeySecret: Buffer;
   private readonly shared: SharedGrantCache;
@@ -62,10 +64,16 @@ export class ClientCredentialsExchange {
   exchange(clientId: string, clientSecret: string): Promise<ExchangedToken> {
     const pair = this.pairKey(clientId, clientSecret);
     const cached = this.local.get(pair);
+    if (cached instanceof FailedCredential) return Promise.reject(cached.error);
     if (cached) return Promise.resolve(cached);
     const pending = this.inFlight.get(pair);
     if (pending) return pending;
-    const work = this.obtain(pair, { clientId, clientSecret }).finally(() => this.inFlight.delete(pair));
+    const work = this.obtain(pair, { clientId, clientSecret })
+      .catch((error: unknown) => {
+        if (isCredentialFailure(error)) this.local.set(pair, new FailedCredential(error), failureExpiry());
+        throw error;
+      })
+      .finally(() => this.inFlight.delete(pair));
     this.inFlight.set(pair, work);
     return work;
   }

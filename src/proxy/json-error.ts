@@ -23,6 +23,8 @@ export function sendJsonError(
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
+    // Never rendered as anything but JSON, whatever the client asked for.
+    'x-content-type-options': 'nosniff',
   });
   res.end(body);
 }

@@ -34,7 +34,7 @@ describe('loadRoutes', () => {
     expect(loadRoutes({ upstreamUrl: 'http://backend:9000/base/', routesFile: undefined })).toEqual({
       ok: true,
       routes: [
-        { path: '/api', origin: 'http://backend:9000', basePath: '/base', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true },
+        { path: '/api', origin: 'http://backend:9000', basePath: '/base', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128 },
       ],
     });
   });
@@ -51,6 +51,7 @@ routes:
     audience: api://orders
     token: id
     timeout_ms: 5000
+    max_connections: 16
   - path: /
     upstream: http://spa-backend
 `);
@@ -69,8 +70,9 @@ routes:
           token: 'id',
           timeoutMs: 5000,
           websocket: true,
+          maxConnections: 16,
         },
-        { path: '/', origin: 'http://spa-backend', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true },
+        { path: '/', origin: 'http://spa-backend', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128 },
       ],
     });
   });
@@ -89,6 +91,7 @@ routes:
     upstream: ftp://files
     auth: password
     timeout_ms: 1.5
+    max_connections: 0
   - path: api/../x
     upstream: http://user:secret@host
     token: refresh
@@ -102,6 +105,7 @@ routes:
       'ROUTES_FILE routes[1].upstream: must be an http(s) URL',
       'ROUTES_FILE routes[1].auth: must be one of session, bearer, client_credentials, any, none',
       'ROUTES_FILE routes[1].timeout_ms: must be a positive whole number of milliseconds',
+      'ROUTES_FILE routes[1].max_connections: must be a positive whole number',
       'ROUTES_FILE routes[2].path: must start with /',
       'ROUTES_FILE routes[2].upstream: must not carry credentials, a query or a fragment',
       'ROUTES_FILE routes[2].strip_path: must be true or false',
@@ -159,6 +163,15 @@ routes:
       'ROUTES_FILE routes[1].path: /api is already defined by routes[0]',
     ]);
     expect(problems(load('routes:\n  - { path: /api, upstream: "http://a" }\n', 'http://c'))).toEqual([
+      'UPSTREAM_URL: its /api route is also defined by ROUTES_FILE routes[0]',
+    ]);
+  });
+
+  it('refuses paths that differ only in case: routes are matched case-insensitively', () => {
+    expect(problems(load('routes:\n  - { path: /Admin, upstream: "http://a" }\n  - { path: /admin, upstream: "http://b" }\n'))).toEqual([
+      'ROUTES_FILE routes[1].path: /admin is already defined by routes[0]',
+    ]);
+    expect(problems(load('routes:\n  - { path: /API, upstream: "http://a" }\n', 'http://c'))).toEqual([
       'UPSTREAM_URL: its /api route is also defined by ROUTES_FILE routes[0]',
     ]);
   });

@@ -11,11 +11,13 @@ import { checkRouteAccess } from './access-rules';
 import { CallerAuthenticator, type Caller } from './caller-authenticator';
 import { clientAddressOf } from './client-address';
 import { sendJsonError } from './json-error';
+import { isRefusedMethod, METHOD_REFUSED, refuseConnect } from './refused-methods';
 import type { RouteMatch } from './route';
 import { RouteTable } from './route-table';
 import { insufficientUserAuthentication, stepUpRefusal, stepUpRequired } from './step-up';
 import { UpstreamClient } from './upstream.client';
 import { buildUpstreamHeaders } from './upstream-headers';
+import { loginCookiePatterns, ownCookiesOf, type OwnCookies } from './upstream-set-cookie';
 
 /**
  * The hot path, ahead of Express and Nest on the browser listener (none of their per-request machinery is needed to
@@ -26,6 +28,7 @@ import { buildUpstreamHeaders } from './upstream-headers';
 export class ProxyHandler {
   private readonly logger = new Logger('Proxy');
   private readonly strippedCookies: string[];
+  private readonly ownCookies: OwnCookies;
   private readonly clientAddress: (request: IncomingMessage) => string;
   private readonly proto: 'http' | 'https';
   private readonly publicHost: string;
@@ -40,7 +43,8 @@ export class ProxyHandler {
     @Inject(SESSION_CONFIG) private readonly session: SessionConfig,
     @Inject(PROXY_CONFIG) private readonly proxy: ProxyConfig,
   ) {
-    this.strippedCookies = ['bff-login-*', '__Host-bff-login-*'];
+    this.ownCookies = ownCookiesOf(session.cookieName);
+    this.strippedCookies = loginCookiePatterns(this.ownCookies);
     this.clientAddress = clientAddressOf(http.trustProxy);
     this.proto = http.secure ? 'https' : 'http';
     this.publicHost = new URL(http.publicUrl).host;
@@ -54,12 +58,18 @@ export class ProxyHandler {
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       if (!this.tryHandle(request, response)) for (const listener of app) listener.call(server, request, response);
     });
+    refuseConnect(server);
   }
 
   /** Serves the request when its path belongs to a proxied route; false leaves it to the app. */
   tryHandle(request: IncomingMessage, response: ServerResponse): boolean {
     const url = request.url ?? '/';
-    if (isAdminRequest(request) || url.startsWith('/auth/') || url === '/auth' || url.startsWith('/auth?')) return false;
+    if (isAdminRequest(request)) return false;
+    if (isRefusedMethod(request.method)) {
+      sendJsonError(response, METHOD_REFUSED.status, METHOD_REFUSED.code, METHOD_REFUSED.message, { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+      return true;
+    }
+    if (url.startsWith('/auth/') || url === '/auth' || url.startsWith('/auth?')) return false;
     const match = this.routes.match(url);
     if (match === undefined) return false;
     const started = process.hrtime.bigint();
@@ -82,7 +92,7 @@ export class ProxyHandler {
   private async authenticateThenForward(proxied: Proxied): Promise<void> {
     let caller: Caller;
     try {
-      caller = await this.callers.authenticate(proxied.request, proxied.match.route);
+      caller = await this.callers.authenticate(proxied.request, proxied.match.route, this.clientAddress(proxied.request));
     } catch (error: unknown) {
       this.fail(proxied, error);
       return;
@@ -110,9 +120,11 @@ export class ProxyHandler {
       headers['x-request-id'] = requestId;
       const target = {
         origin: route.origin,
+        budget: { name: route.path, connections: route.maxConnections },
         path: match.upstreamPath,
         timeoutMs: route.timeoutMs,
         headers,
+        ownCookies: this.ownCookies,
         responseHeaders: { 'x-request-id': requestId },
         // RFC 9470 challenges mean something to token clients; a browser's SPA gets the step-up JSON instead.
         answerUnauthorized: caller?.kind === 'session' ? (upstream: IncomingHttpHeaders) => this.translateChallenge(proxied, upstream) : undefined,

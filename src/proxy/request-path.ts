@@ -16,13 +16,14 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 // resolve. Most API paths look like this, and they skip the segment-by-segment work below.
 const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-._~]+)*\/?$/;
 const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
-// Decoded `/` or `\` would split a segment differently upstream; controls have no business in a path.
+// Decoded `/` or `\` would split a segment differently upstream; controls have no business in a path; `;` starts
+// path parameters that Tomcat, Jetty and Spring drop before routing (`/admin;x/y` is their `/admin/y`).
 // eslint-disable-next-line no-control-regex
-const FORBIDDEN_DECODED = /[/\\\u0000-\u001f\u007f]/;
+const FORBIDDEN_DECODED = /[/\\;\u0000-\u001f\u007f]/;
 
 /**
  * Resolves `.`/`..`, merges repeated slashes and decodes once, so that what is matched is what the upstream sees.
- * Returns `undefined` for anything ambiguous: encoded slashes or backslashes, controls, bad escapes, `..` above `/`,
+ * Returns `undefined` for anything ambiguous: encoded slashes or backslashes, `;`, controls, bad escapes, `..` above `/`,
  * or `..` leaving a route it was inside (`routeDepth` gives the segment count of the deepest route prefix that matches).
  */
 export function normalisePath(rawPath: string, routeDepth: (segments: readonly string[]) => number = () => 0): NormalisedPath | undefined {
@@ -42,7 +43,6 @@ export function normalisePath(rawPath: string, routeDepth: (segments: readonly s
     const segment = decodeSegment(canonical);
     if (segment === undefined) return undefined;
     const dots = dotSegment(segment);
-    if (dots === 'ambiguous') return undefined;
     trailingSlash = raw === '' || dots !== undefined;
     if (dots === '..') {
       if (decoded.length === 0 || decoded.length - 1 < routeDepth(decoded)) return undefined;
@@ -82,11 +82,8 @@ function decodeSegment(canonical: string): string | undefined {
   }
 }
 
-/** `..;x` is a dot-segment to Tomcat and friends (they drop path parameters first) but not to others: refuse it. */
-function dotSegment(segment: string): '.' | '..' | 'ambiguous' | undefined {
-  if (segment === '.' || segment === '..') return segment;
-  const name = segment.split(';', 1)[0];
-  return name === '.' || name === '..' ? 'ambiguous' : undefined;
+function dotSegment(segment: string): '.' | '..' | undefined {
+  return segment === '.' || segment === '..' ? segment : undefined;
 }
 
 /** Unreserved escapes are decoded, other escapes kept (uppercased), stray characters escaped: RFC 3986 §6.2.2. */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ROUTE_AUTH_MODES, ROUTE_TOKENS, type Route } from './route';
 
+export const DEFAULT_MAX_CONNECTIONS = 128;
+
 const SEGMENTS = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]+(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*)?$/;
 
 // One problem per field is enough: each check aborts the rest.
@@ -64,6 +66,12 @@ export const routeEntrySchema = z
         .positive('must be a positive whole number of milliseconds')
         .default(30_000),
       websocket: z.boolean({ error: 'must be true or false' }).default(true),
+      max_connections: z
+        .number({ error: 'must be a positive whole number' })
+        .int('must be a positive whole number')
+        .positive('must be a positive whole number')
+        .max(10_000, 'must be at most 10000')
+        .default(DEFAULT_MAX_CONNECTIONS),
     },
     { error: 'must be a mapping' },
   )
@@ -77,6 +85,7 @@ export const routeEntrySchema = z
       token: entry.token,
       timeoutMs: entry.timeout_ms,
       websocket: entry.websocket,
+      maxConnections: entry.max_connections,
       ...(entry.groups ? { groups: entry.groups } : {}),
       ...(entry.scopes ? { scopes: entry.scopes } : {}),
       ...(entry.audience !== undefined ? { audience: entry.audience } : {}),

@@ -3,7 +3,7 @@ import type { BadPath, Route, RouteMatch } from './route';
 import { RouteTable } from './route-table';
 
 function route(path: string, overrides: Partial<Route> = {}): Route {
-  return { path, origin: 'http://upstream:8080', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, ...overrides };
+  return { path, origin: 'http://upstream:8080', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128, ...overrides };
 }
 
 /** What a typical upstream does with a path: decode once, then resolve dot-segments (RFC 3986 §5.2.4). */
@@ -32,7 +32,18 @@ describe('RouteTable', () => {
     expect(matched(sut.match('/api/x')).route).toBe(api);
     expect(sut.match('/apix')).toBeUndefined();
     expect(sut.match('/')).toBeUndefined();
-    expect(sut.match('/API')).toBeUndefined();
+  });
+
+  it('matches prefixes case-insensitively and forwards the path as spelled', () => {
+    expect(matched(sut.match('/API')).route.path).toBe('/api');
+    expect(matched(sut.match('/Api/ORDERS/7')).route.path).toBe('/api/orders');
+    expect(matched(sut.match('/Api/ORDERS/7')).upstreamPath).toBe('/7');
+    expect(matched(sut.match('/RAW/X')).upstreamPath).toBe('/base/RAW/X');
+    expect(matched(sut.match('/api/X/Y')).upstreamPath).toBe('/v1/X/Y');
+  });
+
+  it('refuses ; in any segment, raw or encoded', () => {
+    for (const path of ['/api/admin;x/y', '/api;/x', '/api/%3b', '/api/a%3Bb']) expect(sut.match(path)).toEqual({ rejected: 'bad_path' });
   });
 
   it('lets the longest prefix win', () => {
@@ -97,8 +108,8 @@ describe('RouteTable', () => {
   });
 
   it('forwards segments in canonical percent-encoding', () => {
-    expect(matched(sut.match('/api/%7euser/%41b/a%2bb/caf%c3%a9/a:b@c;d=e/%3f')).upstreamPath).toBe(
-      '/v1/~user/Ab/a%2Bb/caf%C3%A9/a:b@c;d=e/%3F',
+    expect(matched(sut.match('/api/%7euser/%41b/a%2bb/caf%c3%a9/a:b@c=e/%3f')).upstreamPath).toBe(
+      '/v1/~user/Ab/a%2Bb/caf%C3%A9/a:b@c=e/%3F',
     );
     // Node hands raw bytes over as latin1 characters.
     expect(matched(sut.match('/api/caf\u00c3\u00a9 x#y')).upstreamPath).toBe('/v1/caf%C3%A9%20x%23y');
@@ -161,7 +172,7 @@ describe('RouteTable', () => {
       fc.property(hostilePath, (path) => {
         const result = sut.match(path);
         if (result === undefined || 'rejected' in result) return;
-        const seen = decodeOnceAndResolve(path.split('?', 1)[0]?.replace(/\/{2,}/g, '/') ?? '/');
+        const seen = decodeOnceAndResolve(path.split('?', 1)[0]?.replace(/\/{2,}/g, '/') ?? '/').toLowerCase();
         expect(seen === result.route.path || seen.startsWith(`${result.route.path}/`)).toBe(true);
         const deeper = [api, orders, raw].filter((other) => other.path.length > result.route.path.length);
         expect(deeper.some((other) => seen === other.path || seen.startsWith(`${other.path}/`))).toBe(false);

@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import type { ProxyConfig } from '../config/app-config';
 import { normalisePath } from './request-path';
 import type { BadPath, Route, RouteMatch } from './route';
-import { routeFileSchema } from './route-file.schema';
+import { DEFAULT_MAX_CONNECTIONS, routeFileSchema } from './route-file.schema';
+import { routeKeyOf } from './route-key';
 import { errorCode } from './upstream-failure';
 
 export type RoutesResult = { ok: true; routes: Route[] } | { ok: false; problems: string[] };
@@ -23,7 +24,7 @@ export function loadRoutes(config: Pick<ProxyConfig, 'upstreamUrl' | 'routesFile
   }
   if (config.upstreamUrl !== undefined) {
     const url = new URL(config.upstreamUrl);
-    const clash = routes.findIndex((route) => route.path === SHORTCUT_PATH);
+    const clash = routes.findIndex((route) => routeKeyOf(route.path) === routeKeyOf(SHORTCUT_PATH));
     if (clash !== -1) problems.push(`UPSTREAM_URL: its ${SHORTCUT_PATH} route is also defined by ROUTES_FILE routes[${clash}]`);
     routes.push({
       path: SHORTCUT_PATH,
@@ -34,6 +35,7 @@ export function loadRoutes(config: Pick<ProxyConfig, 'upstreamUrl' | 'routesFile
       token: 'access',
       timeoutMs: 30_000,
       websocket: true,
+      maxConnections: DEFAULT_MAX_CONNECTIONS,
     });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, routes };
@@ -80,18 +82,23 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 function duplicatePaths(routes: readonly Route[]): string[] {
   const firstIndex = new Map<string, number>();
   return routes.flatMap((route, index) => {
-    const first = firstIndex.get(route.path);
-    if (first === undefined) firstIndex.set(route.path, index);
+    // Paths that differ only in case are one route: matching ignores case.
+    const key = routeKeyOf(route.path);
+    const first = firstIndex.get(key);
+    if (first === undefined) firstIndex.set(key, index);
     return first === undefined ? [] : [`ROUTES_FILE routes[${index}].path: ${route.path} is already defined by routes[${first}]`];
   });
 }
 
-/** Longest-prefix matching on whole segments, after normalising the path so that nothing escapes a prefix. */
+/**
+ * Longest-prefix matching on whole segments, after normalising the path so that nothing escapes a prefix, on the
+ * path's route key (case-insensitive): the route a path gets is the one every upstream would read it as.
+ */
 export class RouteTable {
   private readonly byPath = new Map<string, Route>();
 
   constructor(routes: readonly Route[]) {
-    for (const route of routes) this.byPath.set(route.path, route);
+    for (const route of routes) this.byPath.set(routeKeyOf(route.path), route);
   }
 
   get size(): number {
@@ -115,7 +122,7 @@ export class RouteTable {
 
   private longestPrefix(segments: readonly string[]): { route: Route; depth: number } | undefined {
     // Each shorter prefix is a slice of the full path: one join instead of one per depth.
-    let prefix = `/${segments.join('/')}`;
+    let prefix = routeKeyOf(`/${segments.join('/')}`);
     for (let depth = segments.length; depth >= 0; depth -= 1) {
       const route = this.byPath.get(prefix);
       if (route !== undefined) return { route, depth };

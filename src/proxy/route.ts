@@ -22,9 +22,12 @@ export interface Route {
   /** Step-up: the caller's `auth_time` at most this many seconds ago. */
   maxAge?: number;
   token: RouteToken;
+  /** The whole exchange, request body included. */
   timeoutMs: number;
   /** Whether `Upgrade: websocket` is proxied on this route. */
   websocket: boolean;
+  /** This route's own connection budget to its upstream. */
+  maxConnections: number;
 }
 
 export interface RouteMatch {

@@ -1,13 +1,17 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
+import { RequestBodyIdle, watchBodyIdle } from './request-body-idle';
 import { filterResponseHeaders, type UpstreamHeaders } from './upstream-headers';
+import type { OwnCookies } from './upstream-set-cookie';
 
 export interface ExchangeTarget {
   path: string;
-  /** From the moment the request is out until the response headers arrive, and then between body chunks. */
+  /** From the moment the request arrives (its body included) until the response headers, then between body chunks. */
   timeoutMs: number;
   headers: UpstreamHeaders;
+  /** Cookies an upstream's `Set-Cookie` may not touch. */
+  ownCookies?: OwnCookies;
   /** Added to the client's response unless the upstream sent them (the request id). */
   responseHeaders?: Readonly<Record<string, string>>;
   /** Sees the upstream's 401 first; true when it answered the client itself (the upstream's body is then dropped). */
@@ -23,6 +27,8 @@ export interface ExchangeEnd {
   status: number;
   /** timeout_ms elapsed before the response head arrived. */
   timedOut: boolean;
+  /** The client's body fell silent (408). */
+  bodyIdle: boolean;
 }
 
 /** timeout_ms elapsed: the exchange is aborted with this reason. */
@@ -45,9 +51,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private replaced = false;
   private status = 0;
   private timedOut = false;
+  private bodyIdle = false;
   private settled = false;
-  /** Set only when the deadline waits for the end of an upload. */
-  private startDeadline: (() => void) | undefined;
+  private readonly stopWatchingBody: (() => void) | undefined;
   /** Set only when the client reads slower than the upstream sends. */
   private onDrain: (() => void) | undefined;
 
@@ -59,14 +65,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   ) {
     this.body = hasBody(req.headers) ? detachableBody(req) : null;
     res.once('close', this.onClientClose);
-    // timeout_ms counts from the moment the whole request is out (connecting and queueing included), so that a slow
-    // upload is not cut short; undici's own headersTimeout backs it up per socket.
-    if (this.body && !req.readableEnded) {
-      this.startDeadline = () => this.startTimer();
-      req.once('end', this.startDeadline);
-    } else {
-      this.startTimer();
-    }
+    // timeout_ms is the whole exchange, the upload included: a trickled body cannot hold a connection for longer.
+    this.deadline = setTimeout(deadlineElapsed, target.timeoutMs, this);
+    if (this.body) this.stopWatchingBody = watchBodyIdle(req, () => this.onBodyIdle());
   }
 
   /** The dispatch options of this exchange. */
@@ -96,7 +97,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.replaced = true;
       return;
     }
-    const out = filterResponseHeaders(headers);
+    const out = filterResponseHeaders(headers, this.target.ownCookies);
     const extra = this.target.responseHeaders;
     if (extra) for (const name in extra) out[name] ??= extra[name];
     // One object, no setHeader() before it: writeHead() then skips re-validating every header one by one.
@@ -122,14 +123,15 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.settle(error);
   }
 
-  private startTimer(): void {
-    if (!this.responded && !this.settled) this.deadline = setTimeout(deadlineElapsed, this.target.timeoutMs, this);
-  }
-
   /** timeout_ms elapsed before the response head arrived. */
   onDeadline(): void {
     this.timedOut = true;
     this.abort(new UpstreamDeadline('timeout_ms elapsed'));
+  }
+
+  private onBodyIdle(): void {
+    this.bodyIdle = true;
+    this.abort(new RequestBodyIdle('the request body fell silent'));
   }
 
   private readonly onClientClose = (): void => {
@@ -151,7 +153,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.deadline);
-    if (this.startDeadline) this.req.off('end', this.startDeadline);
+    this.stopWatchingBody?.();
     this.res.off('close', this.onClientClose);
     if (this.onDrain) this.res.off('drain', this.onDrain);
     if (this.body) {
@@ -160,7 +162,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       // answer rather than a reset mid-send, and the connection stays usable.
       if (!this.req.readableEnded && !this.req.destroyed) this.req.unpipe().resume();
     }
-    this.done({ error, responded: this.responded, status: this.status, timedOut: this.timedOut });
+    this.done({ error, responded: this.responded, status: this.status, timedOut: this.timedOut, bodyIdle: this.bodyIdle });
   }
 }
 

@@ -36,7 +36,7 @@ describe('buildUpstreamHeaders', () => {
       accept: 'application/json',
       'content-type': 'text/plain',
       'content-length': '5',
-      'x-request-id': 'r1',
+      
       authorization: 'Bearer access-token',
       'x-consumer-id': '6f1c1c1e-4a47-4c2f-9f35-2b8a1f5e4a10',
       'x-consumer-username': 'alice',

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { withoutCookies } from './cookie-header';
 import { claimHeaderValue, toHeaderValue } from './header-value';
+import { canonicalHeaderName, hasUnderscore, isSetByBff } from './protected-headers';
+import { withoutOwnCookies, type OwnCookies } from './upstream-set-cookie';
 
 /** Who the upstream is told it is talking to; built by the session or bearer layer. */
 export interface UpstreamIdentity {
@@ -32,24 +34,23 @@ export type UpstreamHeaders = Record<string, string | string[]>;
 
 // RFC 9110 §7.6.1, plus the non-standard ones proxies have always dropped.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
-const IDENTITY_HEADERS = ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier', 'x-authenticated-groups', 'x-anonymous-consumer'];
 // `expect` is answered by Node's server itself, and undici refuses to send it.
-const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'host', 'expect', 'forwarded', 'x-real-ip']);
+const NEVER_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'expect']);
 // Claim headers may not stand in for headers with a meaning of their own.
 const NOT_CLAIM_TARGETS = new Set([...NEVER_FORWARDED, 'authorization', 'cookie', 'content-length', 'content-type']);
 
 /** The request headers an upstream receives: the client's, minus anything it could use to pose as someone, plus ours. */
 export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: UpstreamHeaderContext): UpstreamHeaders {
   // Runs on every proxied request: one pass over the headers, no per-request sets or arrays.
-  const csrf = ctx.csrfHeader.toLowerCase();
+  const csrf = canonicalHeaderName(ctx.csrfHeader);
   const headers: UpstreamHeaders = {};
   let connection: string | string[] | undefined;
   for (const rawName in incoming) {
     const value = incoming[rawName];
     if (value === undefined) continue;
-    const name = rawName.toLowerCase();
+    const name = canonicalHeaderName(rawName);
     if (name === 'connection') connection = connection === undefined ? value : [connection, value].flat();
-    if (NEVER_FORWARDED.has(name) || name === csrf || name.startsWith('x-forwarded-')) continue;
+    if (hasUnderscore(rawName) || NEVER_FORWARDED.has(name) || name === csrf || isSetByBff(name)) continue;
     if ((ctx.identity && name === 'authorization') || isClaimHeader(name, ctx.claimHeaders)) continue;
     const previous = headers[name];
     headers[name] = previous === undefined ? value : [previous, value].flat();
@@ -66,23 +67,33 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: Upstrea
   return headers;
 }
 
-/** The upstream's response headers minus the hop-by-hop ones; `set-cookie` and everything else as received. */
-export function filterResponseHeaders(upstream: Record<string, string | string[] | undefined>): UpstreamHeaders {
+/** The upstream's response headers minus the hop-by-hop ones and any `Set-Cookie` for the BFF's own cookies. */
+export function filterResponseHeaders(upstream: Record<string, string | string[] | undefined>, ownCookies?: OwnCookies): UpstreamHeaders {
   const headers: UpstreamHeaders = {};
   let connection: string | string[] | undefined;
   for (const rawName in upstream) {
     const value = upstream[rawName];
     if (value === undefined) continue;
-    const name = rawName.toLowerCase();
+    const name = canonicalHeaderName(rawName);
     if (name === 'connection') connection = connection === undefined ? value : [connection, value].flat();
-    if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    if (HOP_BY_HOP.has(name)) continue;
+    if (name !== 'set-cookie' || !ownCookies) headers[rawName.toLowerCase()] = value;
+    else {
+      const kept = withoutOwnCookies(value, ownCookies);
+      if (kept.length > 0) headers['set-cookie'] = kept;
+    }
   }
-  if (connection !== undefined) for (const token of connectionTokens(connection)) delete headers[token];
+  if (connection !== undefined) for (const token of connectionTokens(connection)) deleteCanonically(headers, token);
   return headers;
 }
 
+/** Removes every header whose name canonicalises to `canonicalName`. */
+function deleteCanonically(headers: UpstreamHeaders, canonicalName: string): void {
+  for (const name in headers) if (canonicalHeaderName(name) === canonicalName) delete headers[name];
+}
+
 function isClaimHeader(name: string, mapping: UpstreamHeaderContext['claimHeaders']): boolean {
-  for (const { header } of mapping) if (header.toLowerCase() === name) return true;
+  for (const { header } of mapping) if (canonicalHeaderName(header) === name) return true;
   return false;
 }
 
@@ -104,9 +115,9 @@ function identityHeaders(identity: UpstreamIdentity): UpstreamHeaders {
 function claimHeaders(identity: UpstreamIdentity, mapping: UpstreamHeaderContext['claimHeaders']): UpstreamHeaders {
   const headers: UpstreamHeaders = {};
   for (const { claim, header } of mapping) {
-    const name = header.toLowerCase();
+    const name = canonicalHeaderName(header);
     const value = Object.hasOwn(identity.claims, claim) ? claimHeaderValue(identity.claims[claim]) : undefined;
-    if (value !== undefined && !NOT_CLAIM_TARGETS.has(name)) headers[name] = value;
+    if (value !== undefined && !NOT_CLAIM_TARGETS.has(name) && !isSetByBff(name)) headers[name] = value;
   }
   return headers;
 }
@@ -116,7 +127,7 @@ function connectionTokens(values: string | string[]): string[] {
   const tokens: string[] = [];
   for (const value of typeof values === 'string' ? [values] : values) {
     for (const token of value.split(',')) {
-      const name = token.trim().toLowerCase();
+      const name = canonicalHeaderName(token.trim());
       if (name !== '') tokens.push(name);
     }
   }

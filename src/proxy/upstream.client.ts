@@ -6,21 +6,32 @@ import { sendJsonError } from './json-error';
 import { classifyUpstreamFailure, errorCode, UPSTREAM_TIMEOUT } from './upstream-failure';
 import { UpstreamExchange, type ExchangeEnd } from './upstream-exchange';
 import type { UpstreamHeaders } from './upstream-headers';
+import type { OwnCookies } from './upstream-set-cookie';
 
 export interface ForwardTarget {
-  /** `http(s)://host:port`, one pool each. */
+  /** `http(s)://host:port`. */
   origin: string;
+  /** The connection budget this call counts against: one pool per route, so stalled calls on one never delay another. */
+  budget: ConnectionBudget;
   /** Path and query, already normalised. */
   path: string;
-  /** Until the response headers arrive, and then the longest silence allowed between body chunks. */
+  /** From the request's arrival (its body included) until the response headers, then between body chunks. */
   timeoutMs: number;
   headers: UpstreamHeaders;
+  /** Cookies an upstream's `Set-Cookie` may not touch. */
+  ownCookies?: OwnCookies;
   /** Added to the client's response, the upstream's answer or ours (the request id); the upstream's own win. */
   responseHeaders?: Readonly<Record<string, string>>;
 }
 
+export interface ConnectionBudget {
+  /** Names the pool (the route's path). */
+  name: string;
+  /** The route's `max_connections`. */
+  connections: number;
+}
+
 const POOL_OPTIONS: Pool.Options = {
-  connections: 128,
   pipelining: 1,
   keepAliveTimeout: 4_000,
   connectTimeout: 10_000,
@@ -29,7 +40,7 @@ const POOL_OPTIONS: Pool.Options = {
 const SHUTDOWN_GRACE_MS = 5_000;
 
 /** How an exchange ended, for `bff_upstream_responses_total`: the status class, or how the upstream failed. */
-export type UpstreamOutcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error' | 'timeout' | 'client_gone';
+export type UpstreamOutcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error' | 'timeout' | 'client_gone' | 'client_timeout';
 
 // How a request ends when its client hung up first: not the upstream's fault, nothing to log.
 const CLIENT_GONE = new Set(['AbortError', 'UND_ERR_ABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -48,7 +59,7 @@ export class UpstreamClient implements OnApplicationShutdown {
   exchange(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, done: (outcome: UpstreamOutcome) => void): void {
     if (res.destroyed) return done('client_gone');
     const exchange = new UpstreamExchange(req, res, target, (end) => done(this.outcome(res, end, target)));
-    this.pool(target.origin).dispatch(exchange.options(), exchange);
+    this.pool(target.origin, target.budget).dispatch(exchange.options(), exchange);
   }
 
   /** Lets in-flight responses finish for a moment, then cuts what is left (a long event stream would wait forever). */
@@ -59,11 +70,12 @@ export class UpstreamClient implements OnApplicationShutdown {
     await Promise.all(pools.filter((pool) => !pool.destroyed).map((pool) => pool.destroy()));
   }
 
-  private pool(origin: string): Pool {
-    let pool = this.pools.get(origin);
+  private pool(origin: string, budget: ConnectionBudget): Pool {
+    const key = `${budget.name} ${origin}`;
+    let pool = this.pools.get(key);
     if (pool === undefined) {
-      pool = new Pool(origin, POOL_OPTIONS);
-      this.pools.set(origin, pool);
+      pool = new Pool(origin, { ...POOL_OPTIONS, connections: budget.connections });
+      this.pools.set(key, pool);
     }
     return pool;
   }
@@ -80,9 +92,16 @@ export class UpstreamClient implements OnApplicationShutdown {
       return end.timedOut || BODY_TIMEOUT_CODES.has(code) ? 'timeout' : 'error';
     }
     if (res.destroyed || clientLeft) return 'client_gone'; // nobody left to tell
+    if (end.bodyIdle) {
+      // The rest of the body may still come: the connection is closed after the answer rather than read on.
+      sendJsonError(res, 408, 'request_timeout', 'The request body stopped arriving.', { ...responseHeaders, connection: 'close' });
+      return 'client_timeout';
+    }
     const failure = end.timedOut ? UPSTREAM_TIMEOUT : classifyUpstreamFailure(end.error);
     this.logger.warn(`upstream ${origin} failed before answering: ${end.timedOut ? 'timeout_ms elapsed' : code}`);
-    sendJsonError(res, failure.status, failure.code, failure.message, responseHeaders);
+    // timeout_ms may end an upload midway: close after the answer rather than read the rest of it.
+    const unread: Record<string, string> = res.req.complete ? {} : { connection: 'close' };
+    sendJsonError(res, failure.status, failure.code, failure.message, { ...responseHeaders, ...unread });
     return failure === UPSTREAM_TIMEOUT ? 'timeout' : 'error';
   }
 }

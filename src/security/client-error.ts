@@ -6,6 +6,8 @@ const ANSWERS: Readonly<Record<string, readonly [number, string, string]>> = {
   HPE_HEADER_OVERFLOW: [431, 'request_header_fields_too_large', 'The request headers are too large.'],
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'payload_too_large', 'The chunk extensions are too large.'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'The request took too long to arrive.'],
+  // Methods Node's parser does not know, TRACK among them (refused-methods.ts answers TRACE and CONNECT the same way).
+  HPE_INVALID_METHOD: [405, 'method_not_allowed', 'This method is not allowed.'],
 };
 const BAD_REQUEST = [400, 'bad_request', 'The request is not valid HTTP/1.1.'] as const;
 

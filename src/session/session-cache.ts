@@ -3,6 +3,7 @@ import { Cluster } from 'ioredis';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
 import { RedisConnection, type RedisClient } from '../redis/redis.connection';
+import { consumerDeletedMessage, isConsumerDeletedMessage } from './consumer-deletion';
 import type { Session } from './session.types';
 
 /** How long a session read from Redis may serve further requests of this instance without another read. */
@@ -37,6 +38,8 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
   /** Bumped by every invalidation: a read that began under an older epoch may have seen a session since ended. */
   private epoch = 0;
   private readonly watchers: ((keyHash: string | undefined) => void)[] = [];
+  /** Bumped by every consumer deletion, and whenever the subscription goes up or down (a deletion may go unheard). */
+  private consumers = 0;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -57,9 +60,13 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
         () => this.goDark(),
       );
     });
-    subscriber.on('message', (_channel: string, keyHash: string) => {
-      this.drop(keyHash);
-      for (const watcher of this.watchers) watcher(keyHash);
+    subscriber.on('message', (_channel: string, message: string) => {
+      if (isConsumerDeletedMessage(message)) {
+        this.consumers += 1;
+        return;
+      }
+      this.drop(message);
+      for (const watcher of this.watchers) watcher(message);
     });
     for (const event of ['close', 'end', 'reconnecting']) subscriber.on(event, () => this.goDark());
     // The main client already reports connection errors; an unhandled 'error' event would crash the process.
@@ -82,6 +89,17 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
    */
   watch(watcher: (keyHash: string | undefined) => void): void {
     this.watchers.push(watcher);
+  }
+
+  /** Callers cached under an older consumer epoch may name a consumer deleted since (consumer-deletion.ts). */
+  get consumerEpoch(): number {
+    return this.consumers;
+  }
+
+  /** Tells every instance, this one at once, to forget what it cached about consumers. */
+  async announceConsumerDeleted(consumerId: string): Promise<void> {
+    this.consumers += 1;
+    await this.redis.run((client) => client.publish(this.channel, consumerDeletedMessage(consumerId)));
   }
 
   /** The epoch to hand back to `set` after reading from Redis. */
@@ -114,6 +132,7 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
 
   private goLive(): void {
     this.epoch += 1;
+    this.consumers += 1;
     this.entries.clear();
     this.live = true;
     for (const watcher of this.watchers) watcher(undefined);
@@ -122,6 +141,7 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
   private goDark(): void {
     this.live = false;
     this.epoch += 1;
+    this.consumers += 1;
     this.entries.clear();
   }
 

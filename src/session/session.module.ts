@@ -8,6 +8,6 @@ import { TokenRefresher } from './token-refresher';
 
 @Module({
   providers: [SessionCache, SessionStore, SessionCookie, SessionResolver, TokenRefresher, SessionWatch],
-  exports: [SessionStore, SessionCookie, SessionResolver, TokenRefresher, SessionWatch],
+  exports: [SessionCache, SessionStore, SessionCookie, SessionResolver, TokenRefresher, SessionWatch],
 })
 export class SessionModule {}

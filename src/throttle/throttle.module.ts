@@ -5,6 +5,7 @@ import type { RateLimitConfig } from '../config/app-config';
 import { RATE_LIMIT_CONFIG } from '../config/config.tokens';
 import { RedisConnection } from '../redis/redis.connection';
 import { AdminAuthLimiter } from './admin-auth-limiter';
+import { CredentialFailureLimiter } from './credential-failure-limiter';
 import { RateLimitGuard } from './rate-limit.guard';
 import { rateLimitTarget, type RateLimitScope } from './rate-limit.target';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
@@ -27,8 +28,8 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
       }),
     }),
   ],
-  providers: [RateLimitGuard, AdminAuthLimiter],
-  exports: [RateLimitGuard, AdminAuthLimiter],
+  providers: [RateLimitGuard, AdminAuthLimiter, CredentialFailureLimiter],
+  exports: [RateLimitGuard, AdminAuthLimiter, CredentialFailureLimiter],
 })
 export class ThrottleModule {}
 

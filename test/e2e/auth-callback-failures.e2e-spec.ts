@@ -1,3 +1,4 @@
+import { isAutoSubmitPage, parseForms } from '../support/html-forms';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
 import type { BrowserResponse, TestBrowser } from '../support/test-browser';
 
@@ -111,5 +112,28 @@ describe('login with response_mode=form_post', () => {
     const browser = await stack.signedIn('carol', '/after');
     const user = await browser.get(`${stack.publicUrl}/auth/user`, { 'x-csrf': '1' });
     expect(JSON.parse(user.body)).toMatchObject({ sub: 'user-carol' });
+  });
+
+  it('refuses a GET callback carrying the code (400, no session), and the form_post of it still completes', async () => {
+    const browser = stack.browser();
+    const toIdp = await browser.follow(await browser.get(`${stack.publicUrl}/auth/login?returnTo=/after`));
+    const loginForm = parseForms(toIdp.response.body).find((form) => 'username' in form.fields)!;
+    let page = await browser.post(new URL(loginForm.action || toIdp.response.url, toIdp.response.url).href, {
+      form: { ...loginForm.fields, username: 'carol', password: 'carol-password' },
+    });
+    while (page.location !== undefined && !isAutoSubmitPage(page.body)) page = await browser.get(page.location);
+    const [answer] = parseForms(page.body);
+    expect(answer?.fields['code']).toBeTruthy();
+
+    const query = new URLSearchParams(answer.fields).toString();
+    const viaGet = await browser.get(`${stack.publicUrl}/auth/callback?${query}`);
+    expect(viaGet.status).toBe(400);
+    expect(JSON.parse(viaGet.body)).toMatchObject({ error: 'response_mode_mismatch' });
+    expect(viaGet.headers['cache-control']).toBe('no-store');
+    expect(browser.cookies(stack.publicUrl)['bff-session']).toBeUndefined();
+
+    const viaPost = await browser.post(`${stack.publicUrl}/auth/callback`, { form: answer.fields });
+    expect(viaPost.status).toBe(302);
+    expect(browser.cookies(stack.publicUrl)['bff-session']).toBeDefined();
   });
 });

@@ -157,16 +157,19 @@ describe('consumer mapping against Postgres', () => {
     const mappings = await Promise.all(Array.from({ length: 10 }, () => sut.map({ sub: 'race-sub-2', preferred_username: 'taken-in-race' })));
 
     await expect(rowsWithCustomId('race-sub-2')).resolves.toBe(1);
-    expect(new Set(mappings.map((mapping) => mapping.consumer?.username))).toEqual(new Set([null]));
+    const usernames = new Set(mappings.map((mapping) => mapping.consumer?.username));
+    expect(usernames.size).toBe(1);
+    expect([...usernames][0]).toMatch(/^taken-in-race#[\w-]{8}$/);
   });
 
-  it('auto-creates without a username when that username belongs to another consumer', async () => {
+  it('auto-creates with a suffixed username when that username belongs to another consumer', async () => {
     const holder = await add('collide', 'collide-holder');
     const sut = mappingWith({ autoCreate: true });
 
     const mapping = await sut.map({ sub: 'collide-newcomer', email: 'collide' });
 
-    expect(mapping.consumer).toMatchObject({ username: null, custom_id: 'collide-newcomer' });
+    expect(mapping.consumer?.custom_id).toBe('collide-newcomer');
+    expect(mapping.consumer?.username).toMatch(/^collide#/);
     expect(mapping.consumer?.id).not.toBe(holder.id);
     await expect(consumers.findOneByOrFail({ id: holder.id })).resolves.toMatchObject({ username: 'collide', customId: 'collide-holder' });
   });

@@ -60,6 +60,7 @@ describe('hostile input over HTTP: no 500, no session, no redirect off-origin', 
       RATE_LIMIT_LOGIN: 'off',
       RATE_LIMIT_ADMIN: 'off',
       RATE_LIMIT_ADMIN_AUTH_FAILURES: 'off',
+      RATE_LIMIT_CREDENTIAL_FAILURES: 'off',
     });
   });
   afterAll(async () => {

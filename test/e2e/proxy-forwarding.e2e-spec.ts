@@ -40,7 +40,7 @@ async function startProxy(table: RouteTable, client: UpstreamClient): Promise<Se
       host: req.headers.host ?? '',
     });
     const { route, upstreamPath } = found;
-    client.forward(req, res, { origin: route.origin, path: upstreamPath, timeoutMs: route.timeoutMs, headers }).catch(() => res.destroy());
+    client.forward(req, res, { origin: route.origin, budget: { name: route.path, connections: route.maxConnections }, path: upstreamPath, timeoutMs: route.timeoutMs, headers }).catch(() => res.destroy());
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -130,8 +130,9 @@ describe('proxy forwarding: route table, header rules and upstream client togeth
     echo = await startEchoUpstream();
     probe = startProbeUpstream();
     await once(probe.server, 'listening');
+    // timeout_ms covers the whole exchange, uploads included: room for the 20 MB ones on a loaded machine.
     const route = (path: string, origin: string, overrides: Partial<Route> = {}): Route => ({
-      ...{ path, origin, basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 5_000, websocket: true },
+      ...{ path, origin, basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 60_000, websocket: true, maxConnections: 128 },
       ...overrides,
     });
     const table = new RouteTable([

@@ -16,6 +16,7 @@ import { RouteTable } from '../route-table';
 import { stepUpRefusal } from '../step-up';
 import type { RouteMatch } from '../route';
 import { buildUpstreamHeaders, filterResponseHeaders } from '../upstream-headers';
+import { loginCookiePatterns, ownCookiesOf, withoutOwnCookies, type OwnCookies } from '../upstream-set-cookie';
 import { SocketRelay } from './socket-relay';
 import { assertValidHandshake } from './upgrade-handshake';
 import { upgradeUpstream, type UpstreamUpgraded } from './upstream-handshake';
@@ -38,6 +39,8 @@ export class WebSocketProxy {
   private readonly proto: 'http' | 'https';
   private readonly publicHost: string;
   private readonly publicOrigin: string;
+  private readonly ownCookies: OwnCookies;
+  private readonly strippedCookies: string[];
 
   constructor(
     private readonly routes: RouteTable,
@@ -51,6 +54,8 @@ export class WebSocketProxy {
     this.proto = http.secure ? 'https' : 'http';
     this.publicHost = new URL(http.publicUrl).host;
     this.publicOrigin = new URL(http.publicUrl).origin;
+    this.ownCookies = ownCookiesOf(session.cookieName);
+    this.strippedCookies = loginCookiePatterns(this.ownCookies);
   }
 
   /** Takes the listener's upgrade requests (without a listener Node would drop them). */
@@ -73,7 +78,7 @@ export class WebSocketProxy {
     try {
       const match = this.matchRoute(request);
       assertValidHandshake(request);
-      const authenticated = match.route.auth === 'none' ? undefined : await this.callers.authenticateUpgrade(request, match.route);
+      const authenticated = match.route.auth === 'none' ? undefined : await this.callers.authenticateUpgrade(request, match.route, this.clientAddress(request));
       const denied =
         authenticated &&
         (checkRouteAccess(match.route, authenticated.caller.facts) ?? stepUpRefusal(match.route, authenticated.caller, request.headers.referer, this.publicOrigin));
@@ -89,7 +94,7 @@ export class WebSocketProxy {
         return;
       }
       if (upstream.kind === 'answered') {
-        relayAnswer(socket, upstream.response);
+        relayAnswer(socket, upstream.response, this.ownCookies);
         return;
       }
       this.relay(socket, head, upstream, authenticated);
@@ -111,7 +116,7 @@ export class WebSocketProxy {
     return buildUpstreamHeaders(request.headers, {
       identity: authenticated?.caller.identity,
       sessionCookieName: this.session.cookieName,
-      strippedCookies: ['bff-login-*', '__Host-bff-login-*'],
+      strippedCookies: this.strippedCookies,
       csrfHeader: this.session.csrfHeader,
       claimHeaders: this.proxy.upstreamHeaders,
       clientIp: this.clientAddress(request),
@@ -121,7 +126,7 @@ export class WebSocketProxy {
   }
 
   private relay(socket: Duplex, head: Buffer, upstream: UpstreamUpgraded, authenticated: AuthenticatedCaller | undefined): void {
-    socket.write(switchingProtocols(upstream.rawHeaders));
+    socket.write(switchingProtocols(upstream.rawHeaders, this.ownCookies));
     const relay = new SocketRelay(socket, upstream.socket, head, upstream.head);
     this.open.add(relay);
     const session = authenticated?.session;
@@ -142,18 +147,22 @@ export class WebSocketProxy {
   }
 }
 
-/** The upstream's 101 as the client's, hop-by-hop headers included: they are the upgrade's own. */
-function switchingProtocols(rawHeaders: readonly string[]): string {
+/** The upstream's 101 as the client's, hop-by-hop headers included (they are the upgrade's own), less our cookies. */
+function switchingProtocols(rawHeaders: readonly string[], ownCookies: OwnCookies): string {
   const lines = ['HTTP/1.1 101 Switching Protocols'];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const [name = '', value = ''] = [rawHeaders[i], rawHeaders[i + 1]];
+    if (name.toLowerCase() === 'set-cookie' && withoutOwnCookies(value, ownCookies).length === 0) continue;
+    lines.push(`${name}: ${value}`);
+  }
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 /** An upstream that turned the upgrade down: its status, headers and body go to the client, then the connection ends. */
-function relayAnswer(socket: Duplex, response: IncomingMessage): void {
+function relayAnswer(socket: Duplex, response: IncomingMessage, ownCookies: OwnCookies): void {
   const status = response.statusCode ?? 502;
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
-  const headers = filterResponseHeaders(response.headers);
+  const headers = filterResponseHeaders(response.headers, ownCookies);
   delete headers['content-length'];
   for (const [name, value] of Object.entries(headers)) for (const one of [value].flat()) lines.push(`${name}: ${one}`);
   lines.push('Connection: close');

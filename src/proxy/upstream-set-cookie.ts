@@ -1,0 +1,40 @@
+import { LOGIN_COOKIE_PREFIXES } from '../auth/login-binding';
+
+/** The BFF's own cookie names: the session cookie and the login-binding prefixes. */
+export interface OwnCookies {
+  sessionCookieName: string;
+  /** Name prefixes (`bff-login-`, `__Host-bff-login-`). */
+  prefixes: readonly string[];
+}
+
+/** The BFF's own cookies, given its session cookie's name. */
+export function ownCookiesOf(sessionCookieName: string): OwnCookies {
+  return { sessionCookieName, prefixes: LOGIN_COOKIE_PREFIXES };
+}
+
+/** The same, in the request's strip-list form (`withoutCookies`): the login prefixes as `prefix*`. */
+export function loginCookiePatterns(own: OwnCookies): string[] {
+  return own.prefixes.map((prefix) => `${prefix}*`);
+}
+
+/**
+ * An upstream's `Set-Cookie` lines minus those that would set or clear one of the BFF's own cookies: a less-trusted
+ * upstream must not plant a session (fixation) or log a user out. Names are compared case-insensitively and trimmed,
+ * as lenient cookie stores read them.
+ */
+export function withoutOwnCookies(setCookie: string | readonly string[], own: OwnCookies): string[] {
+  const lines = typeof setCookie === 'string' ? [setCookie] : setCookie;
+  return lines.filter((line) => !isOwnCookie(cookieNameOf(line), own));
+}
+
+export function isOwnCookie(name: string, own: OwnCookies): boolean {
+  const lower = name.toLowerCase();
+  if (lower === own.sessionCookieName.toLowerCase()) return true;
+  return own.prefixes.some((prefix) => lower.startsWith(prefix.toLowerCase()));
+}
+
+function cookieNameOf(line: string): string {
+  const pair = line.split(';', 1)[0] ?? '';
+  const separator = pair.indexOf('=');
+  return (separator === -1 ? '' : pair.slice(0, separator)).trim();
+}
