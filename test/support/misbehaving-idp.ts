@@ -29,7 +29,7 @@ export class MisbehavingIdp {
   faults: { code?: Fault; refresh?: Fault; clientCredentials?: Fault } = {};
   /** The ID token's `groups` claim as the IdP sends it (an array, or one string). */
   groups: unknown = ['staff'];
-  /** Status of introspection answers: 200 is an active token for `user-alice`, anything else an empty body. */
+  /** Status of introspection answers: 200 is an active access token (token_type Bearer, as Okta says) for `user-alice`, anything else an empty body. */
   introspectionStatus = 200;
   readonly calls = { jwks: 0, refresh: 0, clientCredentials: 0, introspection: 0 };
   /** When the key set was last served (epoch ms), for tests that wait out the relying party's refetch cooldown. */
@@ -88,7 +88,7 @@ export class MisbehavingIdp {
       case '/introspect':
         this.calls.introspection += 1;
         if (this.introspectionStatus !== 200) return void res.writeHead(this.introspectionStatus).end();
-        return json(res, 200, { active: true, sub: 'user-alice', client_id: ROGUE_MACHINE.id, exp: Math.floor(Date.now() / 1000) + 300 });
+        return json(res, 200, { active: true, token_type: 'Bearer', sub: 'user-alice', client_id: ROGUE_MACHINE.id, exp: Math.floor(Date.now() / 1000) + 300 });
       case '/revoke':
         return void res.writeHead(200).end();
       case '/logout':
