@@ -1,23 +1,18 @@
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app.error';
 import { toErrorResponse } from '../common/error-body';
 import { requestIdOf } from '../common/logger.options';
 import { isAdminRequest } from '../common/plane';
 import { MetricsService } from '../metrics/metrics.service';
-import type { HttpConfig, ProxyConfig, SessionConfig } from '../config/app-config';
-import { HTTP_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
-import { checkRouteAccess } from './access-rules';
 import { CallerAuthenticator, type Caller } from './caller-authenticator';
-import { clientAddressOf } from './client-address';
+import { ForwardingRules } from './forwarding-rules';
 import { sendJsonError } from './json-error';
 import { isRefusedMethod, METHOD_REFUSED, refuseConnect } from './refused-methods';
 import type { RouteMatch } from './route';
 import { RouteTable } from './route-table';
-import { insufficientUserAuthentication, stepUpRefusal, stepUpRequired } from './step-up';
+import { insufficientUserAuthentication, stepUpRequired } from './step-up';
 import { UpstreamClient } from './upstream.client';
-import { buildUpstreamHeaders } from './upstream-headers';
-import { loginCookiePatterns, ownCookiesOf, type OwnCookies } from './upstream-set-cookie';
 
 /**
  * The hot path, ahead of Express and Nest on the browser listener (none of their per-request machinery is needed to
@@ -27,29 +22,13 @@ import { loginCookiePatterns, ownCookiesOf, type OwnCookies } from './upstream-s
 @Injectable()
 export class ProxyHandler {
   private readonly logger = new Logger('Proxy');
-  private readonly strippedCookies: string[];
-  private readonly ownCookies: OwnCookies;
-  private readonly clientAddress: (request: IncomingMessage) => string;
-  private readonly proto: 'http' | 'https';
-  private readonly publicHost: string;
-  private readonly publicOrigin: string;
-
   constructor(
     private readonly routes: RouteTable,
     private readonly callers: CallerAuthenticator,
     private readonly upstream: UpstreamClient,
     private readonly metrics: MetricsService,
-    @Inject(HTTP_CONFIG) http: HttpConfig,
-    @Inject(SESSION_CONFIG) private readonly session: SessionConfig,
-    @Inject(PROXY_CONFIG) private readonly proxy: ProxyConfig,
-  ) {
-    this.ownCookies = ownCookiesOf(session.cookieName);
-    this.strippedCookies = loginCookiePatterns(this.ownCookies);
-    this.clientAddress = clientAddressOf(http.trustProxy);
-    this.proto = http.secure ? 'https' : 'http';
-    this.publicHost = new URL(http.publicUrl).host;
-    this.publicOrigin = http.publicUrl;
-  }
+    private readonly rules: ForwardingRules,
+  ) {}
 
   /** Puts the proxy in front of the server's current request listeners (the Express app). */
   serveFirst(server: Server): void {
@@ -92,7 +71,7 @@ export class ProxyHandler {
   private async authenticateThenForward(proxied: Proxied): Promise<void> {
     let caller: Caller;
     try {
-      caller = await this.callers.authenticate(proxied.request, proxied.match.route, this.clientAddress(proxied.request));
+      caller = await this.callers.authenticate(proxied.request, proxied.match.route, this.rules.clientAddress(proxied.request));
     } catch (error: unknown) {
       this.fail(proxied, error);
       return;
@@ -104,27 +83,16 @@ export class ProxyHandler {
     const { request, response, match, requestId } = proxied;
     const { route } = match;
     try {
-      const denied = caller && (checkRouteAccess(route, caller.facts) ?? stepUpRefusal(route, caller, request.headers.referer, this.publicOrigin));
+      const denied = caller && this.rules.refusal(route, caller, request);
       if (denied) throw denied;
-      const headers = buildUpstreamHeaders(request.headers, {
-        identity: caller?.identity,
-        sessionCookieName: this.session.cookieName,
-        strippedCookies: this.strippedCookies,
-        csrfHeader: this.session.csrfHeader,
-        claimHeaders: this.proxy.upstreamHeaders,
-        clientIp: this.clientAddress(request),
-        proto: this.proto,
-        // The browser-visible host is PUBLIC_URL's; a client-chosen Host header must not reach upstreams as X-Forwarded-Host.
-        host: this.publicHost,
-      });
-      headers['x-request-id'] = requestId;
+      const headers = this.rules.upstreamHeaders(request, caller?.identity, requestId);
       const target = {
         origin: route.origin,
         budget: { name: route.path, connections: route.maxConnections },
         path: match.upstreamPath,
         timeoutMs: route.timeoutMs,
         headers,
-        ownCookies: this.ownCookies,
+        ownCookies: this.rules.ownCookies,
         responseHeaders: { 'x-request-id': requestId },
         // RFC 9470 challenges mean something to token clients; a browser's SPA gets the step-up JSON instead.
         answerUnauthorized: caller?.kind === 'session' ? (upstream: IncomingHttpHeaders) => this.translateChallenge(proxied, upstream) : undefined,
@@ -141,7 +109,7 @@ export class ProxyHandler {
   private translateChallenge(proxied: Proxied, upstream: IncomingHttpHeaders): boolean {
     const need = insufficientUserAuthentication(upstream['www-authenticate']);
     if (!need) return false;
-    this.answer(proxied, stepUpRequired(need, proxied.request.headers.referer, this.publicOrigin));
+    this.answer(proxied, stepUpRequired(need, proxied.request.headers.referer, this.rules.origin));
     return true;
   }
 

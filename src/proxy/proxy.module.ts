@@ -7,6 +7,7 @@ import { SessionModule } from '../session/session.module';
 import { BearerVerifier } from './bearer-verifier';
 import { CallerAuthenticator } from './caller-authenticator';
 import { ClientCredentialsExchange } from './client-credentials.exchange';
+import { ForwardingRules } from './forwarding-rules';
 import { ProxyHandler } from './proxy.handler';
 import { loadRoutes, RouteTable } from './route-table';
 import { UpstreamClient } from './upstream.client';
@@ -28,6 +29,7 @@ import { WebSocketProxy } from './websocket/websocket.proxy';
     ClientCredentialsExchange,
     CallerAuthenticator,
     UpstreamClient,
+    ForwardingRules,
     ProxyHandler,
     WebSocketProxy,
   ],

@@ -1,22 +1,18 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../../common/app.error';
 import { toErrorResponse } from '../../common/error-body';
 import { requestIdOf } from '../../common/logger.options';
 import { endWithJsonError } from '../../common/raw-json-response';
-import type { HttpConfig, ProxyConfig, SessionConfig } from '../../config/app-config';
-import { HTTP_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../../config/config.tokens';
 import { SessionWatch } from '../../session/session-watch';
-import { checkRouteAccess } from '../access-rules';
 import { CallerAuthenticator, type AuthenticatedCaller } from '../caller-authenticator';
-import { clientAddressOf } from '../client-address';
+import { ForwardingRules } from '../forwarding-rules';
 import { RouteTable } from '../route-table';
-import { stepUpRefusal } from '../step-up';
 import type { RouteMatch } from '../route';
-import { buildUpstreamHeaders, filterResponseHeaders } from '../upstream-headers';
-import { loginCookiePatterns, ownCookiesOf, withoutOwnCookies, type OwnCookies } from '../upstream-set-cookie';
+import { filterResponseHeaders } from '../upstream-headers';
+import { withoutOwnCookies, type OwnCookies } from '../upstream-set-cookie';
 import { SocketRelay } from './socket-relay';
 import { assertValidHandshake } from './upgrade-handshake';
 import { upgradeUpstream, type UpstreamUpgraded } from './upstream-handshake';
@@ -35,28 +31,13 @@ const CLOSE_GOING_AWAY = 1001;
 export class WebSocketProxy {
   private readonly logger = new Logger('WebSocketProxy');
   private readonly open = new Set<SocketRelay>();
-  private readonly clientAddress: (request: IncomingMessage) => string;
-  private readonly proto: 'http' | 'https';
-  private readonly publicHost: string;
-  private readonly publicOrigin: string;
-  private readonly ownCookies: OwnCookies;
-  private readonly strippedCookies: string[];
 
   constructor(
     private readonly routes: RouteTable,
     private readonly callers: CallerAuthenticator,
     private readonly watch: SessionWatch,
-    @Inject(HTTP_CONFIG) http: HttpConfig,
-    @Inject(SESSION_CONFIG) private readonly session: SessionConfig,
-    @Inject(PROXY_CONFIG) private readonly proxy: ProxyConfig,
-  ) {
-    this.clientAddress = clientAddressOf(http.trustProxy);
-    this.proto = http.secure ? 'https' : 'http';
-    this.publicHost = new URL(http.publicUrl).host;
-    this.publicOrigin = new URL(http.publicUrl).origin;
-    this.ownCookies = ownCookiesOf(session.cookieName);
-    this.strippedCookies = loginCookiePatterns(this.ownCookies);
-  }
+    private readonly rules: ForwardingRules,
+  ) {}
 
   /** Takes the listener's upgrade requests (without a listener Node would drop them). */
   attach(server: Server): void {
@@ -78,23 +59,21 @@ export class WebSocketProxy {
     try {
       const match = this.matchRoute(request);
       assertValidHandshake(request);
-      const authenticated = match.route.auth === 'none' ? undefined : await this.callers.authenticateUpgrade(request, match.route, this.clientAddress(request));
-      const denied =
-        authenticated &&
-        (checkRouteAccess(match.route, authenticated.caller.facts) ?? stepUpRefusal(match.route, authenticated.caller, request.headers.referer, this.publicOrigin));
+      const authenticated = match.route.auth === 'none' ? undefined : await this.callers.authenticateUpgrade(request, match.route, this.rules.clientAddress(request));
+      const denied = authenticated && this.rules.refusal(match.route, authenticated.caller, request);
       if (denied) throw denied;
       const upstream = await upgradeUpstream({
         origin: match.route.origin,
         path: match.upstreamPath,
         timeoutMs: match.route.timeoutMs,
-        headers: { ...this.upstreamHeaders(request, authenticated), 'x-request-id': requestId },
+        headers: this.rules.upstreamHeaders(request, authenticated?.caller.identity, requestId),
       });
       if (socket.destroyed) {
         if (upstream.kind === 'upgraded') upstream.socket.destroy();
         return;
       }
       if (upstream.kind === 'answered') {
-        relayAnswer(socket, upstream.response, this.ownCookies);
+        relayAnswer(socket, upstream.response, this.rules.ownCookies);
         return;
       }
       this.relay(socket, head, upstream, authenticated);
@@ -112,21 +91,8 @@ export class WebSocketProxy {
     return match;
   }
 
-  private upstreamHeaders(request: IncomingMessage, authenticated: AuthenticatedCaller | undefined) {
-    return buildUpstreamHeaders(request.headers, {
-      identity: authenticated?.caller.identity,
-      sessionCookieName: this.session.cookieName,
-      strippedCookies: this.strippedCookies,
-      csrfHeader: this.session.csrfHeader,
-      claimHeaders: this.proxy.upstreamHeaders,
-      clientIp: this.clientAddress(request),
-      proto: this.proto,
-      host: this.publicHost,
-    });
-  }
-
   private relay(socket: Duplex, head: Buffer, upstream: UpstreamUpgraded, authenticated: AuthenticatedCaller | undefined): void {
-    socket.write(switchingProtocols(upstream.rawHeaders, this.ownCookies));
+    socket.write(switchingProtocols(upstream.rawHeaders, this.rules.ownCookies));
     const relay = new SocketRelay(socket, upstream.socket, head, upstream.head);
     this.open.add(relay);
     const session = authenticated?.session;
