@@ -128,7 +128,8 @@ describeInChromium('the SPA client package in Chromium, against the real BFF', (
     await installClient(page);
     await page.evaluate('void bffTest.real.logout()');
     await page.waitForURL((url) => url.href.startsWith(stack.idp.issuer));
-    await page.waitForURL(`${stack.publicUrl}/`);
+    // The IdP returns the browser with the logout request's `state` in the query.
+    await page.waitForURL((url) => `${url.origin}${url.pathname}` === `${stack.publicUrl}/` && url.searchParams.has('state'));
     expect((await context.cookies(stack.publicUrl)).map((cookie) => cookie.name)).not.toContain('bff-session');
     await installClient(page);
     expect(await page.evaluate('bffTest.bff.user()')).toBeNull();
