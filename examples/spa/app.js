@@ -1,7 +1,9 @@
 // The BFF's client package (client/, compiled into vendor/ by `npm run build`). The session cookie is HttpOnly and
 // goes along by itself; the client adds the CSRF header and turns the BFF's 401s into a login. No token reaches here.
 import { createBffClient } from './vendor/bff-client/bff-client.js';
+import { startLiveFeed } from './live-feed.js';
 import { redactAuthorization } from './redact.js';
+import { startRoutePanels } from './route-panels.js';
 
 const bff = createBffClient();
 const app = document.getElementById('app');
@@ -44,6 +46,7 @@ function showSignedIn(user) {
     ? `${user.consumer.username ?? user.consumer.custom_id} (id ${user.consumer.id})`
     : 'none (no consumer mapped)';
   slot('groups').replaceChildren(...chips(user.groups));
+  slot('acr').textContent = claims.acr ?? '—';
   slot('expires').textContent = new Date(user.session.expires_at).toLocaleString();
   const logout = view.querySelector('[data-action="logout"]');
   logout.href = user.logoutUrl;
@@ -64,6 +67,8 @@ function showSignedIn(user) {
       button.disabled = false;
     }
   });
+  startRoutePanels(bff, view.querySelector('[data-view="routes"]'));
+  startLiveFeed(bff, view.querySelector('[data-view="live"]'), bff.loginUrl());
   app.replaceChildren(view);
 }
 

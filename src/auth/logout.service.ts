@@ -38,7 +38,8 @@ export class LogoutService {
     const { sessionId, session } = resolved;
     if (typeof sid !== 'string' || !timingSafeEqualText(sid, sessionHandle(session.keyHash))) throw new AuthError('sid_mismatch');
 
-    await this.sessions.destroy(sessionId);
+    // Revoked, not merely gone: the browser's other tabs and open sockets learn it was a logout (session_revoked).
+    await this.sessions.destroy(sessionId, true);
     const { refreshToken, idToken, sub } = session.contents;
     if (refreshToken) await this.revokeQuietly(refreshToken);
     this.logger.log({ sub }, 'logged out');

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 
-/** The example SPA's copy of the compiled client package, as the BFF (or the contract stand-in) serves it. */
+/** The example SPA's copy of the compiled client package, as the BFF serves it. */
 export const CLIENT_MODULE = '/vendor/bff-client/bff-client.js';
 
 /**

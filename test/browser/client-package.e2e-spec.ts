@@ -60,6 +60,29 @@ describeInChromium('the SPA client package in Chromium, against the real BFF', (
     expect(await navigations(page)).toEqual([LOGIN_BACK_TO_PAGE]);
   });
 
+  it('silentLogin() without a session goes to /auth/login?prompt=none and, back with bff_error from the real IdP, reports false', async () => {
+    const fresh = await browser.newContext();
+    const silent = await fresh.newPage();
+    const logins: Record<string, string>[] = [];
+    silent.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin === stack.publicUrl && url.pathname === '/auth/login') logins.push(Object.fromEntries(url.searchParams));
+    });
+    await silent.goto(`${stack.publicUrl}/inbox?folder=work#message-7`);
+    await installClient(silent);
+    const left = silent.waitForURL((url) => url.searchParams.has('bff_error'));
+    await silent.evaluate('void bffTest.real.silentLogin()');
+    await left;
+    expect(logins).toEqual([{ prompt: 'none', returnTo: '/inbox?folder=work#message-7' }]);
+    expect(silent.url()).toBe(`${stack.publicUrl}/inbox?folder=work&bff_error=login_required#message-7`);
+
+    await installClient(silent);
+    expect(await settleWithin(silent, 'bffTest.real.silentLogin()')).toBe(false);
+    expect(silent.url()).toBe(`${stack.publicUrl}/inbox?folder=work#message-7`);
+    expect(logins).toHaveLength(1);
+    await fresh.close();
+  });
+
   it('following that login through the real IdP brings the browser back to the same page, fragment included', async () => {
     await page.evaluate("void bffTest.real.fetch('/api/hello')");
     await signInOnIdpForm();
@@ -128,8 +151,8 @@ describeInChromium('the SPA client package in Chromium, against the real BFF', (
     await installClient(page);
     await page.evaluate('void bffTest.real.logout()');
     await page.waitForURL((url) => url.href.startsWith(stack.idp.issuer));
-    // The IdP returns with the logout's `state` in the query (RP-initiated logout sends one).
-    await page.waitForURL((url) => url.origin === stack.publicUrl && url.pathname === '/');
+    // The IdP returns the browser with the logout request's `state` in the query.
+    await page.waitForURL((url) => `${url.origin}${url.pathname}` === `${stack.publicUrl}/` && url.searchParams.has('state'));
     expect((await context.cookies(stack.publicUrl)).map((cookie) => cookie.name)).not.toContain('bff-session');
     await installClient(page);
     expect(await page.evaluate('bffTest.bff.user()')).toBeNull();

@@ -1,4 +1,7 @@
-import { demoBffEnv, demoIdpRegistration, EXAMPLE_SPA_DIR } from '../../dev/demo-settings';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoBffEnv, demoIdpRegistration, demoRoutes, EXAMPLE_SPA_DIR } from '../../dev/demo-settings';
 import { startDemoUpstream, type DemoUpstream } from '../../dev/demo-upstream';
 import { startDevIdp, type DevIdp } from '../../dev/idp/dev-idp';
 import { freePort } from '../support/free-port';
@@ -13,12 +16,18 @@ export interface DemoStack {
   stop(): Promise<void>;
 }
 
-/** `npm run demo` in-process, on free ports: the dev IdP, the demo API and the BFF serving the example SPA. */
-export async function startDemoStack(): Promise<DemoStack> {
+/**
+ * `npm run demo` in-process, on free ports: the dev IdP, the demo API and the BFF serving the example SPA, with the
+ * demo's routes file. `extraRoutes` (YAML route entries) adds test-only routes after the demo's.
+ */
+export async function startDemoStack(extraRoutes = ''): Promise<DemoStack> {
   const port = await freePort();
   const publicUrl = `http://localhost:${port}`;
   const idp = await startDevIdp(demoIdpRegistration(publicUrl, `http://127.0.0.1:${port}`));
   const upstream = await startDemoUpstream();
+  const routesDir = await mkdtemp(join(tmpdir(), 'bff-demo-routes-'));
+  const routesFile = join(routesDir, 'routes.yaml');
+  await writeFile(routesFile, `${demoRoutes(upstream.url)}${extraRoutes}`);
   const app = await startTestApp({
     ...demoBffEnv({
       publicUrl,
@@ -29,6 +38,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       spaDir: EXAMPLE_SPA_DIR,
     }),
     PORT: String(port),
+    ROUTES_FILE: routesFile,
   });
   return {
     app,
@@ -39,6 +49,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       await app.stop();
       await upstream.stop();
       await idp.stop();
+      await rm(routesDir, { recursive: true, force: true });
     },
   };
 }

@@ -44,7 +44,7 @@ describe('logout, back-channel logout and admin revocation', () => {
     expect(stack.idp.counters.revocations).toBe(1);
     const after = await fetch(`${stack.publicUrl}/auth/user`, { headers: { ...CSRF, cookie: `bff-session=${sessionId}` } });
     expect(after.status).toBe(401);
-    expect(await after.json()).toMatchObject({ error: 'session_expired' });
+    expect(await after.json()).toMatchObject({ error: 'session_revoked' });
   });
 
   it('sends a browser without a session straight to POST_LOGOUT_REDIRECT_URI', async () => {

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeServer, listenOnLoopback } from '../../dev/loopback-server';
 
@@ -14,9 +14,12 @@ export interface WebSocketUpstream {
   stop(): Promise<void>;
 }
 
-/** An upstream WebSocket service (the `ws` package, independent of the BFF's relay) that echoes every message. */
-export async function startWebSocketUpstream(): Promise<WebSocketUpstream> {
-  const server = createServer((_request, response) => response.writeHead(404).end());
+/**
+ * An upstream WebSocket service (the `ws` package, independent of the BFF's relay) that echoes every message.
+ * Plain HTTP requests get `answerHttp`'s answer (default 404).
+ */
+export async function startWebSocketUpstream(answerHttp: RequestListener = (_request, response) => response.writeHead(404).end()): Promise<WebSocketUpstream> {
+  const server = createServer(answerHttp);
   const sockets = new WebSocketServer({ noServer: true });
   const handshakes: IncomingHttpHeaders[] = [];
   const closes: { code: number; reason: string }[] = [];
