@@ -2,13 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startBffFleet, type BffFleet } from '../support/bff-fleet';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
 import { TEST_REDIS_URL } from '../support/test-redis';
-import { openWebSocket, roundTrip, type Connected } from '../support/websocket-client';
+import { openWebSocket, opened, roundTrip } from '../support/websocket-client';
 import { startWebSocketUpstream, type WebSocketUpstream } from '../support/websocket-upstream';
-
-function opened(result: Awaited<ReturnType<typeof openWebSocket>>): Connected {
-  if (result.kind !== 'open') throw new Error(`expected an open WebSocket, got ${result.status} ${JSON.stringify(result.body)}`);
-  return result;
-}
 
 describe('WebSockets across two instances sharing one Redis', () => {
   let upstream: WebSocketUpstream;

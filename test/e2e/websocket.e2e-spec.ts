@@ -7,13 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MACHINE_CLIENT_ID } from '../../dev/idp/idp-clients';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
 import type { TestBrowser } from '../support/test-browser';
-import { openWebSocket, roundTrip, type Connected } from '../support/websocket-client';
+import { openWebSocket, opened, roundTrip } from '../support/websocket-client';
 import { startWebSocketUpstream, type WebSocketUpstream } from '../support/websocket-upstream';
-
-function opened(result: Awaited<ReturnType<typeof openWebSocket>>): Connected {
-  if (result.kind !== 'open') throw new Error(`expected an open WebSocket, got ${result.status} ${JSON.stringify(result.body)}`);
-  return result;
-}
 
 describe('WebSockets on proxied routes', () => {
   let upstream: WebSocketUpstream;

@@ -39,6 +39,12 @@ export function openWebSocket(url: string, options: { origin?: string; cookie?: 
   });
 }
 
+/** The open socket, or a failure naming the refusal. */
+export function opened(result: Connected | Refused): Connected {
+  if (result.kind !== 'open') throw new Error(`expected an open WebSocket, got ${result.status} ${JSON.stringify(result.body)}`);
+  return result;
+}
+
 /** Sends one message and resolves with the next message received. */
 export function roundTrip(socket: WebSocket, message: string | Buffer): Promise<Buffer> {
   return new Promise((resolve) => {
