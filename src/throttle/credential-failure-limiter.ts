@@ -1,14 +1,10 @@
-import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { normalizeIp } from '@nestjs/throttler';
+import { Inject, Injectable } from '@nestjs/common';
 import type { RateLimitConfig } from '../config/app-config';
 import { RATE_LIMIT_CONFIG } from '../config/config.tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnection } from '../redis/redis.connection';
+import { FailureLockout } from './failure-lockout';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
-import { TooManyRequestsError } from './too-many-requests.error';
-
-const SCOPE = 'credential_failures';
 
 /**
  * Failed bearer tokens and Basic credential pairs on proxied routes, counted per client IP in the shared Redis
@@ -18,35 +14,22 @@ const SCOPE = 'credential_failures';
  */
 @Injectable()
 export class CredentialFailureLimiter {
-  private readonly logger = new Logger('CredentialFailures');
-  private readonly storage: RedisThrottlerStorage;
-  private readonly rule: RateLimitConfig['credentialFailures'];
+  private readonly lockout: FailureLockout;
 
-  constructor(
-    redis: RedisConnection,
-    private readonly metrics: MetricsService,
-    @Inject(RATE_LIMIT_CONFIG) config: RateLimitConfig,
-  ) {
-    this.storage = new RedisThrottlerStorage(redis);
-    this.rule = config.credentialFailures;
+  constructor(redis: RedisConnection, metrics: MetricsService, @Inject(RATE_LIMIT_CONFIG) config: RateLimitConfig) {
+    this.lockout = new FailureLockout(new RedisThrottlerStorage(redis), metrics, {
+      scope: 'credential_failures',
+      rule: config.credentialFailures,
+      logContext: 'CredentialFailures',
+      lockedOutMessage: 'too many failed credentials; client locked out',
+    });
   }
 
-  async assertNotLocked(clientIp: string): Promise<void> {
-    if (!this.rule) return;
-    const blockedMs = await this.storage.blockedFor(keyOf(clientIp), SCOPE);
-    if (blockedMs <= 0) return;
-    this.metrics.throttledRequests.inc({ scope: SCOPE });
-    throw new TooManyRequestsError(blockedMs / 1000);
+  assertNotLocked(clientIp: string): Promise<void> {
+    return this.lockout.assertNotLocked(clientIp);
   }
 
-  async recordFailure(clientIp: string): Promise<void> {
-    if (!this.rule) return;
-    const { windowMs, limit } = this.rule;
-    const record = await this.storage.hit(keyOf(clientIp), { windowMs, blockAt: limit, blockMs: windowMs }, SCOPE);
-    if (record.isBlocked) this.logger.warn({ client: normalizeIp(clientIp), failures: record.totalHits }, 'too many failed credentials; client locked out');
+  recordFailure(clientIp: string): Promise<void> {
+    return this.lockout.recordFailure(clientIp);
   }
-}
-
-function keyOf(clientIp: string): string {
-  return createHash('sha256').update(`${SCOPE}|${normalizeIp(clientIp)}`).digest('hex');
 }
