@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import type { OidcConfig } from '../config/app-config';
 import { OIDC_CONFIG } from '../config/config.tokens';
 import { SessionCookie } from '../session/session-cookie';
-import { SessionResolver } from '../session/session.resolver';
+import { SessionGate } from '../session/session-gate';
 import { SessionStore } from '../session/session.store';
 import { RateLimit } from '../throttle/rate-limit.decorator';
 import { BackchannelLogoutService } from './backchannel-logout.service';
@@ -23,7 +23,7 @@ export class AuthController {
     private readonly logoutService: LogoutService,
     private readonly backchannel: BackchannelLogoutService,
     private readonly frontchannel: FrontchannelLogoutService,
-    private readonly resolver: SessionResolver,
+    private readonly gate: SessionGate,
     private readonly sessions: SessionStore,
     private readonly cookie: SessionCookie,
     @Inject(OIDC_CONFIG) private readonly oidc: OidcConfig,
@@ -54,10 +54,7 @@ export class AuthController {
 
   @Get('user')
   async user(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<UserInfo> {
-    // Without any session cookie the SPA learns "sign in" (401) first; the CSRF rule guards cookie-carrying calls.
-    if (!this.cookie.present(request.headers.cookie)) throw this.resolver.failure(request, 'not_authenticated');
-    this.resolver.assertCsrfHeader(request);
-    const { session } = await this.resolver.resolve(request);
+    const { session } = await this.gate.enter(request, { antiForgery: 'csrf-header', refresh: false });
     noStore(response);
     return toUserInfo(session);
   }

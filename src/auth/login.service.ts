@@ -10,6 +10,7 @@ import { OidcClient } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
 import { SessionStore } from '../session/session.store';
 import type { VaultContents } from '../session/session.types';
+import { accessTokenFacts } from '../session/vault-contents.parser';
 import { AuthError } from './auth.errors';
 import { groupsFrom, headerClaimsFrom } from '../common/claims';
 import { LoginBinding } from './login-binding';
@@ -148,6 +149,7 @@ export class LoginService {
       idToken: tokens.idToken,
       accessTokenExpiresAt: tokens.expiresAt,
       scope: tokens.scope,
+      ...accessTokenFacts(tokens.accessToken, tokens.scope),
       sub: String(claims['sub']),
       sid: typeof claims['sid'] === 'string' ? claims['sid'] : undefined,
       groups: groupsFrom(claims, this.consumerConfig),

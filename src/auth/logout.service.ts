@@ -7,7 +7,7 @@ import { classifyIdpError, reasonOf } from '../oidc/idp-errors';
 import { OidcClient } from '../oidc/oidc.client';
 import { sessionHandle } from '../session/session.keys';
 import { SessionError } from '../session/session.errors';
-import { SessionResolver } from '../session/session.resolver';
+import { SessionGate } from '../session/session-gate';
 import { SessionStore } from '../session/session.store';
 import { AuthError } from './auth.errors';
 import { timingSafeEqualText } from './timing-safe';
@@ -20,7 +20,7 @@ export class LogoutService {
   private readonly logger = new Logger('Logout');
 
   constructor(
-    private readonly resolver: SessionResolver,
+    private readonly gate: SessionGate,
     private readonly sessions: SessionStore,
     private readonly oidc: OidcClient,
     @Inject(OIDC_CONFIG) private readonly settings: OidcConfig,
@@ -30,7 +30,7 @@ export class LogoutService {
   async logout(request: IncomingMessage, sid: unknown): Promise<string> {
     let resolved;
     try {
-      resolved = await this.resolver.resolve(request);
+      resolved = await this.gate.enter(request, { antiForgery: 'logout-sid', refresh: false });
     } catch (error: unknown) {
       if (error instanceof SessionError) return this.settings.postLogoutRedirectUri;
       throw error;

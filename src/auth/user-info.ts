@@ -1,12 +1,13 @@
 import { sessionHandle } from '../session/session.keys';
 import type { Session } from '../session/session.types';
 import { decodeJwtPayload } from '../common/claims';
+import type { ConsumerIdentity } from '../common/consumer-identity';
 
 export interface UserInfo {
   sub: string;
   claims: Record<string, unknown>;
   groups: string[];
-  consumer: { id: string; username: string | null; custom_id: string | null } | null;
+  consumer: ConsumerIdentity | null;
   session: { expires_at: string; idle_expires_at: string };
   logoutUrl: string;
 }

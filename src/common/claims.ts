@@ -18,7 +18,10 @@ export function headerClaimsFrom(claims: Readonly<Record<string, unknown>>, conf
   return picked;
 }
 
-/** The payload of a JWT we already validated (or stored ourselves), for display; never used to make a trust decision. */
+/**
+ * The payload of a JWT read without checking its signature: only for tokens this BFF was handed by the IdP's token
+ * endpoint itself (or stored itself), whose claims it may then rely on, e.g. an access token's scopes.
+ */
 export function decodeJwtPayload(jwt: string | undefined): Record<string, unknown> {
   const payload = jwt?.split('.')[1];
   if (!payload) return {};
@@ -28,4 +31,25 @@ export function decodeJwtPayload(jwt: string | undefined): Record<string, unknow
   } catch {
     return {};
   }
+}
+
+/** `scope` is space-separated (RFC 9068, RFC 7662); Okta also sends `scp` as an array. */
+export function scopesOf(claims: Readonly<Record<string, unknown>>): string[] {
+  const scope = claims['scope'] ?? claims['scp'];
+  return typeof scope === 'string' ? spaceSeparated(scope) : stringsOf(scope);
+}
+
+/** `aud` is one StringOrURI or an array of them (RFC 7519 §4.1.3). */
+export function audiencesOf(claims: Readonly<Record<string, unknown>>): string[] {
+  const aud = claims['aud'];
+  return typeof aud === 'string' ? stringsOf([aud]) : stringsOf(aud);
+}
+
+function spaceSeparated(value: string): string[] {
+  return value.split(' ').filter((entry) => entry !== '');
+}
+
+function stringsOf(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((entry): entry is string => typeof entry === 'string' && entry !== '');
 }

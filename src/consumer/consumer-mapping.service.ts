@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppError, ServiceUnavailableError } from '../common/app.error';
+import type { ConsumerIdentity } from '../common/consumer-identity';
 import type { ConsumerConfig } from '../config/app-config';
 import { CONSUMER_CONFIG } from '../config/config.tokens';
 import { isDatabaseUnavailable } from '../database/database-errors';
@@ -10,14 +11,9 @@ import { disambiguatedUsername, requestedUsername } from './auto-created-usernam
 import { isUuid } from './consumer.cursor';
 import { Consumer } from './consumer.entity';
 
-export interface MappedConsumer {
-  id: string;
-  username: string | null;
-  custom_id: string | null;
-}
 
 export interface ConsumerMapping {
-  consumer: MappedConsumer | null;
+  consumer: ConsumerIdentity | null;
   /** The consumer claim's value, forwarded as `X-Credential-Identifier`. */
   credential: string | undefined;
   anonymous: boolean;
@@ -135,6 +131,6 @@ function claimValue(claim: unknown): string | undefined {
   return undefined;
 }
 
-function toMappedConsumer(consumer: Consumer): MappedConsumer {
+function toMappedConsumer(consumer: Consumer): ConsumerIdentity {
   return { id: consumer.id, username: consumer.username, custom_id: consumer.customId };
 }

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, UseInterceptors } from '@nest
 import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { AdminApi } from '../admin/admin-plane.decorator';
 import { DatabaseUnavailableInterceptor } from '../database/database-unavailable.interceptor';
+import { SessionListing } from '../session/session-listing';
 import { SessionStore } from '../session/session.store';
 import { ConsumerService } from './consumer.service';
 
@@ -25,6 +26,7 @@ export class ConsumerSessionsController {
   constructor(
     private readonly consumers: ConsumerService,
     private readonly sessions: SessionStore,
+    private readonly listing: SessionListing,
   ) {}
 
   @Get()
@@ -33,7 +35,7 @@ export class ConsumerSessionsController {
   @ApiNotFoundResponse()
   async list(@Param('idOrUsername') idOrUsername: string): Promise<SessionList> {
     const consumer = await this.consumers.get(idOrUsername);
-    return { data: await this.sessions.listByConsumer(consumer.id) };
+    return { data: await this.listing.listByConsumer(consumer.id) };
   }
 
   @Delete()

@@ -5,14 +5,15 @@ import { toErrorResponse } from '../common/error-body';
 import { requestIdOf } from '../common/logger.options';
 import { isAdminRequest } from '../common/plane';
 import { MetricsService } from '../metrics/metrics.service';
-import { CallerAuthenticator, type Caller } from './caller-authenticator';
-import { ForwardingRules } from './forwarding-rules';
-import { sendJsonError } from './json-error';
-import { isRefusedMethod, METHOD_REFUSED, refuseConnect } from './refused-methods';
-import type { RouteMatch } from './route';
-import { RouteTable } from './route-table';
-import { insufficientUserAuthentication, stepUpRequired } from './step-up';
-import { UpstreamClient } from './upstream.client';
+import { CallerAuthenticator } from './caller/caller-authenticator';
+import type { Caller } from './forwarding/caller';
+import { ForwardingRules } from './forwarding/forwarding-rules';
+import { sendJsonError } from './forwarding/json-error';
+import { isRefusedMethod, METHOD_REFUSED, refuseConnect } from './forwarding/refused-methods';
+import type { RouteMatch } from './forwarding/route';
+import { RouteTable } from './forwarding/route-table';
+import { insufficientUserAuthentication, stepUpRequired } from './forwarding/step-up';
+import { UpstreamClient } from './forwarding/upstream.client';
 
 /**
  * The hot path, ahead of Express and Nest on the browser listener (none of their per-request machinery is needed to

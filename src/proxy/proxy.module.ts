@@ -4,14 +4,15 @@ import { ConfigurationError } from '../config/configuration.error';
 import { PROXY_CONFIG } from '../config/config.tokens';
 import { ConsumerModule } from '../consumer/consumer.module';
 import { SessionModule } from '../session/session.module';
-import { BearerVerifier } from './bearer-verifier';
-import { CallerAuthenticator } from './caller-authenticator';
-import { ClientCredentialsExchange } from './client-credentials.exchange';
-import { ForwardingRules } from './forwarding-rules';
+import { BearerVerifier } from './caller/bearer-verifier';
+import { CallerAuthenticator } from './caller/caller-authenticator';
+import { TokenCallers } from './caller/token-callers';
+import { ClientCredentialsExchange } from './caller/client-credentials/client-credentials.exchange';
+import { ForwardingRules } from './forwarding/forwarding-rules';
 import { ProxyHandler } from './proxy.handler';
-import { loadRoutes, RouteTable } from './route-table';
-import { UpstreamClient } from './upstream.client';
-import { WebSocketProxy } from './websocket/websocket.proxy';
+import { loadRoutes, RouteTable } from './forwarding/route-table';
+import { UpstreamClient } from './forwarding/upstream.client';
+import { WebSocketProxy } from './websocket.proxy';
 
 @Module({
   imports: [SessionModule, ConsumerModule],
@@ -27,6 +28,7 @@ import { WebSocketProxy } from './websocket/websocket.proxy';
     },
     BearerVerifier,
     ClientCredentialsExchange,
+    TokenCallers,
     CallerAuthenticator,
     UpstreamClient,
     ForwardingRules,

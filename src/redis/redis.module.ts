@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { RedisLease } from './redis-lease';
 import { RedisConnection } from './redis.connection';
 
 @Global()
-@Module({ providers: [RedisConnection], exports: [RedisConnection] })
+@Module({ providers: [RedisConnection, RedisLease], exports: [RedisConnection, RedisLease] })
 export class RedisModule {}

@@ -15,7 +15,11 @@ export function readCookie(header: string | undefined, name: string): string | u
 /** A cookie value shaped like one of our session ids, or undefined (no Redis round trip for garbage). */
 export function readSessionId(header: string | undefined, name: string): string | undefined {
   const value = readCookie(header, name);
-  return value !== undefined && SESSION_ID.test(value) ? value : undefined;
+  return value !== undefined && isSessionIdShaped(value) ? value : undefined;
+}
+
+export function isSessionIdShaped(value: string): boolean {
+  return SESSION_ID.test(value);
 }
 
 export interface CookieOptions {

@@ -26,7 +26,7 @@ const T0 = 1_000_000;
 function session(keyHash: string, absoluteExpiresAt = T0 + 3_600_000): Session {
   return {
     keyHash,
-    contents: { accessToken: 'at', accessTokenExpiresAt: T0 + 300_000, sub: 'user-1', groups: [], consumer: null, headerClaims: {} },
+    contents: { accessToken: 'at', accessTokenExpiresAt: T0 + 300_000, sub: 'user-1', groups: [], scopes: [], audiences: [], consumer: null, headerClaims: {} },
     version: 1,
     absoluteExpiresAt,
     idleExpiresAt: T0 + 1_800_000,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
-import { clearCookie, readCookie, readSessionId, serializeCookie } from './cookies';
+import { clearCookie, isSessionIdShaped, readCookie, readSessionId, serializeCookie } from './cookies';
 
 /** The one session cookie: opaque id, HttpOnly, SameSite=Lax, Path=/, Secure (and `__Host-`) on https. */
 @Injectable()
@@ -16,13 +16,15 @@ export class SessionCookie {
     this.maxAgeSeconds = config.absoluteTimeoutSeconds;
   }
 
-  read(cookieHeader: string | undefined): string | undefined {
-    return readSessionId(cookieHeader, this.name);
+  /** The session id, or why there is none: no cookie of our name, or one that cannot be a session id of ours. */
+  inspect(cookieHeader: string | undefined): { sessionId: string } | 'absent' | 'malformed' {
+    const value = readCookie(cookieHeader, this.name);
+    if (value === undefined) return 'absent';
+    return isSessionIdShaped(value) ? { sessionId: value } : 'malformed';
   }
 
-  /** True when a cookie of our name is present, valid-looking or not (distinguishes "expired" from "never logged in"). */
-  present(cookieHeader: string | undefined): boolean {
-    return readCookie(cookieHeader, this.name) !== undefined;
+  read(cookieHeader: string | undefined): string | undefined {
+    return readSessionId(cookieHeader, this.name);
   }
 
   issue(sessionId: string): string {

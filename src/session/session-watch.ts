@@ -4,10 +4,10 @@ import { SESSION_CONFIG } from '../config/config.tokens';
 import { hashSessionId } from './token-crypto';
 import { SessionCache } from './session-cache';
 import { SessionStore } from './session.store';
+import type { SessionEndReason } from './session.errors';
 import type { Session } from './session.types';
 
-export type SessionEnding = 'session_expired' | 'session_revoked' | 'refresh_failed';
-type Listener = (reason: SessionEnding) => void;
+type Listener = (reason: SessionEndReason) => void;
 
 interface Watched {
   sessionId: string;
@@ -76,7 +76,7 @@ export class SessionWatch implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** This instance ended the session for a reason a later read cannot tell (a refresh the IdP rejected). */
-  ended(sessionId: string, reason: SessionEnding): void {
+  ended(sessionId: string, reason: SessionEndReason): void {
     this.end(hashSessionId(sessionId), reason);
   }
 
@@ -101,7 +101,7 @@ export class SessionWatch implements OnModuleInit, OnApplicationShutdown {
         entry.again = false;
         const lookup = await this.store.lookup(entry.sessionId);
         entry.checkedAt = Date.now();
-        if (lookup.status !== 'active') this.end(keyHash, lookup.status === 'session_revoked' ? 'session_revoked' : 'session_expired');
+        if (lookup.status === 'ended') this.end(keyHash, lookup.reason);
       } while (entry.again && this.watched.get(keyHash) === entry);
     } catch {
       // Redis unreachable: the socket stays until a read can tell; the next sweep tries again.
@@ -110,7 +110,7 @@ export class SessionWatch implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private end(keyHash: string, reason: SessionEnding): void {
+  private end(keyHash: string, reason: SessionEndReason): void {
     const entry = this.watched.get(keyHash);
     if (!entry) return;
     this.forget(keyHash, entry);

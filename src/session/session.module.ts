@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { SessionCache } from './session-cache';
 import { SessionCookie } from './session-cookie';
-import { SessionResolver } from './session.resolver';
+import { SessionGate } from './session-gate';
+import { SessionListing } from './session-listing';
 import { SessionStore } from './session.store';
 import { SessionWatch } from './session-watch';
 import { TokenRefresher } from './token-refresher';
 
 @Module({
-  providers: [SessionCache, SessionStore, SessionCookie, SessionResolver, TokenRefresher, SessionWatch],
-  exports: [SessionCache, SessionStore, SessionCookie, SessionResolver, TokenRefresher, SessionWatch],
+  providers: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, TokenRefresher, SessionWatch],
+  exports: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, SessionWatch],
 })
 export class SessionModule {}

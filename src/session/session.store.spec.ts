@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionConfig } from '../config/app-config';
-import type { MetricsService } from '../metrics/metrics.service';
 import type { RedisConnection } from '../redis/redis.connection';
 import type { SessionCache } from './session-cache';
 import { SessionStore } from './session.store';
@@ -8,7 +7,7 @@ import type { Session, VaultContents } from './session.types';
 import { hashSessionId, newSessionId, TokenCrypto } from './token-crypto';
 
 const key = randomBytes(32);
-const contents: VaultContents = { accessToken: 'at', accessTokenExpiresAt: Date.now() + 300_000, sub: 'user-1', groups: [], consumer: null, headerClaims: {} };
+const contents: VaultContents = { accessToken: 'at', accessTokenExpiresAt: Date.now() + 300_000, sub: 'user-1', groups: [], scopes: [], audiences: [], consumer: null, headerClaims: {} };
 
 /** Redis answering the touch script by hand, so a test decides when each read completes. */
 class FakeRedis {
@@ -55,7 +54,7 @@ function setUp(): { sut: SessionStore; redis: FakeRedis; cache: FakeCache } {
   const redis = new FakeRedis();
   const cache = new FakeCache();
   const config = { encryptionKeys: [key], idleTimeoutSeconds: 1800, absoluteTimeoutSeconds: 28800 } as SessionConfig;
-  const sut = new SessionStore(redis as unknown as RedisConnection, config, {} as MetricsService, cache as unknown as SessionCache);
+  const sut = new SessionStore(redis as unknown as RedisConnection, config, cache as unknown as SessionCache);
   return { sut, redis, cache };
 }
 

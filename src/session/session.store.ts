@@ -1,28 +1,30 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { InFlight } from '../common/in-flight';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
-import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnection } from '../redis/redis.connection';
 import { SessionCache } from './session-cache';
-import { DESTROY_SESSION, INDEX_ADD, RELEASE_LOCK, REPLACE_CONTENTS_IF_VERSION, TOUCH_SESSION } from './session-scripts';
+import { DESTROY_SESSION, INDEX_ADD, REPLACE_CONTENTS_IF_VERSION, TOUCH_SESSION } from './session-scripts';
 import { SessionKeys, sessionHandle } from './session.keys';
-import type { Session, SessionLookup, SessionMeta, SessionSummary, VaultContents } from './session.types';
+import type { Session, SessionLookup, SessionMeta, VaultContents } from './session.types';
 import { hashSessionId, newSessionId, TokenCrypto } from './token-crypto';
 import { decodeVaultContents, encodeVaultContents } from './vault-contents.codec';
 
-/** The token vault: sessions in Redis, contents sealed per session, indexed by sub, sid and consumer. */
+/**
+ * The token vault: sessions in Redis, contents sealed per session, indexed by sub, sid and consumer. Listing them for
+ * the admin API is SessionListing's; the refresh lease is TokenRefresher's.
+ */
 @Injectable()
 export class SessionStore implements OnModuleInit {
   private readonly keys: SessionKeys;
   private readonly crypto: TokenCrypto;
   private readonly idleMs: number;
   private readonly absoluteMs: number;
-  private readonly reading = new Map<string, { since: number; lookup: Promise<SessionLookup> }>();
+  private readonly reading = new InFlight<SessionLookup>();
 
   constructor(
     private readonly redis: RedisConnection,
     @Inject(SESSION_CONFIG) config: SessionConfig,
-    private readonly metrics: MetricsService,
     private readonly cache: SessionCache,
   ) {
     this.keys = new SessionKeys(redis.prefix);
@@ -37,11 +39,6 @@ export class SessionStore implements OnModuleInit {
     client.defineCommand('bffReplaceContents', { numberOfKeys: 1, lua: REPLACE_CONTENTS_IF_VERSION });
     client.defineCommand('bffDestroySession', { numberOfKeys: 2, lua: DESTROY_SESSION });
     client.defineCommand('bffIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD });
-    client.defineCommand('bffReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
-    this.metrics.countActiveSessionsWith(async () => {
-      await this.redis.client.zremrangebyscore(this.keys.all(), '-inf', Date.now());
-      return this.redis.client.zcard(this.keys.all());
-    });
   }
 
   /** Stores a new session under a fresh id (never a caller-chosen one: no fixation) and returns that id for the cookie. */
@@ -89,19 +86,15 @@ export class SessionStore implements OnModuleInit {
     if (cached) return Promise.resolve({ status: 'active', session: cached });
     const since = this.cache.currentEpoch;
     // Concurrent calls of one session share one read, unless something was invalidated since it began.
-    const pending = this.reading.get(keyHash);
-    if (pending && pending.since === since) return pending.lookup;
-    const lookup = this.read(sessionId, keyHash, now).then((result) => {
-      if (result.status === 'active') this.cache.set(keyHash, result.session, since, now);
-      return result;
-    });
-    const entry = { since, lookup };
-    this.reading.set(keyHash, entry);
-    const forget = () => {
-      if (this.reading.get(keyHash) === entry) this.reading.delete(keyHash);
-    };
-    lookup.then(forget, forget);
-    return lookup;
+    return this.reading.run(
+      keyHash,
+      () =>
+        this.read(sessionId, keyHash, now).then((result) => {
+          if (result.status === 'active') this.cache.set(keyHash, result.session, since, now);
+          return result;
+        }),
+      since,
+    );
   }
 
   /** Reads a session from Redis and slides its idle timeout, in one round trip. */
@@ -114,13 +107,13 @@ export class SessionStore implements OnModuleInit {
       this.redis.client.bffTouchSessionBuffer(this.keys.session(keyHash), this.keys.tombstone(keyHash), now, this.idleMs),
     );
     const [state, sealed, version, absolute] = reply;
-    if (state === 1) return { status: 'session_revoked' };
+    if (state === 1) return { status: 'ended', reason: 'session_revoked' };
     if (state !== 2 || !Buffer.isBuffer(sealed) || !Buffer.isBuffer(version) || !Buffer.isBuffer(absolute)) {
-      return { status: 'session_expired' };
+      return { status: 'ended', reason: 'session_expired' };
     }
     const contents = this.unseal(sessionId, sealed);
     // A key no longer in TOKEN_ENCRYPTION_KEYS (or tampering) makes the session unreadable: treated as logged out.
-    if (!contents) return { status: 'session_expired' };
+    if (!contents) return { status: 'ended', reason: 'session_expired' };
     const absoluteExpiresAt = Number(absolute.toString());
     return {
       status: 'active',
@@ -145,22 +138,9 @@ export class SessionStore implements OnModuleInit {
     return { ...session, contents, version: next };
   }
 
-  /**
-   * Takes the session's refresh lease (one refresher across all instances). Returns a release function, or undefined
-   * when another holder has it.
-   */
-  async tryLockRefresh(keyHash: string, leaseMs: number): Promise<(() => Promise<void>) | undefined> {
-    const lock = this.keys.refreshLock(keyHash);
-    const owner = newSessionId();
-    const taken = await this.redis.run((client) => client.set(lock, owner, 'PX', leaseMs, 'NX'));
-    if (taken !== 'OK') return undefined;
-    return async () => {
-      await this.redis.client.bffReleaseLock(lock, owner).catch(() => 0);
-    };
-  }
-
-  async isRefreshLocked(keyHash: string): Promise<boolean> {
-    return (await this.redis.run((client) => client.exists(this.keys.refreshLock(keyHash)))) === 1;
+  /** Where the session's refresh lease lives (RedisLease): beside the session, in its Cluster slot. */
+  refreshLeaseKey(keyHash: string): string {
+    return this.keys.refreshLock(keyHash);
   }
 
   async destroy(sessionId: string, revoked = false): Promise<boolean> {
@@ -177,30 +157,6 @@ export class SessionStore implements OnModuleInit {
 
   async destroyByConsumer(consumerId: string): Promise<number> {
     return this.destroyIndexed(this.keys.byConsumer(consumerId));
-  }
-
-  async listByConsumer(consumerId: string): Promise<SessionSummary[]> {
-    const index = this.keys.byConsumer(consumerId);
-    return this.redis.run(async () => {
-      const hashes = await this.redis.client.zrangebyscore(index, Date.now(), '+inf');
-      const rows = await Promise.all(hashes.map((keyHash) => this.redis.client.hmget(this.keys.session(keyHash), 'm', 's')));
-      const summaries: SessionSummary[] = [];
-      rows.forEach(([metaJson, lastSeen], position) => {
-        const meta = metaJson ? parseMeta(metaJson) : undefined;
-        if (!meta || !lastSeen) {
-          void this.redis.client.zrem(index, hashes[position] ?? '').catch(() => 0);
-          return;
-        }
-        summaries.push({
-          id: meta.handle,
-          created_at: new Date(meta.createdAt).toISOString(),
-          last_seen_at: new Date(Number(lastSeen)).toISOString(),
-          expires_at: new Date(Math.min(Number(lastSeen) + this.idleMs, meta.absoluteExpiresAt)).toISOString(),
-          user_agent: meta.userAgent ?? null,
-        });
-      });
-      return summaries;
-    });
   }
 
   private async destroyByKeyHash(keyHash: string, revoked: boolean): Promise<boolean> {
@@ -246,26 +202,5 @@ export class SessionStore implements OnModuleInit {
   private unseal(sessionId: string, sealed: Buffer): VaultContents | undefined {
     const plaintext = this.crypto.decrypt(sealed, sessionId);
     return plaintext ? decodeVaultContents(plaintext) : undefined;
-  }
-}
-
-function parseMeta(json: string): SessionMeta | undefined {
-  try {
-    const value: unknown = JSON.parse(json);
-    if (typeof value !== 'object' || value === null) return undefined;
-    const meta = value as Partial<Record<keyof SessionMeta, unknown>>;
-    if (typeof meta.handle !== 'string' || typeof meta.createdAt !== 'number' || typeof meta.absoluteExpiresAt !== 'number') {
-      return undefined;
-    }
-    return {
-      handle: meta.handle,
-      sub: typeof meta.sub === 'string' ? meta.sub : '',
-      consumerId: typeof meta.consumerId === 'string' ? meta.consumerId : null,
-      createdAt: meta.createdAt,
-      absoluteExpiresAt: meta.absoluteExpiresAt,
-      userAgent: typeof meta.userAgent === 'string' ? meta.userAgent : undefined,
-    };
-  } catch {
-    return undefined;
   }
 }

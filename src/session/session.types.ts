@@ -1,8 +1,6 @@
-export interface SessionConsumer {
-  id: string;
-  username: string | null;
-  custom_id: string | null;
-}
+import type { ConsumerIdentity } from '../common/consumer-identity';
+import type { SessionEndReason } from './session.errors';
+
 
 /** What the vault seals: the tokens, plus the identity the hot path needs so a proxied call needs no Postgres. */
 export interface VaultContents {
@@ -12,11 +10,14 @@ export interface VaultContents {
   /** Epoch milliseconds when the access token expires. */
   accessTokenExpiresAt: number;
   scope?: string;
+  /** The access token's scopes and audiences, worked out once when it was obtained (not on every request). */
+  scopes: string[];
+  audiences: string[];
   sub: string;
   sid?: string;
   groups: string[];
   credential?: string;
-  consumer: SessionConsumer | null;
+  consumer: ConsumerIdentity | null;
   /** Only the claims UPSTREAM_HEADERS injects; the full claim set is the ID token's. */
   headerClaims: Record<string, unknown>;
   /** The login's ID token `acr` and `auth_time` (epoch seconds), for routes that require a step-up. */
@@ -45,7 +46,7 @@ export interface Session {
 
 export type SessionLookup =
   | { status: 'active'; session: Session }
-  | { status: 'not_authenticated' | 'session_expired' | 'session_revoked' };
+  | { status: 'ended'; reason: Exclude<SessionEndReason, 'refresh_failed'> };
 
 export interface SessionSummary {
   id: string;

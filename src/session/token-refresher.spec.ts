@@ -6,9 +6,11 @@ import type { SessionConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import type { OidcClient } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
+import type { Lease, RedisLease } from '../redis/redis-lease';
 import type { SessionStore } from './session.store';
 import type { Session, SessionLookup, VaultContents } from './session.types';
-import { SessionEnded, TokenRefresher } from './token-refresher';
+import { SessionEnded } from './session.errors';
+import { TokenRefresher } from './token-refresher';
 
 const config = { refreshSkewSeconds: 60 } as SessionConfig;
 
@@ -20,12 +22,14 @@ function session(version: number, expiresInMs: number, refreshToken = `rt-${vers
     sub: 'user-1',
     groups: [],
     consumer: null,
+    scopes: [],
+    audiences: [],
     headerClaims: {},
   };
   return { keyHash: 'hash', contents, version, absoluteExpiresAt: Date.now() + 3_600_000, idleExpiresAt: Date.now() + 1_800_000 };
 }
 
-/** An in-memory stand-in for the Redis vault: one session, a version fence, and a refresh lease. */
+/** An in-memory stand-in for the Redis vault and lease: one session, a version fence, and a refresh lease. */
 class FakeStore {
   current: Session | undefined;
   locked = false;
@@ -36,19 +40,25 @@ class FakeStore {
   }
 
   lookup(): Promise<SessionLookup> {
-    return Promise.resolve(this.current ? { status: 'active', session: this.current } : { status: 'session_expired' });
+    return Promise.resolve(this.current ? { status: 'active', session: this.current } : { status: 'ended', reason: 'session_expired' });
   }
 
-  tryLockRefresh(): Promise<(() => Promise<void>) | undefined> {
+  refreshLeaseKey(): string {
+    return 'lease';
+  }
+
+  tryTake(): Promise<Lease | undefined> {
     if (this.locked) return Promise.resolve(undefined);
     this.locked = true;
-    return Promise.resolve(() => {
-      this.locked = false;
-      return Promise.resolve();
+    return Promise.resolve({
+      release: () => {
+        this.locked = false;
+        return Promise.resolve();
+      },
     });
   }
 
-  isRefreshLocked(): Promise<boolean> {
+  isHeld(): Promise<boolean> {
     return Promise.resolve(this.locked);
   }
 
@@ -67,7 +77,7 @@ class FakeStore {
 
 function refresherWith(store: FakeStore, refresh: (token: string) => Promise<TokenResult>) {
   const oidc = { refresh: jest.fn(refresh), issuer: 'https://idp.test' };
-  const sut = new TokenRefresher(store as unknown as SessionStore, oidc as unknown as OidcClient, new MetricsService(), config);
+  const sut = new TokenRefresher(store as unknown as SessionStore, store as unknown as RedisLease, oidc as unknown as OidcClient, new MetricsService(), config);
   return { sut, oidc };
 }
 

@@ -8,20 +8,17 @@ import { decodeJwtPayload } from '../common/claims';
 import { classifyIdpError, type IdpFailure } from '../oidc/idp-errors';
 import { OidcClient, type OriginalLogin } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
+import { InFlight } from '../common/in-flight';
+import { RedisLease } from '../redis/redis-lease';
+import { SessionEnded } from './session.errors';
 import { SessionStore } from './session.store';
 import { SessionWatch } from './session-watch';
+import { accessTokenFacts } from './vault-contents.parser';
 import type { Session } from './session.types';
 
 // Longer than the IdP call's own timeout, so a live holder never loses its lease mid-call.
 const LEASE_MS = 15_000;
 const WAIT_STEP_MS = 20;
-
-/** The session cannot continue; the caller answers 401 with this reason. */
-export class SessionEnded extends Error {
-  constructor(readonly reason: 'refresh_failed' | 'session_expired' | 'session_revoked') {
-    super(reason);
-  }
-}
 
 /**
  * Refreshes a session's access token before it expires, exactly once however many requests need it: concurrent
@@ -32,11 +29,12 @@ export class SessionEnded extends Error {
 @Injectable()
 export class TokenRefresher {
   private readonly logger = new Logger('TokenRefresher');
-  private readonly inFlight = new Map<string, Promise<Session>>();
+  private readonly inFlight = new InFlight<Session>();
   private readonly skewMs: number;
 
   constructor(
     private readonly store: SessionStore,
+    private readonly lease: RedisLease,
     private readonly oidc: OidcClient,
     private readonly metrics: MetricsService,
     @Inject(SESSION_CONFIG) config: SessionConfig,
@@ -46,30 +44,27 @@ export class TokenRefresher {
     this.skewMs = config.refreshSkewSeconds * 1000;
   }
 
+  /** Whether the access token expires within the refresh skew (REFRESH_SKEW_SECONDS). */
   isDue(session: Session, now = Date.now()): boolean {
     return session.contents.accessTokenExpiresAt - this.skewMs <= now;
   }
 
+  /** The session with an access token that is not due, refreshed first when it is; SessionEnded when it cannot go on. */
   async ensureFresh(sessionId: string, session: Session): Promise<Session> {
     if (!this.isDue(session)) return session;
-    let pending = this.inFlight.get(session.keyHash);
-    if (!pending) {
-      pending = this.refreshOnce(sessionId, session).finally(() => this.inFlight.delete(session.keyHash));
-      this.inFlight.set(session.keyHash, pending);
-    }
-    return pending;
+    return this.inFlight.run(session.keyHash, () => this.refreshOnce(sessionId, session));
   }
 
   private async refreshOnce(sessionId: string, seen: Session): Promise<Session> {
     // Never longer than one lease: past that the holder is gone or the IdP is stuck, and the caller gets a 503.
     const deadline = Date.now() + LEASE_MS;
     while (Date.now() < deadline) {
-      const release = await this.store.tryLockRefresh(seen.keyHash, LEASE_MS);
-      if (release) {
+      const lease = await this.lease.tryTake(this.store.refreshLeaseKey(seen.keyHash), LEASE_MS);
+      if (lease) {
         try {
           return await this.refreshHoldingLease(sessionId);
         } finally {
-          await release();
+          await lease.release();
         }
       }
       const current = await this.waitForOtherRefresher(sessionId, seen, deadline);
@@ -80,7 +75,7 @@ export class TokenRefresher {
 
   /** Another instance holds the lease: wait until it stores a newer token set, or lets the lease go. */
   private async waitForOtherRefresher(sessionId: string, seen: Session, deadline: number): Promise<Session | undefined> {
-    while (await this.store.isRefreshLocked(seen.keyHash)) {
+    while (await this.lease.isHeld(this.store.refreshLeaseKey(seen.keyHash))) {
       if (Date.now() >= deadline) throw new ServiceUnavailableError('idp');
       await sleep(WAIT_STEP_MS);
     }
@@ -101,13 +96,15 @@ export class TokenRefresher {
     } catch (error: unknown) {
       return this.onRefreshError(sessionId, current, error);
     }
+    const scope = tokens.scope ?? current.contents.scope;
     const updated = await this.store.replaceContents(sessionId, current, {
       ...current.contents,
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken ?? refreshToken,
       idToken: tokens.idToken ?? current.contents.idToken,
       accessTokenExpiresAt: tokens.expiresAt,
-      scope: tokens.scope ?? current.contents.scope,
+      scope,
+      ...accessTokenFacts(tokens.accessToken, scope),
     });
     this.metrics.refreshes.inc({ outcome: updated ? 'success' : 'superseded' });
     return updated ?? this.current(sessionId);
@@ -175,6 +172,6 @@ export class TokenRefresher {
   private async current(sessionId: string): Promise<Session> {
     const lookup = await this.store.lookup(sessionId);
     if (lookup.status === 'active') return lookup.session;
-    throw new SessionEnded(lookup.status === 'not_authenticated' ? 'session_expired' : lookup.status);
+    throw new SessionEnded(lookup.reason);
   }
 }

@@ -19,6 +19,8 @@ const contents: VaultContents = {
   groups: ['admins', 'users'],
   credential: 'user-1',
   consumer: { id: '6f1c1c1e-4a47-4c2f-9f35-2b8a1f5e4a10', username: 'alice', custom_id: null },
+  scopes: [],
+  audiences: [],
   headerClaims: { email: 'alice@example.com' },
 };
 

@@ -1,4 +1,6 @@
-import type { SessionConsumer, VaultContents } from './session.types';
+import { audiencesOf, decodeJwtPayload, scopesOf } from '../common/claims';
+import type { ConsumerIdentity } from '../common/consumer-identity';
+import type { VaultContents } from './session.types';
 
 /**
  * Decrypted vault contents crossed a trust boundary (Redis), so they are checked field by field before use.
@@ -17,7 +19,7 @@ export function parseVaultContents(json: string): VaultContents | undefined {
 /** The same check on a value already parsed. */
 export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!isRecord(value)) return undefined;
-  const { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, groups, credential, consumer, headerClaims, acr, authTime } = value;
+  const { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, scopes, audiences, sub, sid, groups, credential, consumer, headerClaims, acr, authTime } = value;
   if (typeof accessToken !== 'string' || typeof sub !== 'string' || typeof accessTokenExpiresAt !== 'number') return undefined;
   if (!optionalString(refreshToken) || !optionalString(idToken) || !optionalString(scope) || !optionalString(sid) || !optionalString(credential)) {
     return undefined;
@@ -26,12 +28,16 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
   if (consumer !== null && !isConsumer(consumer)) return undefined;
   if (!isRecord(headerClaims)) return undefined;
   if (!optionalString(acr) || (authTime !== undefined && typeof authTime !== 'number')) return undefined;
+  if (!optionalStrings(scopes) || !optionalStrings(audiences)) return undefined;
+  // Sessions stored before the facts were kept work them out once here, on their first read.
+  const facts = scopes && audiences ? { scopes, audiences } : accessTokenFacts(accessToken, scope);
   return {
     accessToken,
     refreshToken,
     idToken,
     accessTokenExpiresAt,
     scope,
+    ...facts,
     sub,
     sid,
     groups: groups.filter((group): group is string => typeof group === 'string'),
@@ -43,6 +49,19 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
   };
 }
 
+/**
+ * The access token's scopes (the token response's `scope`, or the token's own claim where RFC 6749 §5.1 let the IdP
+ * leave it out) and audiences. The token is read, not verified: it came straight from the IdP's token endpoint.
+ */
+export function accessTokenFacts(accessToken: string, scope: string | undefined): Pick<VaultContents, 'scopes' | 'audiences'> {
+  const claims = decodeJwtPayload(accessToken);
+  return { scopes: scope?.split(' ') ?? scopesOf(claims), audiences: audiencesOf(claims) };
+}
+
+function optionalStrings(value: unknown): value is string[] | undefined {
+  return value === undefined || (Array.isArray(value) && value.every((entry) => typeof entry === 'string'));
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -51,7 +70,7 @@ function optionalString(value: unknown): value is string | undefined {
   return value === undefined || typeof value === 'string';
 }
 
-function isConsumer(value: unknown): value is SessionConsumer {
+function isConsumer(value: unknown): value is ConsumerIdentity {
   return (
     isRecord(value) &&
     typeof value['id'] === 'string' &&

@@ -5,9 +5,10 @@ import { OIDC_CONFIG, REDIS_CONFIG, SESSION_CONFIG } from '../../src/config/conf
 import { ReadinessService } from '../../src/health/readiness.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { OidcClient } from '../../src/oidc/oidc.client';
-import { BearerVerifier } from '../../src/proxy/bearer-verifier';
-import { ClientCredentialsExchange } from '../../src/proxy/client-credentials.exchange';
+import { BearerVerifier } from '../../src/proxy/caller/bearer-verifier';
+import { ClientCredentialsExchange } from '../../src/proxy/caller/client-credentials/client-credentials.exchange';
 import { RedisConnection } from '../../src/redis/redis.connection';
+import { RedisLease } from '../../src/redis/redis-lease';
 import { startDevIdp, type DevIdp } from '../../dev/idp/dev-idp';
 import { DEFAULT_RESOURCE, MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, OPAQUE_RESOURCE } from '../../dev/idp/idp-clients';
 import { baseEnv, randomKey } from '../support/test-env';
@@ -36,6 +37,7 @@ async function startMachineStack(idp: DevIdp, env: Record<string, string | undef
       { provide: ReadinessService, useValue: { register: () => undefined } },
       MetricsService,
       RedisConnection,
+      RedisLease,
       OidcClient,
       BearerVerifier,
       ClientCredentialsExchange,

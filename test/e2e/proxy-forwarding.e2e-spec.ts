@@ -7,11 +7,11 @@ import { runInNewContext } from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { Client } from 'undici';
-import { sendJsonError } from '../../src/proxy/json-error';
-import type { Route } from '../../src/proxy/route';
-import { RouteTable } from '../../src/proxy/route-table';
-import { UpstreamClient } from '../../src/proxy/upstream.client';
-import { buildUpstreamHeaders, type UpstreamIdentity } from '../../src/proxy/upstream-headers';
+import { sendJsonError } from '../../src/proxy/forwarding/json-error';
+import type { Route } from '../../src/proxy/forwarding/route';
+import { RouteTable } from '../../src/proxy/forwarding/route-table';
+import { UpstreamClient } from '../../src/proxy/forwarding/upstream.client';
+import { buildUpstreamHeaders, type UpstreamIdentity } from '../../src/proxy/forwarding/upstream-headers';
 import { startEchoUpstream, type EchoBody, type EchoUpstream } from '../support/echo-upstream';
 
 const MB = 1024 * 1024;

@@ -1,4 +1,4 @@
-import { AppError } from '../common/app.error';
+import { AppError } from '../../common/app.error';
 
 /**
  * A bearer token or Basic pair that failed is answered from memory for this long, by the hash the caches already key

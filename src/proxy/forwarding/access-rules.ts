@@ -1,4 +1,4 @@
-import { AppError } from '../common/app.error';
+import { AppError } from '../../common/app.error';
 import type { Route } from './route';
 
 export interface AccessFacts {

@@ -1,4 +1,5 @@
-import { parseBasicCredentials, reuseDeadline } from './client-credentials.exchange';
+import { parseBasicCredentials } from './basic-credentials';
+import { reuseDeadline } from './client-credentials.exchange';
 
 const basic = (raw: string) => `Basic ${Buffer.from(raw, 'utf8').toString('base64')}`;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLError } from 'yaml';
 import type { z } from 'zod';
-import type { ProxyConfig } from '../config/app-config';
+import type { ProxyConfig } from '../../config/app-config';
 import { normalisePath } from './request-path';
 import type { BadPath, Route, RouteMatch } from './route';
 import { DEFAULT_MAX_CONNECTIONS, routeFileSchema } from './route-file.schema';

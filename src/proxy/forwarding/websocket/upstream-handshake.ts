@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { AppError } from '../../common/app.error';
+import { AppError } from '../../../common/app.error';
 import { UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE, type UpstreamFailure } from '../upstream-failure';
 import type { UpstreamHeaders } from '../upstream-headers';
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import type { AppError } from '../common/app.error';
-import type { HttpConfig, ProxyConfig, SessionConfig } from '../config/app-config';
-import { HTTP_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
+import type { AppError } from '../../common/app.error';
+import type { HttpConfig, ProxyConfig, SessionConfig } from '../../config/app-config';
+import { HTTP_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../../config/config.tokens';
 import { checkRouteAccess } from './access-rules';
-import type { Caller } from './caller-authenticator';
+import type { Caller } from './caller';
 import { clientAddressOf } from './client-address';
 import type { Route } from './route';
 import { stepUpRefusal } from './step-up';

@@ -1,16 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { IntrospectionResponse } from 'openid-client';
-import { AppError, ServiceUnavailableError } from '../common/app.error';
-import type { OidcConfig } from '../config/app-config';
-import { OIDC_CONFIG } from '../config/config.tokens';
-import { MetricsService } from '../metrics/metrics.service';
-import { classifyIdpError, isRefusal } from '../oidc/idp-errors';
-import { OidcClient } from '../oidc/oidc.client';
+import { InFlight } from '../../common/in-flight';
+import { AppError, ServiceUnavailableError } from '../../common/app.error';
+import type { OidcConfig } from '../../config/app-config';
+import { OIDC_CONFIG } from '../../config/config.tokens';
+import { MetricsService } from '../../metrics/metrics.service';
+import { classifyIdpError, isRefusal } from '../../oidc/idp-errors';
+import { OidcClient } from '../../oidc/oidc.client';
 import { isAccessTokenIntrospection, isAccessTokenJwt } from './access-token-rule';
 import { BoundedCache } from './bounded-cache';
 import { FailedCredential, failureExpiry, isCredentialFailure } from './failed-credential-memory';
-import { audiencesOf, invalidTokenError, isJwtShaped, tokenDigest, toVerifiedToken, type VerifiedToken } from './verified-token';
+import { audiencesOf } from '../../common/claims';
+import { invalidTokenError, isJwtShaped, tokenDigest, toVerifiedToken, type VerifiedToken } from './verified-token';
 
 const MAX_CACHED_TOKENS = 10_000;
 // Small: an expired token should stop working promptly; IdP and BFF clocks are NTP-synchronised in practice.
@@ -28,7 +30,7 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 @Injectable()
 export class BearerVerifier {
   private readonly verified = new BoundedCache<VerifiedToken | FailedCredential>(MAX_CACHED_TOKENS);
-  private readonly inFlight = new Map<string, Promise<VerifiedToken>>();
+  private readonly inFlight = new InFlight<VerifiedToken>();
 
   constructor(
     private readonly oidc: OidcClient,
@@ -41,10 +43,8 @@ export class BearerVerifier {
     const cached = this.verified.get(key);
     if (cached instanceof FailedCredential) return Promise.reject(cached.error);
     if (cached) return Promise.resolve(cached);
-    const pending = this.inFlight.get(key);
-    if (pending) return pending;
-    const verification = this.verifyUncached(token)
-      .then(
+    return this.inFlight.run(key, () =>
+      this.verifyUncached(token).then(
         (result) => {
           this.verified.set(key, result, result.expiresAt);
           return result;
@@ -53,10 +53,8 @@ export class BearerVerifier {
           if (isCredentialFailure(error)) this.verified.set(key, new FailedCredential(error), failureExpiry());
           throw error;
         },
-      )
-      .finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, verification);
-    return verification;
+      ),
+    );
   }
 
   private async verifyUncached(token: string): Promise<VerifiedToken> {

@@ -1,5 +1,5 @@
-import { UNCONFIRMED_CALLER_TTL_MS } from '../session/consumer-deletion';
-import type { SessionCache } from '../session/session-cache';
+import { UNCONFIRMED_CALLER_TTL_MS } from '../../session/consumer-deletion';
+import type { SessionCache } from '../../session/session-cache';
 import { BoundedCache } from './bounded-cache';
 
 interface Entry<C> {

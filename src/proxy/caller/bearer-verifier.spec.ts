@@ -1,9 +1,9 @@
 import { createLocalJWKSet, errors, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { AppError } from '../common/app.error';
-import type { OidcConfig } from '../config/app-config';
-import { MetricsService } from '../metrics/metrics.service';
-import type { OidcClient } from '../oidc/oidc.client';
-import { errorChainText, FakeOidcClient, ISSUER, NOW, nowSeconds, oidcSettings } from '../../test/support/fake-oidc-client';
+import { AppError } from '../../common/app.error';
+import type { OidcConfig } from '../../config/app-config';
+import { MetricsService } from '../../metrics/metrics.service';
+import type { OidcClient } from '../../oidc/oidc.client';
+import { errorChainText, FakeOidcClient, ISSUER, NOW, nowSeconds, oidcSettings } from '../../../test/support/fake-oidc-client';
 import { BearerVerifier } from './bearer-verifier';
 
 describe('BearerVerifier', () => {

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { AppError } from '../common/app.error';
+import { AppError } from '../../common/app.error';
+import { audiencesOf, scopesOf } from '../../common/claims';
 
 /** What the BFF knows about a bearer token after checking it with the issuer. */
 export interface VerifiedToken {
@@ -29,18 +30,6 @@ export function toVerifiedToken(claims: Readonly<Record<string, unknown>>, expir
   };
 }
 
-/** `scope` is space-separated (RFC 9068, RFC 7662); Okta also sends `scp` as an array. */
-export function scopesOf(claims: Readonly<Record<string, unknown>>): string[] {
-  const scope = claims['scope'] ?? claims['scp'];
-  return typeof scope === 'string' ? spaceSeparated(scope) : stringsOf(scope);
-}
-
-/** `aud` is one StringOrURI or an array of them (RFC 7519 §4.1.3). */
-export function audiencesOf(claims: Readonly<Record<string, unknown>>): string[] {
-  const aud = claims['aud'];
-  return typeof aud === 'string' ? stringsOf([aud]) : stringsOf(aud);
-}
-
 /** A token's cache key: a digest, so no map or log ever holds the token itself. */
 export function tokenDigest(token: string): string {
   return hash('sha256', token, 'base64url');
@@ -51,13 +40,4 @@ export function invalidTokenError(cause?: unknown): AppError {
     headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
     cause,
   });
-}
-
-function spaceSeparated(value: string): string[] {
-  return value.split(' ').filter((entry) => entry !== '');
-}
-
-function stringsOf(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((entry): entry is string => typeof entry === 'string' && entry !== '');
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { readCookie } from '../session/cookies';
+import { readCookie } from '../../session/cookies';
 import { withoutCookies } from './cookie-header';
 
 const SESSION = 'bff-session';

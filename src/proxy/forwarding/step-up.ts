@@ -1,7 +1,7 @@
-import { AppError } from '../common/app.error';
-import { returnToFor } from '../session/session.errors';
+import { AppError } from '../../common/app.error';
+import { returnToFor } from '../../session/session.errors';
 import type { AccessFacts } from './access-rules';
-import type { Caller } from './caller-authenticator';
+import type { Caller } from './caller';
 import type { Route } from './route';
 import { parseChallenges } from './www-authenticate';
 

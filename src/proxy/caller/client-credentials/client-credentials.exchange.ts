@@ -1,29 +1,28 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, ServiceUnavailableError } from '../common/app.error';
-import type { OidcConfig, SessionConfig } from '../config/app-config';
-import { OIDC_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
-import { MetricsService } from '../metrics/metrics.service';
-import { classifyIdpError } from '../oidc/idp-errors';
-import { OidcClient } from '../oidc/oidc.client';
-import { RedisConnection } from '../redis/redis.connection';
-import { TokenCrypto } from '../session/token-crypto';
-import { BearerVerifier } from './bearer-verifier';
-import { BoundedCache } from './bounded-cache';
-import { FailedCredential, failureExpiry, isCredentialFailure } from './failed-credential-memory';
-import type { VerifiedToken } from './verified-token';
+import { AppError, ServiceUnavailableError } from '../../../common/app.error';
+import { InFlight } from '../../../common/in-flight';
+import type { OidcConfig, SessionConfig } from '../../../config/app-config';
+import { OIDC_CONFIG, SESSION_CONFIG } from '../../../config/config.tokens';
+import { MetricsService } from '../../../metrics/metrics.service';
+import { classifyIdpError } from '../../../oidc/idp-errors';
+import { OidcClient } from '../../../oidc/oidc.client';
+import { RedisConnection } from '../../../redis/redis.connection';
+import { RedisLease } from '../../../redis/redis-lease';
+import { TokenCrypto } from '../../../session/token-crypto';
+import { BearerVerifier } from '../bearer-verifier';
+import { BoundedCache } from '../bounded-cache';
+import { FailedCredential, failureExpiry, isCredentialFailure } from '../failed-credential-memory';
+import type { VerifiedToken } from '../verified-token';
+import { credentialsRejectedError, type BasicCredentials } from './basic-credentials';
+import { SharedGrantCache, type CachedGrant } from './shared-grant-cache';
 
 export interface ExchangedToken {
   accessToken: string;
   /** Epoch milliseconds. */
   expiresAt: number;
   verified: VerifiedToken;
-}
-
-export interface BasicCredentials {
-  clientId: string;
-  clientSecret: string;
 }
 
 const MAX_CACHED_PAIRS = 10_000;
@@ -41,7 +40,7 @@ const POLL_INTERVAL_MS = 50;
 export class ClientCredentialsExchange {
   // Pairs the IdP refused are remembered too, for a minute: a guessed secret costs one token-endpoint call, not one per try.
   private readonly local = new BoundedCache<ExchangedToken | FailedCredential>(MAX_CACHED_PAIRS);
-  private readonly inFlight = new Map<string, Promise<ExchangedToken>>();
+  private readonly inFlight = new InFlight<ExchangedToken>();
   private readonly pairKeySecret: Buffer;
   private readonly shared: SharedGrantCache;
   private readonly scopes: readonly string[];
@@ -51,13 +50,14 @@ export class ClientCredentialsExchange {
     private readonly verifier: BearerVerifier,
     private readonly metrics: MetricsService,
     redis: RedisConnection,
+    lease: RedisLease,
     @Inject(OIDC_CONFIG) oidcConfig: OidcConfig,
     @Inject(SESSION_CONFIG) sessionConfig: SessionConfig,
   ) {
     const [firstKey] = sessionConfig.encryptionKeys;
     if (!firstKey) throw new Error('ClientCredentialsExchange needs a token encryption key');
     this.pairKeySecret = Buffer.from(hkdfSync('sha256', firstKey, 'bff-client-credentials/v1', 'credential pair key', 32));
-    this.shared = new SharedGrantCache(redis, new TokenCrypto(sessionConfig.encryptionKeys));
+    this.shared = new SharedGrantCache(redis, lease, new TokenCrypto(sessionConfig.encryptionKeys));
     this.scopes = oidcConfig.clientCredentialsScopes;
   }
 
@@ -66,16 +66,12 @@ export class ClientCredentialsExchange {
     const cached = this.local.get(pair);
     if (cached instanceof FailedCredential) return Promise.reject(cached.error);
     if (cached) return Promise.resolve(cached);
-    const pending = this.inFlight.get(pair);
-    if (pending) return pending;
-    const work = this.obtain(pair, { clientId, clientSecret })
-      .catch((error: unknown) => {
+    return this.inFlight.run(pair, () =>
+      this.obtain(pair, { clientId, clientSecret }).catch((error: unknown) => {
         if (isCredentialFailure(error)) this.local.set(pair, new FailedCredential(error), failureExpiry());
         throw error;
-      })
-      .finally(() => this.inFlight.delete(pair));
-    this.inFlight.set(pair, work);
-    return work;
+      }),
+    );
   }
 
   /** Another instance may be fetching this pair's token: wait for it (bounded), else make the grant ourselves. */
@@ -152,107 +148,4 @@ export function reuseDeadline(obtainedAt: number, expiresAt: number): number {
 /** Any 4xx is about the caller's credentials (contract: never a 503); so is a token this BFF cannot use as a Bearer. */
 function isCredentialRejection(error: unknown): boolean {
   return classifyIdpError(error).kind !== 'unreachable';
-}
-
-export function credentialsRejectedError(cause?: unknown): AppError {
-  return new AppError(401, 'invalid_client', 'The client credentials were rejected.', {
-    headers: { 'www-authenticate': 'Basic realm="bff"' },
-    cause,
-  });
-}
-
-const BASIC_SCHEME = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
-const MAX_ENCODED_LENGTH = 4096;
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/** RFC 6749 §2.3.1: `Basic base64(urlencode(client_id) ":" urlencode(client_secret))`; undefined when malformed. */
-export function parseBasicCredentials(authorizationHeader: string | undefined): BasicCredentials | undefined {
-  if (authorizationHeader === undefined || authorizationHeader.length > MAX_ENCODED_LENGTH) return undefined;
-  const encoded = BASIC_SCHEME.exec(authorizationHeader)?.[1];
-  if (encoded === undefined || encoded.length % 4 === 1) return undefined;
-  let decoded: string;
-  try {
-    decoded = UTF8.decode(Buffer.from(encoded, 'base64'));
-  } catch {
-    return undefined; // not UTF-8
-  }
-  const separator = decoded.indexOf(':');
-  if (separator < 0) return undefined;
-  const clientId = formDecode(decoded.slice(0, separator));
-  const clientSecret = formDecode(decoded.slice(separator + 1));
-  if (!clientId || !clientSecret) return undefined;
-  return { clientId, clientSecret };
-}
-
-/** application/x-www-form-urlencoded decoding (RFC 6749 Appendix B): `+` is a space. */
-function formDecode(value: string): string | undefined {
-  try {
-    const decoded = decodeURIComponent(value.replaceAll('+', '%20'));
-    return CONTROL_CHARACTERS.test(decoded) ? undefined : decoded;
-  } catch {
-    return undefined; // a malformed percent-escape
-  }
-}
-
-/** What the shared tier keeps per pair, sealed with the pair's HMAC as the encryption context. */
-interface CachedGrant {
-  accessToken: string;
-  expiresAt: number;
-  reuseUntil: number;
-}
-
-type PairLock = { release(): Promise<void> };
-
-const LOCK_LEASE_MS = 10_000;
-const RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-/** Redis is an optimisation here: while it is down, every instance simply makes its own grants. */
-const WITHOUT_REDIS: PairLock = { release: () => Promise.resolve() };
-
-class SharedGrantCache {
-  constructor(
-    private readonly redis: RedisConnection,
-    private readonly crypto: TokenCrypto,
-  ) {}
-
-  async read(pair: string): Promise<CachedGrant | undefined> {
-    const sealed = await this.redis.run((client) => client.getBuffer(this.redis.key('cc', pair))).catch(() => null);
-    const opened = sealed ? this.crypto.decrypt(sealed, pair) : undefined;
-    return opened ? parseCachedGrant(opened.toString('utf8')) : undefined;
-  }
-
-  async write(pair: string, grant: CachedGrant): Promise<void> {
-    const ttl = Math.floor(grant.reuseUntil - Date.now());
-    if (ttl <= 0) return;
-    const sealed = this.crypto.encrypt(JSON.stringify(grant), pair);
-    await this.redis.run((client) => client.set(this.redis.key('cc', pair), sealed, 'PX', ttl)).catch(() => undefined);
-  }
-
-  async tryLock(pair: string): Promise<PairLock | 'busy'> {
-    const key = this.redis.key('cc', pair, 'lock');
-    const owner = randomBytes(16).toString('base64url');
-    try {
-      const taken = await this.redis.run((client) => client.set(key, owner, 'PX', LOCK_LEASE_MS, 'NX'));
-      if (taken !== 'OK') return 'busy';
-    } catch {
-      return WITHOUT_REDIS;
-    }
-    return {
-      release: () => this.redis.run((client) => client.eval(RELEASE_LOCK, 1, key, owner)).then(() => undefined, () => undefined),
-    };
-  }
-}
-
-function parseCachedGrant(json: string): CachedGrant | undefined {
-  try {
-    const value: unknown = JSON.parse(json);
-    if (typeof value !== 'object' || value === null) return undefined;
-    const fields: Partial<Record<keyof CachedGrant, unknown>> = value;
-    const { accessToken, expiresAt, reuseUntil } = fields;
-    if (typeof accessToken !== 'string' || typeof expiresAt !== 'number' || typeof reuseUntil !== 'number') return undefined;
-    return { accessToken, expiresAt, reuseUntil };
-  } catch {
-    return undefined; // not JSON: not ours
-  }
 }

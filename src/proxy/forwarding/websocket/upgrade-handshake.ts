@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '../../common/app.error';
+import { AppError } from '../../../common/app.error';
 
 /** Whether a request asks for a WebSocket (any other Upgrade, e.g. h2c, is refused, never relayed). */
 export function isWebSocketUpgrade(request: IncomingMessage): boolean {

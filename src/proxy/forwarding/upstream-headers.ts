@@ -1,13 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ConsumerIdentity } from '../../common/consumer-identity';
 import { withoutCookies } from './cookie-header';
 import { claimHeaderValue, toHeaderValue } from './header-value';
 import { canonicalHeaderName, hasUnderscore, isSetByBff } from './protected-headers';
 import { withoutOwnCookies, type OwnCookies } from './upstream-set-cookie';
 
-/** Who the upstream is told it is talking to; built by the session or bearer layer. */
+/** Who the upstream is told it is talking to; built by the caller half (`proxy/caller/`). */
 export interface UpstreamIdentity {
   bearer: string;
-  consumer: { id: string; username: string | null; custom_id: string | null } | null;
+  consumer: ConsumerIdentity | null;
   /** The consumer claim's value. */
   credential?: string;
   /** Set when the consumer is ANONYMOUS_CONSUMER, as Kong does. */

@@ -1,0 +1,61 @@
+import type { RedisConnection } from '../../../redis/redis.connection';
+import type { Lease, RedisLease } from '../../../redis/redis-lease';
+import type { TokenCrypto } from '../../../session/token-crypto';
+
+/** What the shared tier keeps per pair, sealed with the pair's HMAC as the encryption context. */
+export interface CachedGrant {
+  accessToken: string;
+  expiresAt: number;
+  reuseUntil: number;
+}
+
+const LOCK_LEASE_MS = 10_000;
+/** Redis is an optimisation here: while it is down, every instance simply makes its own grants. */
+const WITHOUT_REDIS: Lease = { release: () => Promise.resolve() };
+
+/**
+ * The tier shared by every instance: each pair's token sealed in Redis under the pair's HMAC, and a lease so that one
+ * instance at a time asks the IdP for a pair.
+ */
+export class SharedGrantCache {
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly lease: RedisLease,
+    private readonly crypto: TokenCrypto,
+  ) {}
+
+  async read(pair: string): Promise<CachedGrant | undefined> {
+    const sealed = await this.redis.run((client) => client.getBuffer(this.redis.key('cc', pair))).catch(() => null);
+    const opened = sealed ? this.crypto.decrypt(sealed, pair) : undefined;
+    return opened ? parseCachedGrant(opened.toString('utf8')) : undefined;
+  }
+
+  async write(pair: string, grant: CachedGrant): Promise<void> {
+    const ttl = Math.floor(grant.reuseUntil - Date.now());
+    if (ttl <= 0) return;
+    const sealed = this.crypto.encrypt(JSON.stringify(grant), pair);
+    await this.redis.run((client) => client.set(this.redis.key('cc', pair), sealed, 'PX', ttl)).catch(() => undefined);
+  }
+
+  /** The pair's lease; `'busy'` while another instance holds it. */
+  async tryLock(pair: string): Promise<Lease | 'busy'> {
+    try {
+      return (await this.lease.tryTake(this.redis.key('cc', pair, 'lock'), LOCK_LEASE_MS)) ?? 'busy';
+    } catch {
+      return WITHOUT_REDIS;
+    }
+  }
+}
+
+function parseCachedGrant(json: string): CachedGrant | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const fields: Partial<Record<keyof CachedGrant, unknown>> = value;
+    const { accessToken, expiresAt, reuseUntil } = fields;
+    if (typeof accessToken !== 'string' || typeof expiresAt !== 'number' || typeof reuseUntil !== 'number') return undefined;
+    return { accessToken, expiresAt, reuseUntil };
+  } catch {
+    return undefined; // not JSON: not ours
+  }
+}

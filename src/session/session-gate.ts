@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '../common/app.error';
+import type { HttpConfig, SessionConfig } from '../config/app-config';
+import { HTTP_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
+import { SessionCookie } from './session-cookie';
+import { CsrfHeaderMissingError, loginUrlFor, SessionEnded, SessionError, type SessionFailure } from './session.errors';
+import { SessionStore } from './session.store';
+import type { Session } from './session.types';
+import { TokenRefresher } from './token-refresher';
+
+/**
+ * How a cookie-carrying call proves it comes from the app: the CSRF header (API calls), the browser-set `Origin`
+ * (a WebSocket handshake, which cannot carry a custom header), or the logout's `sid`, which the caller checks
+ * against the session's handle once it is known.
+ */
+export type AntiForgery = 'csrf-header' | 'origin' | 'logout-sid';
+
+export interface OpenSession {
+  sessionId: string;
+  session: Session;
+}
+
+export interface EntryOptions {
+  antiForgery: AntiForgery;
+  /** Refresh the access token when it is due (proxied calls); `/auth/user` and logout read the session as stored. */
+  refresh: boolean;
+}
+
+/**
+ * The session protocol, in one place: no session cookie at all is "sign in" (401), answered before the anti-forgery
+ * check; then the anti-forgery check (403); then the vault lookup and, when due, the refresh — every way a session
+ * can end becomes the contract's 401 reason, with the login URL and the cookie cleared.
+ */
+@Injectable()
+export class SessionGate {
+  private readonly csrfHeader: string;
+  private readonly publicOrigin: string;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly refresher: TokenRefresher,
+    private readonly cookie: SessionCookie,
+    @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
+    @Inject(SESSION_CONFIG) config: SessionConfig,
+  ) {
+    this.csrfHeader = config.csrfHeader;
+    this.publicOrigin = new URL(http.publicUrl).origin;
+  }
+
+  /**
+   * `enter`'s twin for the common request, without waiting: the CSRF header is there and this instance read the
+   * session a moment ago (SessionCache) and its token is not due. `undefined` means "ask `enter`", which also
+   * produces every refusal.
+   */
+  enterCached(request: IncomingMessage): OpenSession | undefined {
+    if (request.headers[this.csrfHeader] !== '1') return undefined;
+    const sessionId = this.cookie.read(request.headers.cookie);
+    const session = sessionId === undefined ? undefined : this.store.cachedSession(sessionId);
+    return sessionId !== undefined && session && !this.refresher.isDue(session) ? { sessionId, session } : undefined;
+  }
+
+  async enter(request: IncomingMessage, options: EntryOptions = { antiForgery: 'csrf-header', refresh: true }): Promise<OpenSession> {
+    const cookie = this.cookie.inspect(request.headers.cookie);
+    if (cookie === 'absent') throw this.failure(request, 'not_authenticated');
+    this.assertFromApp(request, options.antiForgery);
+    try {
+      if (cookie === 'malformed') throw new SessionEnded('session_expired');
+      const { sessionId } = cookie;
+      const lookup = await this.store.lookupCached(sessionId);
+      if (lookup.status === 'ended') throw new SessionEnded(lookup.reason);
+      const session = options.refresh ? await this.refresher.ensureFresh(sessionId, lookup.session) : lookup.session;
+      return { sessionId, session };
+    } catch (error: unknown) {
+      throw error instanceof SessionEnded ? this.failure(request, error.reason) : error;
+    }
+  }
+
+  private assertFromApp(request: IncomingMessage, antiForgery: AntiForgery): void {
+    switch (antiForgery) {
+      case 'csrf-header':
+        if (request.headers[this.csrfHeader] !== '1') throw new CsrfHeaderMissingError(this.csrfHeader);
+        return;
+      case 'origin':
+        if (request.headers.origin !== this.publicOrigin) {
+          throw new AppError(403, 'origin_mismatch', 'A WebSocket with the session cookie must come from the app\'s own origin.');
+        }
+        return;
+      case 'logout-sid':
+        return;
+    }
+  }
+
+  private failure(request: IncomingMessage, reason: SessionFailure): SessionError {
+    const clear = reason === 'not_authenticated' ? undefined : this.cookie.clear();
+    return new SessionError(reason, loginUrlFor(request.headers.referer, this.http.publicUrl), clear);
+  }
+}
