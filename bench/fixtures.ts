@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { SessionKeys, digest, sessionHandle } from '../src/session/session.keys';
+import { sha256Base64url as digest } from '../src/common/sha256';
+import { SessionKeys, sessionHandle } from '../src/session/session.keys';
 import { hashSessionId, newSessionId, TokenCrypto } from '../src/session/token-crypto';
 import type { VaultContents } from '../src/session/session.types';
 import { decodeVaultContents } from '../src/session/vault-contents.codec';

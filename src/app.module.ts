@@ -26,7 +26,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config.log.level)),
-        TypeOrmModule.forRoot({ ...databaseOptions(config.database.url), retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({ ...databaseOptions(config.database.url), autoLoadEntities: true, retryAttempts: 3, retryDelay: 1000 }),
         RedisModule,
         MetricsModule,
         ThrottleModule,

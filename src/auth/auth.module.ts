@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConsumerModule } from '../consumer/consumer.module';
+import { OidcModule } from '../oidc/oidc.module';
+import { ThrottleModule } from '../throttle/throttle.module';
 import { SessionModule } from '../session/session.module';
 import { AuthController } from './auth.controller';
 import { BackchannelLogoutService } from './backchannel-logout.service';
@@ -9,7 +11,7 @@ import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
 
 @Module({
-  imports: [SessionModule, ConsumerModule],
+  imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule],
   controllers: [AuthController],
   providers: [LoginService, LogoutService, BackchannelLogoutService, FrontchannelLogoutService, LoginStateStore],
 })

@@ -4,7 +4,7 @@ import type { OidcConfig } from '../config/app-config';
 import { OIDC_CONFIG } from '../config/config.tokens';
 import { OidcClient } from '../oidc/oidc.client';
 import { RedisConnection } from '../redis/redis.connection';
-import { digest } from '../session/session.keys';
+import { sha256Base64url } from '../common/sha256';
 import { SessionStore } from '../session/session.store';
 import { AuthError } from './auth.errors';
 
@@ -69,7 +69,7 @@ export class BackchannelLogoutService {
    * function that forgets it again, for when the logout could not be carried out.
    */
   private async rejectReplay(jti: string | undefined): Promise<() => Promise<void>> {
-    const key = this.redis.key('bcl-jti', digest(`${this.oidc.issuer}|${jti ?? ''}`));
+    const key = this.redis.key('bcl-jti', sha256Base64url(`${this.oidc.issuer}|${jti ?? ''}`));
     const fresh = await this.redis.run((client) => client.set(key, '1', 'EX', MAX_TOKEN_AGE_SECONDS + 60, 'NX'));
     if (fresh !== 'OK') throw new AuthError('invalid_logout_token');
     return async () => {

@@ -1,9 +1,9 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Base64url } from '../common/sha256';
+import { LOGIN_COOKIE_PREFIXES } from '../common/public-surface';
 import { clearCookie, readCookie, serializeCookie } from '../session/cookies';
 import { LOGIN_STATE_TTL_SECONDS } from './login-state.store';
 
-/** The login-binding cookies' name prefixes, on http and on https; the proxy keeps them from upstreams both ways. */
-export const LOGIN_COOKIE_PREFIXES = ['bff-login-', '__Host-bff-login-'] as const;
 
 // Pending logins a browser may hold at once; more are cleared, so a hostile page cannot fill the Cookie header.
 const MAX_PENDING_LOGINS = 5;
@@ -43,14 +43,14 @@ export class LoginBinding {
         sameSite: this.sameSite,
         maxAgeSeconds: LOGIN_STATE_TTL_SECONDS,
       }),
-      digest: digest(value),
+      digest: sha256Base64url(value),
     };
   }
 
   matches(cookieHeader: string | undefined, state: string, expectedDigest: string): boolean {
     const value = readCookie(cookieHeader, this.name(state));
     if (!value) return false;
-    const actual = Buffer.from(digest(value));
+    const actual = Buffer.from(sha256Base64url(value));
     const expected = Buffer.from(expectedDigest);
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
@@ -64,10 +64,6 @@ export class LoginBinding {
   }
 
   private name(state: string): string {
-    return this.prefix + digest(state).slice(0, 16);
+    return this.prefix + sha256Base64url(state).slice(0, 16);
   }
-}
-
-function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
 }

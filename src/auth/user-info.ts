@@ -2,6 +2,7 @@ import { sessionHandle } from '../session/session.keys';
 import type { Session } from '../session/session.types';
 import { decodeJwtPayload } from '../common/claims';
 import type { ConsumerIdentity } from '../common/consumer-identity';
+import { logoutUrl } from '../common/public-surface';
 
 export interface UserInfo {
   sub: string;
@@ -26,6 +27,6 @@ export function toUserInfo(session: Session): UserInfo {
       expires_at: new Date(session.absoluteExpiresAt).toISOString(),
       idle_expires_at: new Date(session.idleExpiresAt).toISOString(),
     },
-    logoutUrl: `/auth/logout?sid=${sessionHandle(session.keyHash)}`,
+    logoutUrl: logoutUrl(sessionHandle(session.keyHash)),
   };
 }

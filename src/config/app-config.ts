@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { envSchema, type Env } from './env.schema';
+import { AUTH_PATHS } from '../common/public-surface';
 
 export type AppConfig = ReturnType<typeof toAppConfig>;
 export type HttpConfig = AppConfig['http'];
@@ -49,7 +50,7 @@ function toAppConfig(env: Env) {
       issuer: env.OIDC_ISSUER,
       clientId: env.OIDC_CLIENT_ID,
       clientSecret: env.OIDC_CLIENT_SECRET,
-      redirectUri: env.OIDC_REDIRECT_URI ?? `${publicUrl}/auth/callback`,
+      redirectUri: env.OIDC_REDIRECT_URI ?? `${publicUrl}${AUTH_PATHS.callback}`,
       scopes: env.OIDC_SCOPES,
       tokenEndpointAuthMethod: env.OIDC_TOKEN_ENDPOINT_AUTH_METHOD,
       responseMode: env.OIDC_RESPONSE_MODE,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Base64url } from '../common/sha256';
 
 const MAX_USERNAME_LENGTH = 255;
 const SUFFIX_LENGTH = 8;
@@ -19,6 +19,6 @@ export function requestedUsername(claims: Readonly<Record<string, unknown>>): st
  * the new consumer's own custom_id, so it is stable across retries and tells the two apart.
  */
 export function disambiguatedUsername(requested: string, customId: string): string {
-  const suffix = createHash('sha256').update(customId, 'utf8').digest('base64url').slice(0, SUFFIX_LENGTH);
+  const suffix = sha256Base64url(customId).slice(0, SUFFIX_LENGTH);
   return `${requested.slice(0, MAX_USERNAME_LENGTH - SUFFIX_LENGTH - 1)}#${suffix}`;
 }

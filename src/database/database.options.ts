@@ -1,17 +1,20 @@
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { Consumer } from '../consumer/consumer.entity';
 
 // Compiled, migrations sit in dist/migrations; when the sources run directly (jest), they are the repository's .ts files.
 const migrations = __filename.endsWith('.ts')
   ? join(__dirname, '..', '..', 'migrations', '*.ts')
   : join(__dirname, '..', 'migrations', '*.js');
 
-export function databaseOptions(url: string): DataSourceOptions {
+/**
+ * The connection, migrations and timeouts. Entities are the features' own: the app registers each with
+ * `TypeOrmModule.forFeature` (and `autoLoadEntities`), the CLI finds them by name, a test passes the ones it uses.
+ */
+export function databaseOptions(url: string, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: [Consumer],
+    entities,
     migrations: [migrations],
     migrationsTableName: 'migrations',
     synchronize: false,

@@ -1,7 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AdminModule } from '../admin/admin.module';
 import { HealthController } from './health.controller';
 import { ReadinessService } from './readiness.service';
 
-@Global()
-@Module({ controllers: [HealthController], providers: [ReadinessService], exports: [ReadinessService] })
+@Module({ imports: [AdminModule], controllers: [HealthController], providers: [ReadinessService], exports: [ReadinessService] })
 export class HealthModule {}

@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { HealthModule } from '../health/health.module';
 import { OidcClient } from './oidc.client';
 
-@Global()
-@Module({ providers: [OidcClient], exports: [OidcClient] })
+@Module({ imports: [HealthModule], providers: [OidcClient], exports: [OidcClient] })
 export class OidcModule {}

@@ -14,6 +14,7 @@ import type { RouteMatch } from './forwarding/route';
 import { RouteTable } from './forwarding/route-table';
 import { insufficientUserAuthentication, stepUpRequired } from './forwarding/step-up';
 import { UpstreamClient } from './forwarding/upstream.client';
+import { isAuthPath } from '../common/public-surface';
 
 /**
  * The hot path, ahead of Express and Nest on the browser listener (none of their per-request machinery is needed to
@@ -49,7 +50,7 @@ export class ProxyHandler {
       sendJsonError(response, METHOD_REFUSED.status, METHOD_REFUSED.code, METHOD_REFUSED.message, { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
       return true;
     }
-    if (url.startsWith('/auth/') || url === '/auth' || url.startsWith('/auth?')) return false;
+    if (isAuthPath(url)) return false;
     const match = this.routes.match(url);
     if (match === undefined) return false;
     const started = process.hrtime.bigint();

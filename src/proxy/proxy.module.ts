@@ -3,7 +3,9 @@ import type { ProxyConfig } from '../config/app-config';
 import { ConfigurationError } from '../config/configuration.error';
 import { PROXY_CONFIG } from '../config/config.tokens';
 import { ConsumerModule } from '../consumer/consumer.module';
+import { OidcModule } from '../oidc/oidc.module';
 import { SessionModule } from '../session/session.module';
+import { ThrottleModule } from '../throttle/throttle.module';
 import { BearerVerifier } from './caller/bearer-verifier';
 import { CallerAuthenticator } from './caller/caller-authenticator';
 import { TokenCallers } from './caller/token-callers';
@@ -15,7 +17,7 @@ import { UpstreamClient } from './forwarding/upstream.client';
 import { WebSocketProxy } from './websocket.proxy';
 
 @Module({
-  imports: [SessionModule, ConsumerModule],
+  imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule],
   providers: [
     {
       provide: RouteTable,

@@ -16,6 +16,7 @@ import { withoutOwnCookies, type OwnCookies } from './forwarding/upstream-set-co
 import { SocketRelay } from './forwarding/websocket/socket-relay';
 import { assertValidHandshake } from './forwarding/websocket/upgrade-handshake';
 import { upgradeUpstream, type UpstreamUpgraded } from './forwarding/websocket/upstream-handshake';
+import { isAuthPath } from '../common/public-surface';
 
 /** RFC 6455 §7.4.1: 1008 policy violation (the session ended), 1001 going away (the BFF stops). */
 const CLOSE_POLICY = 1008;
@@ -84,7 +85,7 @@ export class WebSocketProxy {
 
   private matchRoute(request: IncomingMessage): RouteMatch {
     const url = request.url ?? '/';
-    const match = url.startsWith('/auth/') || url === '/auth' ? undefined : this.routes.match(url);
+    const match = isAuthPath(url) ? undefined : this.routes.match(url);
     if (match === undefined) throw new AppError(404, 'not_found', 'No WebSocket is served at this path.');
     if ('rejected' in match) throw new AppError(400, 'bad_path', 'The request path is not allowed.');
     if (!match.route.websocket) throw new AppError(400, 'websocket_not_allowed', 'This route does not proxy WebSockets.');

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
+import { isAuthPath } from '../common/public-surface';
 
 /**
  * Headers on the BFF's own responses (proxied responses keep the upstream's: this runs after the proxy). The policy
@@ -35,6 +36,6 @@ export function securityHeaders(secure: boolean): RequestHandler[] {
 /** Nothing under /auth may be cached, errors included: it is all per-user or single-use (RFC 6749 §5.1 asks as much). */
 function noStoreOnAuth(request: Request, response: Response, next: NextFunction): void {
   const path = request.path;
-  if (path === '/auth' || path.startsWith('/auth/')) response.setHeader('cache-control', 'no-store');
+  if (isAuthPath(path)) response.setHeader('cache-control', 'no-store');
   next();
 }

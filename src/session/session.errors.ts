@@ -1,4 +1,3 @@
-import { safeReturnTo } from '../common/return-to';
 import { AppError } from '../common/app.error';
 
 /** Why a session that existed cannot continue: the contract's 401 reasons for a cookie that no longer works. */
@@ -34,24 +33,5 @@ export class SessionError extends AppError {
 export class CsrfHeaderMissingError extends AppError {
   constructor(header: string) {
     super(403, 'csrf_header_missing', `Cookie-authenticated API calls must send the ${header}: 1 header.`);
-  }
-}
-
-/** `/auth/login?returnTo=<the page's path>` when the page is known from a same-origin Referer, else `/auth/login`. */
-export function loginUrlFor(referer: string | undefined, publicOrigin: string): string {
-  const returnTo = returnToFor(referer, publicOrigin);
-  return returnTo === undefined ? '/auth/login' : `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
-}
-
-/** The SPA page a call came from, when a same-origin Referer names one that /auth/login accepts as returnTo. */
-export function returnToFor(referer: string | undefined, publicOrigin: string): string | undefined {
-  if (!referer) return undefined;
-  try {
-    const page = new URL(referer);
-    // Only a returnTo that /auth/login accepts: a Referer of `https://app//x` would otherwise offer a dead link.
-    return page.origin === publicOrigin ? safeReturnTo(page.pathname + page.search, publicOrigin) : undefined;
-  } catch {
-    // an unparsable Referer is simply unknown
-    return undefined;
   }
 }

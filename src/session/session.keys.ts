@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Base64url } from '../common/sha256';
 
 /**
  * The vault's Redis key layout. A session's own keys share the hash tag `{<hash>}` so they sit in one Cluster slot;
@@ -20,11 +20,11 @@ export class SessionKeys {
   }
 
   bySub(sub: string): string {
-    return `${this.prefix}ix:sub:{${digest(sub)}}`;
+    return `${this.prefix}ix:sub:{${sha256Base64url(sub)}}`;
   }
 
   bySid(sid: string): string {
-    return `${this.prefix}ix:sid:{${digest(sid)}}`;
+    return `${this.prefix}ix:sid:{${sha256Base64url(sid)}}`;
   }
 
   byConsumer(consumerId: string): string {
@@ -36,11 +36,7 @@ export class SessionKeys {
   }
 }
 
-export function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
-}
-
 /** A public handle for a session, shown by the admin API: derived from the key hash, useless as a credential. */
 export function sessionHandle(keyHash: string): string {
-  return digest(`handle:${keyHash}`).slice(0, 22);
+  return sha256Base64url(`handle:${keyHash}`).slice(0, 22);
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OidcModule } from '../oidc/oidc.module';
 import { SessionCache } from './session-cache';
 import { SessionCookie } from './session-cookie';
 import { SessionGate } from './session-gate';
@@ -8,6 +9,7 @@ import { SessionWatch } from './session-watch';
 import { TokenRefresher } from './token-refresher';
 
 @Module({
+  imports: [OidcModule],
   providers: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, TokenRefresher, SessionWatch],
   exports: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, SessionWatch],
 })

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, hash, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { sha256Base64url, sha256Bytes } from '../common/sha256';
 
 const VERSION = 1;
 const KEY_BYTES = 32;
@@ -83,7 +84,7 @@ export class TokenCrypto {
    */
   private derive(key: MasterKey, context: string): KeyObject {
     // Cached by a digest of key id and context: the session id itself never becomes a long-lived map key.
-    const cacheKey = hash('sha256', `${key.idHex}\0${context}`, 'base64url');
+    const cacheKey = sha256Base64url(`${key.idHex}\0${context}`);
     const cached = this.derivedKeys.get(cacheKey);
     if (cached) return cached;
     const derived = createSecretKey(Buffer.from(hkdfSync('sha256', key.secret, HKDF_SALT, Buffer.from(context, 'utf8'), KEY_BYTES)));
@@ -94,7 +95,7 @@ export class TokenCrypto {
 
 /** The Redis key part for a session: a digest, so a Redis dump holds no usable session id. */
 export function hashSessionId(sessionId: string): string {
-  return hash('sha256', sessionId, 'base64url');
+  return sha256Base64url(sessionId);
 }
 
 /** 256 random bits, base64url (43 characters, cookie-safe without quoting). */
@@ -104,7 +105,7 @@ export function newSessionId(): string {
 
 function toMasterKey(secret: Buffer): MasterKey {
   if (secret.length !== KEY_BYTES) throw new Error(`every token encryption key must be ${KEY_BYTES} bytes`);
-  const id = createHash('sha256').update('bff-token-vault key id\0').update(secret).digest().subarray(0, KEY_ID_BYTES);
+  const id = sha256Bytes(Buffer.concat([Buffer.from('bff-token-vault key id\0'), secret])).subarray(0, KEY_ID_BYTES);
   return { id, idHex: id.toString('hex'), secret: Buffer.from(secret) };
 }
 

@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { isAdminRequest } from '../common/plane';
 import { ConfigurationError } from '../config/configuration.error';
 import { cacheControlFor, INDEX_CACHE_CONTROL } from './cache-control';
+import { isAuthPath } from '../common/public-surface';
 
 /**
  * Serves the SPA's built files from `SPA_DIR` on the browser port, after the proxy has taken its routes: a file that
@@ -38,7 +39,7 @@ function isSpaRequest(request: IncomingMessage): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   if (isAdminRequest(request)) return false;
   const path = request.url ?? '/';
-  return !(path === '/auth' || path.startsWith('/auth/') || path.startsWith('/auth?'));
+  return !isAuthPath(path);
 }
 
 /** Browsers navigating to a page send `text/html`; scripts, images and `fetch()` calls do not. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../common/sha256';
 import { Logger } from '@nestjs/common';
 import { normalizeIp } from '@nestjs/throttler';
 import type { MetricsService } from '../metrics/metrics.service';
@@ -56,6 +56,6 @@ export class FailureLockout {
 
   /** Hashed: the Redis key names no address. */
   private keyOf(clientAddress: string): string {
-    return createHash('sha256').update(`${this.scope}|${normalizeIp(clientAddress)}`).digest('hex');
+    return sha256Hex(`${this.scope}|${normalizeIp(clientAddress)}`);
   }
 }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { Global, Module, type ExecutionContext } from '@nestjs/common';
+import { Module, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerModuleOptions, type ThrottlerOptions } from '@nestjs/throttler';
 import type { RateLimitConfig } from '../config/app-config';
 import { RATE_LIMIT_CONFIG } from '../config/config.tokens';
+import { sha256Hex } from '../common/sha256';
 import { RedisConnection } from '../redis/redis.connection';
 import { AdminAuthLimiter } from './admin-auth-limiter';
 import { CredentialFailureLimiter } from './credential-failure-limiter';
@@ -14,7 +14,6 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
  * Rate limits per client IP (`request.ip`, so TRUST_PROXY decides whose X-Forwarded-For counts), counted in Redis and
  * so shared by every instance. Each endpoint names its scope with `@RateLimit`; only that scope's throttler applies.
  */
-@Global()
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
@@ -22,7 +21,7 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
       useFactory: (config: RateLimitConfig, redis: RedisConnection): ThrottlerModuleOptions => ({
         throttlers: [throttler('login', config.login), throttler('admin', config.admin)].filter((entry) => entry !== undefined),
         storage: new RedisThrottlerStorage(redis),
-        generateKey: (context, tracker, name) => digest(`${name}|${rateLimitTarget(context)?.bucket ?? ''}|${tracker}`),
+        generateKey: (context, tracker, name) => sha256Hex(`${name}|${rateLimitTarget(context)?.bucket ?? ''}|${tracker}`),
         // Retry-After comes with the 429 itself (TooManyRequestsError).
         setHeaders: false,
       }),
@@ -41,8 +40,4 @@ function throttler(scope: RateLimitScope, rule: RateLimitConfig[RateLimitScope])
     ttl: rule.windowMs,
     skipIf: (context: ExecutionContext) => rateLimitTarget(context)?.scope !== scope,
   };
-}
-
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

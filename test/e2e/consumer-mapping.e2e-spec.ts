@@ -30,7 +30,7 @@ describe('consumer mapping against Postgres', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(databaseOptions(database.url)).initialize();
+    dataSource = await new DataSource(databaseOptions(database.url, [Consumer])).initialize();
     await runMigrationsLocked(dataSource);
     consumers = dataSource.getRepository(Consumer);
   });
@@ -41,7 +41,7 @@ describe('consumer mapping against Postgres', () => {
 
   it('is resolved by Nest with its configuration and repository', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [TypeOrmModule.forRoot(databaseOptions(database.url)), TypeOrmModule.forFeature([Consumer])],
+      imports: [TypeOrmModule.forRoot(databaseOptions(database.url, [Consumer])), TypeOrmModule.forFeature([Consumer])],
       providers: [{ provide: CONSUMER_CONFIG, useValue: defaults }, ConsumerMappingService],
     }).compile();
     const alice = await add('nest-alice', 'nest-sub-alice');
@@ -178,7 +178,7 @@ describe('consumer mapping against Postgres', () => {
     const proxy = await startTcpProxy(new URL(database.url));
     const url = new URL(database.url);
     url.host = `127.0.0.1:${proxy.port}`;
-    const viaProxy = await new DataSource(databaseOptions(url.toString())).initialize();
+    const viaProxy = await new DataSource(databaseOptions(url.toString(), [Consumer])).initialize();
     try {
       const sut = new ConsumerMappingService({ ...defaults, optional: true }, viaProxy.getRepository(Consumer));
       await expect(sut.map({ sub: 'before-outage' })).resolves.toMatchObject({ consumer: null });

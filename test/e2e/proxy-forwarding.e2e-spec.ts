@@ -40,7 +40,7 @@ async function startProxy(table: RouteTable, client: UpstreamClient): Promise<Se
       host: req.headers.host ?? '',
     });
     const { route, upstreamPath } = found;
-    client.forward(req, res, { origin: route.origin, budget: { name: route.path, connections: route.maxConnections }, path: upstreamPath, timeoutMs: route.timeoutMs, headers }).catch(() => res.destroy());
+    client.exchange(req, res, { origin: route.origin, budget: { name: route.path, connections: route.maxConnections }, path: upstreamPath, timeoutMs: route.timeoutMs, headers }, () => undefined);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -1,5 +1,5 @@
-import { hash } from 'node:crypto';
 import { AppError } from '../../common/app.error';
+import { sha256Base64url } from '../../common/sha256';
 import { audiencesOf, scopesOf } from '../../common/claims';
 
 /** What the BFF knows about a bearer token after checking it with the issuer. */
@@ -32,7 +32,7 @@ export function toVerifiedToken(claims: Readonly<Record<string, unknown>>, expir
 
 /** A token's cache key: a digest, so no map or log ever holds the token itself. */
 export function tokenDigest(token: string): string {
-  return hash('sha256', token, 'base64url');
+  return sha256Base64url(token);
 }
 
 export function invalidTokenError(cause?: unknown): AppError {

@@ -101,10 +101,6 @@ export class RouteTable {
     for (const route of routes) this.byPath.set(routeKeyOf(route.path), route);
   }
 
-  get size(): number {
-    return this.byPath.size;
-  }
-
   match(rawPath: string): RouteMatch | BadPath | undefined {
     const path = normalisePath(rawPath, (segments) => this.longestPrefix(segments)?.depth ?? 0);
     if (path === undefined) return { rejected: 'bad_path' };

@@ -1,5 +1,5 @@
 import { AppError } from '../../common/app.error';
-import { returnToFor } from '../../session/session.errors';
+import { loginUrl, returnToFor } from '../../common/public-surface';
 import type { AccessFacts } from './access-rules';
 import type { Caller } from './caller';
 import type { Route } from './route';
@@ -57,7 +57,7 @@ export function stepUpRequired(need: StepUpNeed, referer: string | undefined, pu
   if (need.acrValues?.length) query.push(`acr_values=${encodeURIComponent(need.acrValues.join(' '))}`);
   if (need.maxAge !== undefined) query.push(`max_age=${need.maxAge}`);
   return new AppError(401, 'step_up_required', 'This call needs a stronger or more recent sign-in.', {
-    body: { login_url: `/auth/login?${query.join('&')}` },
+    body: { login_url: loginUrl(query) },
   });
 }
 

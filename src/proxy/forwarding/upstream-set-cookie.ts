@@ -1,4 +1,4 @@
-import { LOGIN_COOKIE_PREFIXES } from '../../auth/login-binding';
+import { LOGIN_COOKIE_PREFIXES } from '../../common/public-surface';
 
 /** The BFF's own cookie names: the session cookie and the login-binding prefixes. */
 export interface OwnCookies {

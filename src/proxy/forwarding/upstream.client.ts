@@ -51,11 +51,7 @@ export class UpstreamClient implements OnApplicationShutdown {
   private readonly logger = new Logger(UpstreamClient.name);
   private readonly pools = new Map<string, Pool>();
 
-  forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): Promise<UpstreamOutcome> {
-    return new Promise((resolve) => this.exchange(req, res, target, resolve));
-  }
-
-  /** `forward` without a promise, for the request path: `done` is called once, when the exchange is over. */
+  /** Streams the request to the target and the answer back; `done` is called once, when the exchange is over. */
   exchange(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, done: (outcome: UpstreamOutcome) => void): void {
     if (res.destroyed) return done('client_gone');
     const exchange = new UpstreamExchange(req, res, target, (end) => done(this.outcome(res, end, target)));

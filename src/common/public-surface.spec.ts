@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { safeReturnTo } from '../common/return-to';
-import { loginUrlFor } from './session.errors';
+import { safeReturnTo } from './return-to';
+import { isAuthPath, loginUrlFor } from './public-surface';
 
 const ORIGIN = 'https://app.example.com';
 
@@ -27,6 +27,21 @@ describe('loginUrlFor', () => {
         if (returnTo !== null) expect(safeReturnTo(returnTo, ORIGIN)).toBe(returnTo);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('isAuthPath', () => {
+  it('is /auth itself, or /auth followed by a path or a query, and nothing else', () => {
+    const target = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.string({ maxLength: 12 }).map((tail) => `/auth${tail}`),
+      fc.constantFrom('/auth', '/auth/', '/auth?x', '/authx', '/Auth/login', '/aut', ''),
+    );
+    fc.assert(
+      fc.property(target, (value) => {
+        expect(isAuthPath(value)).toBe(value === '/auth' || value.startsWith('/auth/') || value.startsWith('/auth?'));
+      }),
     );
   });
 });
