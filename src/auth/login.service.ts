@@ -70,13 +70,13 @@ export class LoginService {
     return { authorizationUrl, cookies: [...this.binding.clearExcess(cookieHeader), binding.cookie] };
   }
 
-  /** Every failure ends here without a session: bad state → 400, IdP refusal → 401, unmapped user → 403. */
   /** The cookie that forgets a pending login, success or not. */
   forgetLogin(response: URLSearchParams): string | undefined {
     const state = response.get('state');
     return state ? this.binding.clear(state) : undefined;
   }
 
+  /** Every failure ends here without a session: bad state → 400, IdP refusal → 401, unmapped user → 403. */
   async complete(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined): Promise<LoginOutcome> {
     try {
       const result = await this.completeOrThrow(response, cookieHeader, userAgent);

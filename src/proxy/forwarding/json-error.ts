@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * Answers with the contract's error JSON straight on the response: the proxy runs as early Express middleware,
+ * Answers with the contract's error JSON straight on the response: the proxy runs ahead of Express (a raw node:http listener),
  * ahead of Nest's exception filter. Once headers are out, a status can no longer be sent, so the socket is cut instead.
  */
 export function sendJsonError(
