@@ -4,24 +4,14 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
 import { sendJsonError } from './json-error';
 import { classifyUpstreamFailure, errorCode, UPSTREAM_TIMEOUT } from './upstream-failure';
-import { UpstreamExchange, type ExchangeEnd } from './upstream-exchange';
-import type { UpstreamHeaders } from './upstream-headers';
-import type { OwnCookies } from './upstream-set-cookie';
+import { UpstreamExchange, type ExchangeEnd, type ExchangeTarget } from './upstream-exchange';
 
-export interface ForwardTarget {
+/** Where a proxied call goes, and how its exchange runs (ExchangeTarget). */
+export interface ForwardTarget extends ExchangeTarget {
   /** `http(s)://host:port`. */
   origin: string;
   /** The connection budget this call counts against: one pool per route, so stalled calls on one never delay another. */
   budget: ConnectionBudget;
-  /** Path and query, already normalised. */
-  path: string;
-  /** From the request's arrival (its body included) until the response headers, then between body chunks. */
-  timeoutMs: number;
-  headers: UpstreamHeaders;
-  /** Cookies an upstream's `Set-Cookie` may not touch. */
-  ownCookies?: OwnCookies;
-  /** Added to the client's response, the upstream's answer or ours (the request id); the upstream's own win. */
-  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface ConnectionBudget {
