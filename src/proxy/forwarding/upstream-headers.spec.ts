@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { buildUpstreamHeaders, filterResponseHeaders, type UpstreamHeaderContext, type UpstreamIdentity } from './upstream-headers';
+import { buildUpstreamHeaders, type UpstreamHeaderContext, type UpstreamIdentity } from './upstream-headers';
 
 const identity: UpstreamIdentity = {
   bearer: 'access-token',
@@ -245,34 +245,5 @@ describe('buildUpstreamHeaders claim headers', () => {
     const sut = buildUpstreamHeaders({ cookie: 'a=1' }, ctx);
     expect(sut).toMatchObject({ authorization: 'Bearer access-token', 'x-consumer-id': identity.consumer!.id });
     expect(sut).not.toHaveProperty('transfer-encoding');
-  });
-});
-
-describe('filterResponseHeaders', () => {
-  it('drops hop-by-hop headers and those named in Connection, and keeps set-cookie as received', () => {
-    const sut = filterResponseHeaders({
-      connection: 'keep-alive, x-hop',
-      'keep-alive': 'timeout=5',
-      'transfer-encoding': 'chunked',
-      trailer: 'x-checksum',
-      upgrade: 'h2c',
-      'proxy-authenticate': 'Basic',
-      'x-hop': 'gone',
-      'content-type': 'application/json',
-      'set-cookie': ['a=1; Path=/; HttpOnly', 'b=2; Secure'],
-      'www-authenticate': 'Bearer error="invalid_token"',
-      'cache-control': 'no-store',
-      'x-missing': undefined,
-    });
-    expect(sut).toEqual({
-      'content-type': 'application/json',
-      'set-cookie': ['a=1; Path=/; HttpOnly', 'b=2; Secure'],
-      'www-authenticate': 'Bearer error="invalid_token"',
-      'cache-control': 'no-store',
-    });
-  });
-
-  it('keeps the content length of a fixed-length response', () => {
-    expect(filterResponseHeaders({ 'content-length': '12', Connection: 'close' })).toEqual({ 'content-length': '12' });
   });
 });
