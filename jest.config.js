@@ -17,6 +17,8 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // The app's one dynamic import names its .ts module by the .js it compiles to (node16 resolution).
+  moduleNameMapper: { '^\\./otel-tracer\\.js$': './otel-tracer' },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testTimeout: 30000,
   maxWorkers: 2,

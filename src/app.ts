@@ -21,6 +21,8 @@ import { BODY_LIMIT_BYTES, bodyLimit } from './security/body-limit';
 import { hardenListener } from './security/client-error';
 import { securityHeaders } from './security/security-headers';
 import { spaStatic } from './spa/spa-static';
+import { tracedRequests } from './tracing/traced-requests';
+import { Tracing } from './tracing/tracing';
 import { ConfigurationError } from './config/configuration.error';
 
 export interface RunningApp {
@@ -45,6 +47,8 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
+  const tracing = app.get(Tracing);
+  if (tracing.enabled) app.use(tracedRequests(tracing));
   app.use(requestMetrics(app.get(MetricsService)));
   app.use(securityHeaders(config.http.secure));
   if (spa) app.use(spa);

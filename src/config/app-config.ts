@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { envSchema, type Env } from './env.schema';
 import { AUTH_PATHS } from '../common/public-surface';
+import { tracingSettings } from './otel-env';
 
 export type AppConfig = ReturnType<typeof toAppConfig>;
 export type HttpConfig = AppConfig['http'];
@@ -12,6 +13,7 @@ export type SessionConfig = AppConfig['session'];
 export type ConsumerConfig = AppConfig['consumer'];
 export type ProxyConfig = AppConfig['proxy'];
 export type RateLimitConfig = AppConfig['rateLimit'];
+export type TracingConfig = AppConfig['tracing'];
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
 
@@ -97,6 +99,8 @@ function toAppConfig(env: Env) {
       adminAuthFailures: env.RATE_LIMIT_ADMIN_AUTH_FAILURES,
       credentialFailures: env.RATE_LIMIT_CREDENTIAL_FAILURES,
     },
+    /** OpenTelemetry span export (OTEL_*); trace context is continued upstream whether or not it is on. */
+    tracing: tracingSettings(env),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   RATE_LIMIT_CONFIG,
   REDIS_CONFIG,
   SESSION_CONFIG,
+  TRACING_CONFIG,
 } from './config.tokens';
 
 /** Provides each configuration namespace under its own token, so a class asks only for what it uses. */
@@ -27,6 +28,7 @@ export class ConfigModule {
       { provide: CONSUMER_CONFIG, useValue: config.consumer },
       { provide: PROXY_CONFIG, useValue: config.proxy },
       { provide: RATE_LIMIT_CONFIG, useValue: config.rateLimit },
+      { provide: TRACING_CONFIG, useValue: config.tracing },
     ];
     return { module: ConfigModule, providers, exports: providers.map((provider) => provider.provide) };
   }

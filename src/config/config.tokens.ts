@@ -7,3 +7,4 @@ export const SESSION_CONFIG = Symbol('SessionConfig');
 export const CONSUMER_CONFIG = Symbol('ConsumerConfig');
 export const PROXY_CONFIG = Symbol('ProxyConfig');
 export const RATE_LIMIT_CONFIG = Symbol('RateLimitConfig');
+export const TRACING_CONFIG = Symbol('TracingConfig');

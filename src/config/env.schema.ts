@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { otelEnv } from './otel-env';
 
 // Messages name what is wrong, never the value: several of these variables are secrets.
 const port = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(0, 'must be 0-65535').max(65535, 'must be 0-65535');
@@ -138,6 +139,8 @@ export const envSchema = z
     RATE_LIMIT_ADMIN: rateLimit('600/60'),
     RATE_LIMIT_ADMIN_AUTH_FAILURES: rateLimit('30/300'),
     RATE_LIMIT_CREDENTIAL_FAILURES: rateLimit('30/60'),
+
+    ...otelEnv,
   })
   .superRefine((env, ctx) => {
     if (env.SESSION_IDLE_TIMEOUT > env.SESSION_ABSOLUTE_TIMEOUT) {

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import * as client from 'openid-client';
 import type { OidcConfig } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
+import type { IdpFetch } from '../tracing/tracing';
 import { clientAuthentication } from './client-authentication';
 import { reasonOf } from './idp-errors';
 import { ReachabilityProbe } from './reachability-probe';
@@ -38,6 +39,8 @@ export class IdpDiscovery {
   constructor(
     private readonly settings: OidcConfig,
     private readonly metrics: MetricsService,
+    /** The IdP calls' fetch when span export is on (traced); openid-client's own otherwise. */
+    private readonly fetch?: IdpFetch,
   ) {}
 
   get current(): client.Configuration | undefined {
@@ -73,6 +76,7 @@ export class IdpDiscovery {
       const configuration = await client
         .discovery(new URL(issuer), clientId, undefined, clientAuthentication(tokenEndpointAuthMethod, clientSecret), {
           timeout: IDP_TIMEOUT_SECONDS,
+          ...(this.fetch && { [client.customFetch]: this.fetch }),
           // Plain http is only for local development IdPs; https issuers never take this path.
           execute: insecure ? [client.allowInsecureRequests] : [],
         })
@@ -83,6 +87,7 @@ export class IdpDiscovery {
       const discovered = configuration.serverMetadata().issuer;
       if (discovered !== issuer) throw new IssuerMismatch(issuer, discovered);
       configuration.timeout = IDP_TIMEOUT_SECONDS;
+      if (this.fetch) configuration[client.customFetch] = this.fetch;
       this.configuration = configuration;
       this.mismatch = undefined;
       this.reachability.record(true);

@@ -1,11 +1,13 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
 import { ServiceUnavailableError } from '../common/app.error';
 import type { OidcConfig } from '../config/app-config';
 import { OIDC_CONFIG } from '../config/config.tokens';
 import { DependencyNotReady, ReadinessService } from '../health/readiness.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { Tracing, type IdpFetch } from '../tracing/tracing';
+import { idpEndpointName } from './idp-endpoint-name';
 import { withBackoff } from './backoff-key-set';
 import { clientSecretBasic } from './client-authentication';
 import { IdTokenVerifier, type IdTokenExpectations } from './id-token.verifier';
@@ -29,13 +31,17 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
   private readonly discovery: IdpDiscovery;
   private readonly idTokens: IdTokenVerifier;
   private keySet: JWTVerifyGetKey | undefined;
+  /** Every IdP call as a client span, when span export is on. */
+  private readonly fetch: IdpFetch | undefined;
 
   constructor(
     @Inject(OIDC_CONFIG) readonly settings: OidcConfig,
     private readonly readiness: ReadinessService,
     private readonly metrics: MetricsService,
+    @Optional() tracing: Tracing = Tracing.off(),
   ) {
-    this.discovery = new IdpDiscovery(settings, metrics);
+    this.fetch = tracing.idpFetch((url) => idpEndpointName(url, this.discovery.current?.serverMetadata()));
+    this.discovery = new IdpDiscovery(settings, metrics, this.fetch);
     this.idTokens = new IdTokenVerifier(() => this.jwks(), settings.clientId);
   }
 
@@ -78,7 +84,12 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     if (!this.keySet) {
       const uri = config.serverMetadata().jwks_uri;
       if (!uri) throw new ServiceUnavailableError('idp', new Error('the issuer publishes no jwks_uri'));
-      const remote = createRemoteJWKSet(new URL(uri), { timeoutDuration: IDP_TIMEOUT_SECONDS * 1000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      const remote = createRemoteJWKSet(new URL(uri), {
+        timeoutDuration: IDP_TIMEOUT_SECONDS * 1000,
+        cooldownDuration: 30_000,
+        cacheMaxAge: 600_000,
+        ...(this.fetch && { [customFetch]: this.fetch }),
+      });
       this.keySet = withBackoff(remote);
     }
     return this.keySet;
@@ -136,6 +147,7 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     const server = (await this.config()).serverMetadata();
     const caller = new client.Configuration(server, clientId, undefined, clientSecretBasic(clientSecret));
     caller.timeout = IDP_TIMEOUT_SECONDS;
+    if (this.fetch) caller[client.customFetch] = this.fetch;
     if (new URL(server.issuer).protocol === 'http:') client.allowInsecureRequests(caller);
     const parameters: Record<string, string> = scopes.length > 0 ? { scope: scopes.join(' ') } : {};
     return toTokenResult(await client.clientCredentialsGrant(caller, parameters));

@@ -1,6 +1,7 @@
+import { TracingModule } from '../tracing/tracing.module';
 import { Module } from '@nestjs/common';
 import { HealthModule } from '../health/health.module';
 import { OidcClient } from './oidc.client';
 
-@Module({ imports: [HealthModule], providers: [OidcClient], exports: [OidcClient] })
+@Module({ imports: [HealthModule, TracingModule], providers: [OidcClient], exports: [OidcClient] })
 export class OidcModule {}

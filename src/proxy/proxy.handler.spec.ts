@@ -11,6 +11,7 @@ import type { Caller } from './forwarding/caller';
 import { ForwardingRules } from './forwarding/forwarding-rules';
 import { RouteTable } from './forwarding/route-table';
 import type { ForwardTarget, UpstreamClient, UpstreamOutcome } from './forwarding/upstream.client';
+import { Tracing } from '../tracing/tracing';
 import { ProxyHandler } from './proxy.handler';
 
 const ORIGIN = 'https://app.example.com';
@@ -42,7 +43,7 @@ async function start(options: { upstream?: UpstreamAnswer; cached?: Caller; auth
     { cookieName: 'bff-session', csrfHeader: 'x-csrf' } as SessionConfig,
     { upstreamHeaders: [] } as unknown as ProxyConfig,
   );
-  const sut = new ProxyHandler(routes, callers as unknown as CallerAuthenticator, upstream as unknown as UpstreamClient, metrics, rules);
+  const sut = new ProxyHandler(routes, callers as unknown as CallerAuthenticator, upstream as unknown as UpstreamClient, metrics, rules, Tracing.off());
   const server: Server = createServer((req, res) => {
     if (req.headers['x-admin-plane']) markAdminRequest(req);
     res.writeHead(299).end('app');

@@ -15,6 +15,8 @@ import { RouteTable } from './forwarding/route-table';
 import { insufficientUserAuthentication, stepUpRequired } from './forwarding/step-up';
 import { UpstreamClient } from './forwarding/upstream.client';
 import { isAuthPath } from '../common/public-surface';
+import type { RequestSpan } from '../tracing/request-span';
+import { Tracing } from '../tracing/tracing';
 
 /**
  * The hot path, ahead of Express and Nest on the browser listener (none of their per-request machinery is needed to
@@ -30,6 +32,7 @@ export class ProxyHandler {
     private readonly upstream: UpstreamClient,
     private readonly metrics: MetricsService,
     private readonly rules: ForwardingRules,
+    private readonly tracing: Tracing,
   ) {}
 
   /** Puts the proxy in front of the server's current request listeners (the Express app). */
@@ -55,17 +58,21 @@ export class ProxyHandler {
     if (match === undefined) return false;
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(request);
+    const span = this.tracing.request(request, 'browser');
     if ('rejected' in match) {
       sendJsonError(response, 400, 'bad_path', 'The request path is not allowed.', { 'x-request-id': requestId });
+      span?.end(400);
       this.record(request, response, started, 'unmatched');
       return true;
     }
-    const proxied: Proxied = { request, response, match, requestId, started };
+    const proxied: Proxied = { request, response, match, requestId, started, span };
     const { route } = match;
     // Most calls are authenticated from memory (a session read a moment ago, a bearer token seen before) and go
     // upstream without waiting for anything; the others wait for Redis, the IdP or Postgres first.
     const caller = route.auth === 'none' ? undefined : this.callers.authenticateCached(request, route);
     if (route.auth === 'none' || caller) this.forward(proxied, caller);
+    // With span export on, the session lookup, refresh and IdP calls made on the way become this request's children.
+    else if (span) void span.run(() => this.authenticateThenForward(proxied));
     else void this.authenticateThenForward(proxied);
     return true;
   }
@@ -87,7 +94,8 @@ export class ProxyHandler {
     try {
       const denied = caller && this.rules.refusal(route, caller, request);
       if (denied) throw denied;
-      const headers = this.rules.upstreamHeaders(request, caller?.identity, requestId);
+      const upstreamSpan = proxied.span?.upstream(route.origin);
+      const headers = this.rules.upstreamHeaders(request, caller?.identity, requestId, upstreamSpan?.headers);
       const target = {
         origin: route.origin,
         budget: { name: route.path, connections: route.maxConnections },
@@ -101,6 +109,8 @@ export class ProxyHandler {
       };
       this.upstream.exchange(request, response, target, (outcome) => {
         this.metrics.upstreamResponses.inc({ route: route.path, class: outcome });
+        upstreamSpan?.end(response.headersSent ? response.statusCode : undefined, outcome.endsWith('xx') ? undefined : outcome);
+        proxied.span?.end(response.statusCode, route.path);
         this.record(request, response, proxied.started, route.path);
       });
     } catch (error: unknown) {
@@ -125,6 +135,7 @@ export class ProxyHandler {
 
   private fail(proxied: Proxied, error: unknown): void {
     this.answer(proxied, error);
+    proxied.span?.end(proxied.response.statusCode, proxied.match.route.path);
     this.record(proxied.request, proxied.response, proxied.started, proxied.match.route.path);
   }
 
@@ -149,4 +160,6 @@ interface Proxied {
   match: RouteMatch;
   requestId: string;
   started: bigint;
+  /** The server span, when span export is on. */
+  span: RequestSpan | undefined;
 }

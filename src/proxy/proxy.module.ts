@@ -1,3 +1,4 @@
+import { TracingModule } from '../tracing/tracing.module';
 import { Module } from '@nestjs/common';
 import type { ProxyConfig } from '../config/app-config';
 import { ConfigurationError } from '../config/configuration.error';
@@ -17,7 +18,7 @@ import { UpstreamClient } from './forwarding/upstream.client';
 import { WebSocketProxy } from './websocket.proxy';
 
 @Module({
-  imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule],
+  imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule, TracingModule],
   providers: [
     {
       provide: RouteTable,

@@ -1,3 +1,4 @@
+import { TracingModule } from '../tracing/tracing.module';
 import { Module } from '@nestjs/common';
 import { OidcModule } from '../oidc/oidc.module';
 import { SessionCache } from './session-cache';
@@ -9,7 +10,7 @@ import { SessionWatch } from './session-watch';
 import { TokenRefresher } from './token-refresher';
 
 @Module({
-  imports: [OidcModule],
+  imports: [OidcModule, TracingModule],
   providers: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, TokenRefresher, SessionWatch],
   exports: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, SessionWatch],
 })

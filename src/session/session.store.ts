@@ -1,8 +1,9 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { InFlight } from '../common/in-flight';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
 import { RedisConnection } from '../redis/redis.connection';
+import { Tracing } from '../tracing/tracing';
 import { SessionCache } from './session-cache';
 import { DESTROY_SESSION, INDEX_ADD, REPLACE_CONTENTS_IF_VERSION, TOUCH_SESSION } from './session-scripts';
 import { SessionKeys, sessionHandle } from './session.keys';
@@ -26,6 +27,7 @@ export class SessionStore implements OnModuleInit {
     private readonly redis: RedisConnection,
     @Inject(SESSION_CONFIG) config: SessionConfig,
     private readonly cache: SessionCache,
+    @Optional() private readonly tracing: Tracing = Tracing.off(),
   ) {
     this.keys = new SessionKeys(redis.prefix);
     this.crypto = new TokenCrypto(config.encryptionKeys);
@@ -102,7 +104,11 @@ export class SessionStore implements OnModuleInit {
     return this.read(sessionId, hashSessionId(sessionId), Date.now());
   }
 
-  private async read(sessionId: string, keyHash: string, now: number): Promise<SessionLookup> {
+  private read(sessionId: string, keyHash: string, now: number): Promise<SessionLookup> {
+    return this.tracing.span('session.lookup', () => this.readFromRedis(sessionId, keyHash, now));
+  }
+
+  private async readFromRedis(sessionId: string, keyHash: string, now: number): Promise<SessionLookup> {
     const reply = await this.redis.run(() =>
       this.redis.client.bffTouchSessionBuffer(this.keys.session(keyHash), this.keys.tombstone(keyHash), now, this.idleMs),
     );

@@ -10,6 +10,7 @@ import { OidcClient, type OriginalLogin } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
 import { InFlight } from '../common/in-flight';
 import { RedisLease } from '../redis/redis-lease';
+import { Tracing } from '../tracing/tracing';
 import { SessionEnded } from './session.errors';
 import { SessionStore } from './session.store';
 import { SessionWatch } from './session-watch';
@@ -40,6 +41,7 @@ export class TokenRefresher {
     @Inject(SESSION_CONFIG) config: SessionConfig,
     // Absent in unit specs; in the app it tells this instance's open sockets why their session ended.
     @Optional() private readonly watch?: SessionWatch,
+    @Optional() private readonly tracing: Tracing = Tracing.off(),
   ) {
     this.skewMs = config.refreshSkewSeconds * 1000;
   }
@@ -52,7 +54,7 @@ export class TokenRefresher {
   /** The session with an access token that is not due, refreshed first when it is; SessionEnded when it cannot go on. */
   async ensureFresh(sessionId: string, session: Session): Promise<Session> {
     if (!this.isDue(session)) return session;
-    return this.inFlight.run(session.keyHash, () => this.refreshOnce(sessionId, session));
+    return this.inFlight.run(session.keyHash, () => this.tracing.span('session.refresh', () => this.refreshOnce(sessionId, session)));
   }
 
   private async refreshOnce(sessionId: string, seen: Session): Promise<Session> {
@@ -67,7 +69,7 @@ export class TokenRefresher {
           await lease.release();
         }
       }
-      const current = await this.waitForOtherRefresher(sessionId, seen, deadline);
+      const current = await this.tracing.span('session.refresh.lease_wait', () => this.waitForOtherRefresher(sessionId, seen, deadline));
       if (current) return current;
     }
     throw new ServiceUnavailableError('idp');

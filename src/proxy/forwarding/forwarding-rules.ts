@@ -8,6 +8,8 @@ import type { Caller } from './caller';
 import { clientAddressOf } from './client-address';
 import type { Route } from './route';
 import { stepUpRefusal } from './step-up';
+import { continuedTraceHeaders } from '../../tracing/trace-context';
+import type { TraceHeaders } from '../../tracing/request-span';
 import { buildUpstreamHeaders, type UpstreamHeaders, type UpstreamIdentity } from './upstream-headers';
 import { loginCookiePatterns, ownCookiesOf, type OwnCookies } from './upstream-set-cookie';
 
@@ -44,8 +46,11 @@ export class ForwardingRules {
     return checkRouteAccess(route, caller.facts) ?? stepUpRefusal(route, caller, request.headers.referer, this.publicOrigin);
   }
 
-  /** The request headers the upstream receives; `identity` is absent on `auth: none` routes. */
-  upstreamHeaders(request: IncomingMessage, identity: UpstreamIdentity | undefined, requestId: string): UpstreamHeaders {
+  /**
+   * The request headers the upstream receives; `identity` is absent on `auth: none` routes. `trace` is the upstream
+   * span's context when span export is on; otherwise the client's trace is continued with a new parent id.
+   */
+  upstreamHeaders(request: IncomingMessage, identity: UpstreamIdentity | undefined, requestId: string, trace?: TraceHeaders): UpstreamHeaders {
     const headers = buildUpstreamHeaders(request.headers, {
       identity,
       sessionCookieName: this.session.cookieName,
@@ -56,6 +61,7 @@ export class ForwardingRules {
       proto: this.proto,
       // The browser-visible host is PUBLIC_URL's; a client-chosen Host header must not reach upstreams as X-Forwarded-Host.
       host: this.publicHost,
+      trace: trace ?? continuedTraceHeaders(request.headers.traceparent, request.headers.tracestate),
     });
     headers['x-request-id'] = requestId;
     return headers;

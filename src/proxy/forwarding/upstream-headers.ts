@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ConsumerIdentity } from '../../common/consumer-identity';
+import type { TraceHeaders } from '../../tracing/request-span';
 import { withoutCookies } from './cookie-header';
 import { claimHeaderValue, toHeaderValue } from './header-value';
 import { canonicalHeaderName, hasUnderscore, isSetByBff } from './protected-headers';
@@ -29,6 +30,8 @@ export interface UpstreamHeaderContext {
   clientIp: string;
   proto: 'http' | 'https';
   host: string;
+  /** The trace the upstream continues; the client's own traceparent and tracestate never go through as sent. */
+  trace?: TraceHeaders;
 }
 
 export type UpstreamHeaders = Record<string, string | string[]>;
@@ -36,7 +39,7 @@ export type UpstreamHeaders = Record<string, string | string[]>;
 // RFC 9110 §7.6.1, plus the non-standard ones proxies have always dropped.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 // `expect` is answered by Node's server itself, and undici refuses to send it.
-const NEVER_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'expect']);
+const NEVER_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'expect', 'traceparent', 'tracestate']);
 // Claim headers may not stand in for headers with a meaning of their own.
 const NOT_CLAIM_TARGETS = new Set([...NEVER_FORWARDED, 'authorization', 'cookie', 'content-length', 'content-type']);
 
@@ -65,6 +68,7 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: Upstrea
   if (ctx.clientIp) headers['x-forwarded-for'] = ctx.clientIp;
   headers['x-forwarded-proto'] = ctx.proto;
   if (ctx.host) headers['x-forwarded-host'] = toHeaderValue(ctx.host);
+  if (ctx.trace) Object.assign(headers, ctx.trace);
   return headers;
 }
 

@@ -1,0 +1,144 @@
+import type { IncomingMessage } from 'node:http';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { TracingConfig } from '../config/app-config';
+import { samplerOf } from './otel-sampler';
+import type { RequestSpan, TraceHeaders, UpstreamSpan } from './request-span';
+import type { IdpFetch, SpanExport } from './tracing';
+
+const headerGetter: TextMapGetter<IncomingMessage['headers']> = {
+  keys: (headers) => Object.keys(headers),
+  get: (headers, key) => headers[key],
+};
+
+const headersSetter: TextMapSetter<Headers> = { set: (carrier, key, value) => carrier.set(key, value) };
+const recordSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
+
+/** The OpenTelemetry SDK, set up from the OTEL_* settings: W3C trace context, OTLP/HTTP export in batches. */
+export function startSpanExport(config: TracingConfig): SpanExport {
+  // The one process-wide piece: a context manager, so spans started across awaits find their parent.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const exporterConfig = { ...config.exporter, compression: config.exporter.compression as never };
+  const exporter = config.protocol === 'http/json' ? new JsonExporter(exporterConfig) : new ProtobufExporter(exporterConfig);
+  const provider = new TracerProvider({
+    resource: defaultResource().merge(resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName })),
+    sampler: samplerOf(config.sampler),
+    spanProcessors: [new BatchSpanProcessor({ exporter, ...config.batch })],
+  });
+  return new OtelSpanExport(provider, provider.getTracer('bff'), new W3CTraceContextPropagator());
+}
+
+class OtelSpanExport implements SpanExport {
+  constructor(
+    private readonly provider: TracerProvider,
+    private readonly tracer: Tracer,
+    private readonly propagator: W3CTraceContextPropagator,
+  ) {}
+
+  request(request: IncomingMessage, listener: 'browser' | 'admin'): RequestSpan {
+    const parent = this.propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
+    const method = request.method ?? 'GET';
+    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'bff.listener': listener } }, parent);
+    return new OtelRequestSpan(this.tracer, this.propagator, span, trace.setSpan(parent, span), method);
+  }
+
+  span<T>(name: string, work: () => Promise<T>, attributes?: Record<string, string | number | boolean>): Promise<T> {
+    return this.tracer.startActiveSpan(name, { attributes }, (span) => settle(span, work));
+  }
+
+  idpFetch(nameOf: (url: URL) => string): IdpFetch {
+    return (url, options) => {
+      const target = new URL(url);
+      const method = options.method ?? 'GET';
+      const attributes = { 'http.request.method': method, 'server.address': target.hostname, 'url.path': target.pathname };
+      return this.tracer.startActiveSpan(`idp ${nameOf(target)}`, { kind: SpanKind.CLIENT, attributes }, (span) =>
+        settle(span, async () => {
+          const headers = new Headers(options.headers);
+          this.propagator.inject(context.active(), headers, headersSetter);
+          const response = await fetch(url, { ...options, headers });
+          span.setAttribute('http.response.status_code', response.status);
+          if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          return response;
+        }),
+      );
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    await this.provider.shutdown();
+  }
+}
+
+class OtelRequestSpan implements RequestSpan {
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly propagator: W3CTraceContextPropagator,
+    private readonly span: Span,
+    private readonly active: Context,
+    private readonly method: string,
+  ) {}
+
+  run<T>(work: () => T): T {
+    return context.with(this.active, work);
+  }
+
+  upstream(origin: string): UpstreamSpan {
+    const { hostname, port, protocol } = new URL(origin);
+    const attributes = { 'http.request.method': this.method, 'server.address': hostname, 'server.port': Number(port || (protocol === 'https:' ? 443 : 80)) };
+    const span = this.tracer.startSpan(`upstream ${this.method}`, { kind: SpanKind.CLIENT, attributes }, this.active);
+    const carrier: Record<string, string> = {};
+    this.propagator.inject(trace.setSpan(this.active, span), carrier, recordSetter);
+    const headers = carrier as unknown as TraceHeaders;
+    return {
+      headers,
+      end: (status, outcome) => {
+        if (status !== undefined) span.setAttribute('http.response.status_code', status);
+        if (outcome !== undefined) span.setAttribute('error.type', outcome);
+        if (outcome !== undefined || (status !== undefined && status >= 500)) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      },
+    };
+  }
+
+  end(status: number, route?: string): void {
+    const { span } = this;
+    span.setAttribute('http.response.status_code', status);
+    if (route !== undefined) {
+      span.setAttribute('http.route', route);
+      span.updateName(`${this.method} ${route}`);
+    }
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  }
+}
+
+/** Ends the span with the work; a failure is named by its class or code, never its message (it may quote a secret). */
+async function settle<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error: unknown) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setAttribute('error.type', errorType(error));
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+function errorType(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[\w.-]{1,64}$/.test(code)) return code;
+    return error.constructor.name;
+  }
+  return typeof error;
+}
