@@ -20,7 +20,9 @@ export interface BenchOptions {
   keepLogs: boolean;
   /** Start everything, sign in, print the targets and wait for Ctrl-C (for poking at the stack by hand). */
   hold: boolean;
-  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency). */
+  /** The memory limit of the `m` part's BFF, MiB (0: no such run). */
+  memoryLimitMib: number;
+  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency), `t` (span export on), `m` (memory limit). */
   only: ReadonlySet<string>;
 }
 
@@ -36,8 +38,10 @@ export const USAGE = `npm run bench -- [options]
   --high <n>            connections of the peak-RSS run (default 256)
   --soak <s>            also run scenario 1 this long, in 10 s windows, to show RSS and req/s stay flat (default off)
   --workers <n>         also run a BFF with WORKERS=n in scenario 1's rounds (default off)
-  --only <list>         run only these parts, e.g. 1,4 or 1,2,3,4,5,rss,ws (default all); 0 adds the BFF on an
-                        \`auth: none\` route (its own overhead without authentication)
+  --only <list>         run only these parts, e.g. 1,4 or 1,2,3,4,5,rss,ws,t,m (default all); 0 adds the BFF on an
+                        \`auth: none\` route (its own overhead without authentication); t adds a BFF exporting
+                        spans (OTLP/HTTP to a sink in the bench), m a BFF inside a memory limit, both in scenario 1's rounds
+  --memory-limit <MiB>  the m part's limit: a memory cgroup when the bench may make one (default 256)
   --loader <name>       wrk | autocannon | auto (default auto: wrk when installed)
   --cpu-prof            run the BFF with --cpu-prof; profiles land in bench/results/
   --bff-node-args=<s>   extra node flags for the BFF, e.g. --bff-node-args="--max-semi-space-size=16"
@@ -61,7 +65,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       'idp-delay': { type: 'string', default: '50' },
       logins: { type: 'string', default: '5' },
       high: { type: 'string', default: '256' },
-      only: { type: 'string', default: '1,2,3,4,5,rss,ws' },
+      only: { type: 'string', default: '1,2,3,4,5,rss,ws,t,m' },
+      'memory-limit': { type: 'string', default: '256' },
       'cpu-prof': { type: 'boolean', default: false },
       'bff-node-args': { type: 'string', default: '' },
       'log-level': { type: 'string', default: 'info' },
@@ -91,6 +96,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     logLevel: values['log-level'],
     keepLogs: values['keep-logs'],
     hold: values.hold,
+    memoryLimitMib: whole('memory-limit', values['memory-limit']),
     only: new Set(values.only.split(',').map((part) => part.trim())),
   };
 }

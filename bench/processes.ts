@@ -11,8 +11,11 @@ export function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
-export function startNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv, stdio: StdioOptions, nodeArgs: readonly string[] = []): ChildProcess {
-  return track(spawn(process.execPath, [...nodeArgs, script, ...args], { env, stdio }));
+/** `cgroupProcs`: a cgroup's `cgroup.procs`, which the process enters before node starts (a container's memory limit). */
+export function startNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv, stdio: StdioOptions, nodeArgs: readonly string[] = [], cgroupProcs?: string): ChildProcess {
+  const command = [process.execPath, ...nodeArgs, script, ...args];
+  if (cgroupProcs === undefined) return track(spawn(command[0], command.slice(1), { env, stdio }));
+  return track(spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, ...command], { env, stdio }));
 }
 
 /** SIGTERM (graceful: lets a BFF write its CPU profile), then SIGKILL for whatever is left, descendants included. */

@@ -10,9 +10,12 @@ export interface Report {
   storm?: StormReport & { concurrency: number };
   logins?: LoginRate;
   memory?: { footprint: VaultFootprint; seed?: SeedResult };
-  highConcurrency?: { connections: number; summaries: Summary[]; bffPeakRss: number };
+  highConcurrency?: { connections: number; summaries: Summary[]; bffPeakRss: number; barePeakRss: number };
   soak?: { seconds: number; windows: { rps: number; rss: number }[] };
   websocket?: { connections: number; runs: WebSocketRun[] };
+  /** What span export costs: 1 − (req/s traced ÷ req/s untraced), round by round. */
+  tracing?: { costRps: number; exports: number; bytes: number };
+  memoryLimit?: { mib: number; alive: boolean; peakMib?: number; limitHits?: number; oomKills?: number };
 }
 
 /** The issue's targets, as ratios to the bare proxy. */
@@ -39,6 +42,16 @@ export function renderMarkdown(report: Report): string {
       `| ${label} | ${fmt(s.rps, 0)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.cpuUsPerRequest, 0)} | ${fmt(s.maxRss / MIB, 0)} | ${s.errors} | ` +
         `${v ? ratio(v.rps, goal?.rps, 'min') : '1'} | ${v ? ratio(v.cpu, goal?.cpu, 'max') : '1'} | ${v ? ratio(v.p99, goal?.p99, 'max') : '1'} |`,
     );
+  }
+  if (report.tracing) {
+    const t = report.tracing;
+    const cost = t.costRps * 100;
+    lines.push('', `Span export on costs ${fmt(cost, 1)} % req/s against the same BFF with it off (${cost <= 10 ? '✓' : '✗'} ≤ 10 %); ${t.exports} OTLP exports, ${fmt(t.bytes / MIB, 1)} MiB.`);
+  }
+  if (report.memoryLimit) {
+    const l = report.memoryLimit;
+    const usage = l.peakMib === undefined ? '' : `, cgroup peak ${fmt(l.peakMib, 0)} MiB, limit reached ${l.limitHits ?? 0} times, OOM kills ${l.oomKills ?? 0}`;
+    lines.push('', `Memory limit ${l.mib} MiB: the BFF ${l.alive ? 'was still running at the end' : 'was killed'}${usage}.`);
   }
   if (report.storm) {
     const { storm } = report;
@@ -68,13 +81,19 @@ export function renderMarkdown(report: Report): string {
   }
   if (report.highConcurrency) {
     const h = report.highConcurrency;
-    lines.push('', `Under ${h.connections} connections: ` + h.summaries.map((s) => `${s.target} ${fmt(s.rps, 0)} req/s, p99 ${fmt(s.p99Ms, 1)} ms, max RSS ${fmt(s.maxRss / MIB, 0)} MiB, errors ${s.errors}`).join('; ') + `; BFF peak RSS (VmHWM) ${fmt(h.bffPeakRss / MIB, 0)} MiB.`);
+    lines.push('', `Under ${h.connections} connections: ` + h.summaries.map((s) => `${s.target} ${fmt(s.rps, 0)} req/s, p99 ${fmt(s.p99Ms, 1)} ms, max RSS ${fmt(s.maxRss / MIB, 0)} MiB, errors ${s.errors}`).join('; ') + `; peak RSS over the whole run (VmHWM): BFF ${fmt(h.bffPeakRss / MIB, 0)} MiB, bare proxy ${fmt(h.barePeakRss / MIB, 0)} MiB, ${ratio(h.bffPeakRss / h.barePeakRss, 1.3, 'max')}.`);
   }
   if (report.websocket) lines.push('', ...websocketTable(report.websocket));
   if (report.soak) {
     const w = report.soak.windows;
     const rss = w.map((window) => window.rss / MIB);
-    lines.push('', `Soak (${report.soak.seconds} s, scenario 1): req/s per window ${w.map((window) => fmt(window.rps, 0)).join(', ')}; RSS MiB ${rss.map((value) => fmt(value, 0)).join(', ')}.`);
+    // Flat: after the first minute (warm-up), the last window's RSS is within 5 % of the lowest since.
+    const settled = rss.slice(Math.min(6, rss.length - 1));
+    const growth = Math.max(...settled) / Math.min(...settled);
+    // Long soaks are shown a minute (six 10 s windows) apart.
+    const step = w.length > 12 ? 6 : 1;
+    const shown = (values: number[]) => values.filter((_, index) => index % step === 0 || index === values.length - 1).map((value) => fmt(value, 0)).join(', ');
+    lines.push('', `Soak (${report.soak.seconds} s, scenario 1, ${step === 6 ? 'each minute' : 'each 10 s'}): req/s ${shown(w.map((window) => window.rps))}; RSS MiB ${shown(rss)}; after the first minute RSS varies ${fmt((growth - 1) * 100, 1)} % (${growth <= 1.05 ? '✓ flat' : '✗ grows'}).`);
   }
   return lines.join('\n');
 }

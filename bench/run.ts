@@ -14,8 +14,11 @@ import { killAllNow, memory, stopAll } from './processes';
 import { renderMarkdown, type Report } from './report';
 import { websocketRoundTrips, type WebSocketRun } from './websocket-load';
 import { REPO_ROOT, startBff, startHelper, startIdpProcess, type BffTarget } from './targets';
+import { limitedBff, startOtlpSink, tracedBff } from './variants';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+// Issue 16's targets against the bare proxy in the same run: cookie sessions and bearer JWTs alike.
+const ISSUE_16_GOAL = { rps: 0.85, cpu: 1.3, p99: 1.5 };
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdefghijklmnop';
 // Browser-like request headers, sent to every target alike.
 const BROWSER_HEADERS = {
@@ -106,10 +109,10 @@ async function main(): Promise<void> {
     RATE_LIMIT_LOGIN: 'off',
     ...extra,
   });
-  const launch = (name: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<BffTarget> => {
+  const launch = (name: string, env: Record<string, string>, nodeArgs: string[] = [], cgroupProcs?: string): Promise<BffTarget> => {
     const logFile = join(RESULTS_DIR, `${name}-${stamp}.log`);
     logFiles.push(logFile);
-    return startBff({ name, env, logFile, nodeArgs: [...options.bffNodeArgs, ...nodeArgs] });
+    return startBff({ name, env, logFile, nodeArgs: [...options.bffNodeArgs, ...nodeArgs], cgroupProcs });
   };
   const profileDir = join(RESULTS_DIR, `profiles-${stamp}`);
   const bff = await launch('bff', bffEnv(ports.bff, ports.admin), options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
@@ -126,10 +129,15 @@ async function main(): Promise<void> {
     s0: { name: 'bff no auth', pid: bff.pid, load: { url: `${bff.url}/public/orders/42?expand=items`, headers: session } },
     s1w: workers ? { name: `bff session ×${options.workers} workers`, pid: workers.pid, load: { url: `${workers.url}/api/orders/42?expand=items`, headers: session } } : undefined,
   } satisfies Record<string, Subject | undefined>;
-  for (const subject of [subjects.bare, subjects.s0, subjects.s1, subjects.s4, subjects.s1w]) if (subject) await expectOk(subject);
+  const sink = options.only.has('t') ? await startOtlpSink() : undefined;
+  if (sink) cleanups.push(() => sink.close());
+  const traced = sink ? await tracedBff(launch, bffEnv, sink, subjects.s1.load) : undefined;
+  const limited = options.only.has('m') && options.memoryLimitMib > 0 ? await limitedBff(launch, bffEnv, options.memoryLimitMib, subjects.s1.load) : undefined;
+  if (limited?.limit) cleanups.push(() => Promise.resolve(limited.target.stop().then(() => limited.limit?.remove())));
+  for (const subject of [subjects.bare, subjects.s0, subjects.s1, subjects.s4, subjects.s1w, traced?.subject, limited?.subject]) if (subject) await expectOk(subject);
   if (options.hold) return hold([subjects.bare, subjects.s0, subjects.s1, subjects.s4, ...(subjects.s1w ? [subjects.s1w] : [])]);
 
-  const phase1 = [subjects.bare, ...(options.only.has('0') ? [subjects.s0] : []), ...(options.only.has('1') ? [subjects.s1] : []), ...(options.only.has('4') ? [subjects.s4] : []), ...(options.only.has('1') && subjects.s1w ? [subjects.s1w] : [])];
+  const phase1 = [subjects.bare, ...(options.only.has('0') ? [subjects.s0] : []), ...(options.only.has('1') ? [subjects.s1] : []), ...(options.only.has('4') ? [subjects.s4] : []), ...(options.only.has('1') && subjects.s1w ? [subjects.s1w] : []), ...(traced ? [traced.subject] : []), ...(limited ? [limited.subject] : [])];
   if (phase1.length > 1) {
     log(`warming up ${phase1.map((s) => s.name).join(', ')}`);
     for (const subject of phase1) await generator.run({ ...subject.load, connections: options.connections, seconds: 2 });
@@ -139,9 +147,13 @@ async function main(): Promise<void> {
     const base = subjects.bare.name;
     report.scenarios.push({ label: 'bare proxy (baseline)', summary: summarise(runs, base) });
     if (options.only.has('0')) report.scenarios.push({ label: '0 no auth (route `auth: none`)', summary: summarise(runs, subjects.s0.name, base) });
-    if (options.only.has('1')) report.scenarios.push({ label: '1 session cookie + CSRF', summary: summarise(runs, subjects.s1.name, base), goal: { rps: 0.6, cpu: 1.6, p99: 2 } });
-    if (options.only.has('4')) report.scenarios.push({ label: '4 bearer JWT (machine)', summary: summarise(runs, subjects.s4.name, base), goal: { rps: 0.6 } });
+    if (options.only.has('1')) report.scenarios.push({ label: '1 session cookie + CSRF', summary: summarise(runs, subjects.s1.name, base), goal: ISSUE_16_GOAL });
+    if (options.only.has('4')) report.scenarios.push({ label: '4 bearer JWT (machine)', summary: summarise(runs, subjects.s4.name, base), goal: ISSUE_16_GOAL });
     if (subjects.s1w && options.only.has('1')) report.scenarios.push({ label: `1 with WORKERS=${options.workers}`, summary: summarise(runs, subjects.s1w.name, base) });
+    if (traced) report.scenarios.push({ label: '1 with span export on (OTLP/HTTP)', summary: summarise(runs, traced.subject.name, base) });
+    if (limited) report.scenarios.push({ label: `1 inside a ${options.memoryLimitMib} MiB memory limit${limited.limit ? ' (cgroup)' : ' (--max-old-space-size)'}`, summary: summarise(runs, limited.subject.name, base), goal: { rps: 0.75 } });
+    if (traced) report.tracing = { costRps: 1 - summarise(runs, traced.subject.name, subjects.s1.name).vsBaseline!.rps, exports: sink!.exports, bytes: sink!.bytes };
+    if (limited) report.memoryLimit = { mib: options.memoryLimitMib, alive: limited.target.process.exitCode === null && limited.target.process.signalCode === null, ...(limited.limit?.usage() ?? {}) };
   }
 
   const footprint = await vaultFootprint(redis, prefix, sessionId, encryptionKey);
@@ -164,7 +176,7 @@ async function main(): Promise<void> {
       runs.push(run);
       high.push(summarise([run], run.target));
     }
-    report.highConcurrency = { connections: options.highConnections, summaries: high, bffPeakRss: memory(bff.pid).peak };
+    report.highConcurrency = { connections: options.highConnections, summaries: high, bffPeakRss: memory(bff.pid).peak, barePeakRss: memory(bare.pid).peak };
   }
 
   if (options.only.has('ws')) {

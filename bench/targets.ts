@@ -32,6 +32,8 @@ export interface BffOptions {
   logFile: string;
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeArgs?: readonly string[];
+  /** Start inside this memory cgroup (its `cgroup.procs`). */
+  cgroupProcs?: string;
 }
 
 export interface BffTarget extends Target {
@@ -45,7 +47,7 @@ export async function startBff(options: BffOptions): Promise<BffTarget> {
   const port = Number(options.env['PORT']);
   const adminPort = Number(options.env['ADMIN_PORT']);
   const log = openSync(options.logFile, 'a');
-  const child = startNode(main, [], { ...options.env, PATH: process.env['PATH'] ?? '' }, ['ignore', log, log], options.nodeArgs);
+  const child = startNode(main, [], { ...options.env, PATH: process.env['PATH'] ?? '' }, ['ignore', log, log], options.nodeArgs, options.cgroupProcs);
   closeSync(log);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   try {

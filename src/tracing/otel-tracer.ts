@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Attributes, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -9,6 +9,7 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from '../config/app-config';
 import { samplerOf } from './otel-sampler';
 import type { RequestSpan, TraceHeaders, UpstreamSpan } from './request-span';
+import { formatTraceparent } from './trace-context';
 import type { IdpFetch, SpanExport } from './tracing';
 
 const headerGetter: TextMapGetter<IncomingMessage['headers']> = {
@@ -17,11 +18,6 @@ const headerGetter: TextMapGetter<IncomingMessage['headers']> = {
 };
 
 const headersSetter: TextMapSetter<Headers> = { set: (carrier, key, value) => carrier.set(key, value) };
-const recordSetter: TextMapSetter<Record<string, string>> = {
-  set: (carrier, key, value) => {
-    carrier[key] = value;
-  },
-};
 
 /** The OpenTelemetry SDK, set up from the OTEL_* settings: W3C trace context, OTLP/HTTP export in batches. */
 export function startSpanExport(config: TracingConfig): SpanExport {
@@ -38,6 +34,9 @@ export function startSpanExport(config: TracingConfig): SpanExport {
 }
 
 class OtelSpanExport implements SpanExport {
+  /** Per upstream origin, parsed once: the upstream span's address attributes. */
+  private readonly upstreamAttributes = new UpstreamAttributes();
+
   constructor(
     private readonly provider: TracerProvider,
     private readonly tracer: Tracer,
@@ -45,10 +44,10 @@ class OtelSpanExport implements SpanExport {
   ) {}
 
   request(request: IncomingMessage, listener: 'browser' | 'admin'): RequestSpan {
-    const parent = this.propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
+    const parent = request.headers.traceparent === undefined ? ROOT_CONTEXT : this.propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
     const method = request.method ?? 'GET';
     const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'bff.listener': listener } }, parent);
-    return new OtelRequestSpan(this.tracer, this.propagator, span, trace.setSpan(parent, span), method);
+    return new OtelRequestSpan(this.tracer, this.upstreamAttributes, span, trace.setSpan(parent, span), method);
   }
 
   span<T>(name: string, work: () => Promise<T>, attributes?: Record<string, string | number | boolean>): Promise<T> {
@@ -78,10 +77,24 @@ class OtelSpanExport implements SpanExport {
   }
 }
 
+class UpstreamAttributes {
+  private readonly byOrigin = new Map<string, Attributes>();
+
+  of(origin: string, method: string): Attributes {
+    let address = this.byOrigin.get(origin);
+    if (!address) {
+      const { hostname, port, protocol } = new URL(origin);
+      address = { 'server.address': hostname, 'server.port': Number(port || (protocol === 'https:' ? 443 : 80)) };
+      this.byOrigin.set(origin, address);
+    }
+    return { ...address, 'http.request.method': method };
+  }
+}
+
 class OtelRequestSpan implements RequestSpan {
   constructor(
     private readonly tracer: Tracer,
-    private readonly propagator: W3CTraceContextPropagator,
+    private readonly upstreamAttributes: UpstreamAttributes,
     private readonly span: Span,
     private readonly active: Context,
     private readonly method: string,
@@ -92,12 +105,13 @@ class OtelRequestSpan implements RequestSpan {
   }
 
   upstream(origin: string): UpstreamSpan {
-    const { hostname, port, protocol } = new URL(origin);
-    const attributes = { 'http.request.method': this.method, 'server.address': hostname, 'server.port': Number(port || (protocol === 'https:' ? 443 : 80)) };
+    const attributes = this.upstreamAttributes.of(origin, this.method);
     const span = this.tracer.startSpan(`upstream ${this.method}`, { kind: SpanKind.CLIENT, attributes }, this.active);
-    const carrier: Record<string, string> = {};
-    this.propagator.inject(trace.setSpan(this.active, span), carrier, recordSetter);
-    const headers = carrier as unknown as TraceHeaders;
+    // What W3CTraceContextPropagator.inject writes, without a context and a setter per request.
+    const { traceId, spanId, traceFlags, traceState } = span.spanContext();
+    const headers: TraceHeaders = { traceparent: formatTraceparent(traceId, spanId, traceFlags.toString(16).padStart(2, '0')) };
+    const state = traceState?.serialize();
+    if (state) headers.tracestate = state;
     return {
       headers,
       end: (status, outcome) => {

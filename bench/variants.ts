@@ -1,0 +1,49 @@
+import { createServer, type Server } from 'node:http';
+import { freePort } from '../test/support/free-port';
+import { memoryLimit, type MemoryLimit } from './memory-limit';
+import type { Subject } from './measure';
+import type { BffTarget } from './targets';
+
+type Launch = (name: string, env: Record<string, string>, nodeArgs?: string[], cgroupProcs?: string) => Promise<BffTarget>;
+type BffEnv = (port: number, adminPort: number, extra?: Record<string, string>) => Record<string, string>;
+
+/** Where a traced BFF sends its spans: an OTLP/HTTP endpoint in the bench process that counts and discards them. */
+export interface OtlpSink {
+  endpoint: string;
+  exports: number;
+  bytes: number;
+  close(): Promise<void>;
+}
+
+export async function startOtlpSink(): Promise<OtlpSink> {
+  const sink = { exports: 0, bytes: 0 };
+  const server: Server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (sink.bytes += chunk.length));
+    req.on('end', () => {
+      sink.exports += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return Object.assign(sink, { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+}
+
+/** The session scenario against a BFF that exports every request's spans (OTLP/HTTP protobuf, default batching). */
+export async function tracedBff(launch: Launch, bffEnv: BffEnv, sink: OtlpSink, session: Subject['load']): Promise<{ target: BffTarget; subject: Subject }> {
+  const port = await freePort();
+  const target = await launch('bff-traced', bffEnv(port, await freePort(), { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'bff-bench' }));
+  return { target, subject: { name: 'bff session, span export on', pid: target.pid, load: { ...session, url: session.url.replace(/^http:\/\/[^/]+/, target.url) } } };
+}
+
+/**
+ * The session scenario against a BFF started inside a memory cgroup of `mib` MiB, as a container with that limit would
+ * run it (Node sizes its heap from the cgroup). Without a writable cgroupfs, `--max-old-space-size` at half the limit.
+ */
+export async function limitedBff(launch: Launch, bffEnv: BffEnv, mib: number, session: Subject['load']): Promise<{ target: BffTarget; subject: Subject; limit: MemoryLimit | undefined }> {
+  const limit = memoryLimit(mib, `bff-bench-${process.pid}`);
+  const port = await freePort();
+  const nodeArgs = limit ? [] : [`--max-old-space-size=${Math.floor(mib / 2)}`];
+  const target = await launch(`bff-${mib}mib`, bffEnv(port, await freePort()), nodeArgs, limit?.procsFile);
+  return { target, limit, subject: { name: `bff session in ${mib} MiB`, pid: target.pid, load: { ...session, url: session.url.replace(/^http:\/\/[^/]+/, target.url) } } };
+}
