@@ -39,4 +39,6 @@ EXPOSE 8000 8001
 # Node itself, since slim images have no curl; the admin listener must include loopback (ADMIN_HOST 127.0.0.1 or 0.0.0.0).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ADMIN_PORT || 8001) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# The Node flags of `npm start` (package.json): a young generation of 16 MiB semi-spaces instead of V8's 64 MiB on a large
+# host, which keeps the BFF's memory near its working set (README, Performance).
+CMD ["node", "--max-semi-space-size=16", "dist/main.js"]

@@ -14,7 +14,7 @@ export interface Report {
   soak?: { seconds: number; windows: { rps: number; rss: number }[] };
   websocket?: { connections: number; runs: WebSocketRun[] };
   /** What span export costs: 1 − (req/s traced ÷ req/s untraced), round by round. */
-  tracing?: { costRps: number; exports: number; bytes: number };
+  tracing?: { costRps: number; sampledCostRps: number; exports: number; bytes: number };
   memoryLimit?: { mib: number; alive: boolean; peakMib?: number; limitHits?: number; oomKills?: number };
 }
 
@@ -46,7 +46,12 @@ export function renderMarkdown(report: Report): string {
   if (report.tracing) {
     const t = report.tracing;
     const cost = t.costRps * 100;
-    lines.push('', `Span export on costs ${fmt(cost, 1)} % req/s against the same BFF with it off (${cost <= 10 ? '✓' : '✗'} ≤ 10 %); ${t.exports} OTLP exports, ${fmt(t.bytes / MIB, 1)} MiB.`);
+    const sampled = t.sampledCostRps * 100;
+    lines.push(
+      '',
+      `Span export on costs ${fmt(cost, 1)} % req/s against the same BFF with it off when every trace is recorded (${cost <= 10 ? '✓' : '✗'} ≤ 10 %), ` +
+        `${fmt(sampled, 1)} % with 10 % of traces sampled (${sampled <= 10 ? '✓' : '✗'}); ${t.exports} OTLP exports, ${fmt(t.bytes / MIB, 1)} MiB.`,
+    );
   }
   if (report.memoryLimit) {
     const l = report.memoryLimit;

@@ -132,12 +132,13 @@ async function main(): Promise<void> {
   const sink = options.only.has('t') ? await startOtlpSink() : undefined;
   if (sink) cleanups.push(() => sink.close());
   const traced = sink ? await tracedBff(launch, bffEnv, sink, subjects.s1.load) : undefined;
+  const sampled = sink ? await tracedBff(launch, bffEnv, sink, subjects.s1.load, 0.1) : undefined;
   const limited = options.only.has('m') && options.memoryLimitMib > 0 ? await limitedBff(launch, bffEnv, options.memoryLimitMib, subjects.s1.load) : undefined;
   if (limited?.limit) cleanups.push(() => Promise.resolve(limited.target.stop().then(() => limited.limit?.remove())));
-  for (const subject of [subjects.bare, subjects.s0, subjects.s1, subjects.s4, subjects.s1w, traced?.subject, limited?.subject]) if (subject) await expectOk(subject);
+  for (const subject of [subjects.bare, subjects.s0, subjects.s1, subjects.s4, subjects.s1w, traced?.subject, sampled?.subject, limited?.subject]) if (subject) await expectOk(subject);
   if (options.hold) return hold([subjects.bare, subjects.s0, subjects.s1, subjects.s4, ...(subjects.s1w ? [subjects.s1w] : [])]);
 
-  const phase1 = [subjects.bare, ...(options.only.has('0') ? [subjects.s0] : []), ...(options.only.has('1') ? [subjects.s1] : []), ...(options.only.has('4') ? [subjects.s4] : []), ...(options.only.has('1') && subjects.s1w ? [subjects.s1w] : []), ...(traced ? [traced.subject] : []), ...(limited ? [limited.subject] : [])];
+  const phase1 = [subjects.bare, ...(options.only.has('0') ? [subjects.s0] : []), ...(options.only.has('1') || traced || limited ? [subjects.s1] : []), ...(options.only.has('4') ? [subjects.s4] : []), ...(options.only.has('1') && subjects.s1w ? [subjects.s1w] : []), ...(traced ? [traced.subject] : []), ...(sampled ? [sampled.subject] : []), ...(limited ? [limited.subject] : [])];
   if (phase1.length > 1) {
     log(`warming up ${phase1.map((s) => s.name).join(', ')}`);
     for (const subject of phase1) await generator.run({ ...subject.load, connections: options.connections, seconds: 2 });
@@ -152,7 +153,11 @@ async function main(): Promise<void> {
     if (subjects.s1w && options.only.has('1')) report.scenarios.push({ label: `1 with WORKERS=${options.workers}`, summary: summarise(runs, subjects.s1w.name, base) });
     if (traced) report.scenarios.push({ label: '1 with span export on (OTLP/HTTP)', summary: summarise(runs, traced.subject.name, base) });
     if (limited) report.scenarios.push({ label: `1 inside a ${options.memoryLimitMib} MiB memory limit${limited.limit ? ' (cgroup)' : ' (--max-old-space-size)'}`, summary: summarise(runs, limited.subject.name, base), goal: { rps: 0.75 } });
-    if (traced) report.tracing = { costRps: 1 - summarise(runs, traced.subject.name, subjects.s1.name).vsBaseline!.rps, exports: sink!.exports, bytes: sink!.bytes };
+    if (sampled) report.scenarios.push({ label: '1 with span export on, 10 % of traces sampled', summary: summarise(runs, sampled.subject.name, base) });
+    if (traced && sampled) {
+      const cost = (subject: Subject) => 1 - (summarise(runs, subject.name, subjects.s1.name).vsBaseline?.rps ?? Number.NaN);
+      report.tracing = { costRps: cost(traced.subject), sampledCostRps: cost(sampled.subject), exports: sink!.exports, bytes: sink!.bytes };
+    }
     if (limited) report.memoryLimit = { mib: options.memoryLimitMib, alive: limited.target.process.exitCode === null && limited.target.process.signalCode === null, ...(limited.limit?.usage() ?? {}) };
   }
 

@@ -29,11 +29,16 @@ export async function startOtlpSink(): Promise<OtlpSink> {
   return Object.assign(sink, { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
 }
 
-/** The session scenario against a BFF that exports every request's spans (OTLP/HTTP protobuf, default batching). */
-export async function tracedBff(launch: Launch, bffEnv: BffEnv, sink: OtlpSink, session: Subject['load']): Promise<{ target: BffTarget; subject: Subject }> {
+/**
+ * The session scenario against a BFF exporting spans (OTLP/HTTP protobuf, default batching): every request's
+ * (`ratio` 1, the default sampler), or a sampled share of the traces (`parentbased_traceidratio`).
+ */
+export async function tracedBff(launch: Launch, bffEnv: BffEnv, sink: OtlpSink, session: Subject['load'], ratio = 1): Promise<{ target: BffTarget; subject: Subject }> {
   const port = await freePort();
-  const target = await launch('bff-traced', bffEnv(port, await freePort(), { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'bff-bench' }));
-  return { target, subject: { name: 'bff session, span export on', pid: target.pid, load: { ...session, url: session.url.replace(/^http:\/\/[^/]+/, target.url) } } };
+  const sampler: Record<string, string> = ratio === 1 ? {} : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(ratio) };
+  const target = await launch(`bff-traced-${ratio}`, bffEnv(port, await freePort(), { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'bff-bench', ...sampler }));
+  const name = ratio === 1 ? 'bff session, span export on' : `bff session, span export on, ${ratio * 100} % sampled`;
+  return { target, subject: { name, pid: target.pid, load: { ...session, url: session.url.replace(/^http:\/\/[^/]+/, target.url) } } };
 }
 
 /**
