@@ -1,18 +1,9 @@
-import { loadAppConfig, type ConfigResult } from './app-config';
+import { loadAppConfig } from './app-config';
+import { MINIMAL_ENV, problemsOf } from '../../test/support/config-env';
 
-const key = Buffer.alloc(32, 7).toString('base64');
-const valid = {
-  ADMIN_TOKEN: 'a-secret-admin-token-that-is-long-enough',
-  PUBLIC_URL: 'https://app.example.com',
-  OIDC_ISSUER: 'https://example.okta.com/oauth2/default',
-  OIDC_CLIENT_ID: 'client',
-  OIDC_CLIENT_SECRET: 'super-secret-client-secret',
-  TOKEN_ENCRYPTION_KEYS: key,
-};
-
-function problems(result: ConfigResult): string[] {
-  return result.ok ? [] : result.problems;
-}
+const key = MINIMAL_ENV.TOKEN_ENCRYPTION_KEYS;
+const valid = MINIMAL_ENV;
+const problems = problemsOf;
 
 describe('loadAppConfig', () => {
   it('applies the contract defaults to a minimal environment', () => {

@@ -1,13 +1,7 @@
-import { loadAppConfig, type ConfigResult } from './app-config';
+import { loadAppConfig } from './app-config';
+import { MINIMAL_ENV, problemsOf } from '../../test/support/config-env';
 
-const valid = {
-  ADMIN_TOKEN: 'a-secret-admin-token-that-is-long-enough',
-  PUBLIC_URL: 'https://app.example.com',
-  OIDC_ISSUER: 'https://example.okta.com/oauth2/default',
-  OIDC_CLIENT_ID: 'client',
-  OIDC_CLIENT_SECRET: 'super-secret-client-secret',
-  TOKEN_ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString('base64'),
-};
+const valid = MINIMAL_ENV;
 
 function tracing(env: Record<string, string>) {
   const result = loadAppConfig({ ...valid, ...env });
@@ -15,7 +9,7 @@ function tracing(env: Record<string, string>) {
   return result.config.tracing;
 }
 
-const problems = (result: ConfigResult): string[] => (result.ok ? [] : result.problems);
+const problems = problemsOf;
 
 describe('OpenTelemetry settings (OTEL_*)', () => {
   it('exports nothing unless an OTLP endpoint is set', () => {
