@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { context, ROOT_CONTEXT, type Attributes, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Attributes, SpanKind, SpanStatusCode, trace, type Context, type Span, type SpanContext, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -9,7 +9,7 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from '../config/app-config';
 import { samplerOf } from './otel-sampler';
 import type { RequestSpan, TraceHeaders, UpstreamSpan } from './request-span';
-import { formatTraceparent } from './trace-context';
+import { formatTraceparent, newSpanId } from './trace-context';
 import type { IdpFetch, SpanExport } from './tracing';
 
 const headerGetter: TextMapGetter<IncomingMessage['headers']> = {
@@ -46,7 +46,9 @@ class OtelSpanExport implements SpanExport {
   request(request: IncomingMessage, listener: 'browser' | 'admin'): RequestSpan {
     const parent = request.headers.traceparent === undefined ? ROOT_CONTEXT : this.propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
     const method = request.method ?? 'GET';
-    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'bff.listener': listener } }, parent);
+    // Attributes after the sampling decision: the SDK cleans start attributes even for a span it will not record.
+    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) span.setAttributes({ 'http.request.method': method, 'bff.listener': listener });
     return new OtelRequestSpan(this.tracer, this.upstreamAttributes, span, trace.setSpan(parent, span), method);
   }
 
@@ -105,13 +107,11 @@ class OtelRequestSpan implements RequestSpan {
   }
 
   upstream(origin: string): UpstreamSpan {
-    const attributes = this.upstreamAttributes.of(origin, this.method);
-    const span = this.tracer.startSpan(`upstream ${this.method}`, { kind: SpanKind.CLIENT, attributes }, this.active);
-    // What W3CTraceContextPropagator.inject writes, without a context and a setter per request.
-    const { traceId, spanId, traceFlags, traceState } = span.spanContext();
-    const headers: TraceHeaders = { traceparent: formatTraceparent(traceId, spanId, traceFlags.toString(16).padStart(2, '0')) };
-    const state = traceState?.serialize();
-    if (state) headers.tracestate = state;
+    // A trace the sampler left out records nothing below it either: the upstream continues it under a fresh id.
+    if (!this.span.isRecording()) return { headers: traceHeaders(this.span.spanContext(), newSpanId()), end: ignoreEnd };
+    const span = this.tracer.startSpan(`upstream ${this.method}`, { kind: SpanKind.CLIENT }, this.active);
+    span.setAttributes(this.upstreamAttributes.of(origin, this.method));
+    const headers = traceHeaders(span.spanContext(), span.spanContext().spanId);
     return {
       headers,
       end: (status, outcome) => {
@@ -125,6 +125,7 @@ class OtelRequestSpan implements RequestSpan {
 
   end(status: number, route?: string): void {
     const { span } = this;
+    if (!span.isRecording()) return;
     span.setAttribute('http.response.status_code', status);
     if (route !== undefined) {
       span.setAttribute('http.route', route);
@@ -134,6 +135,16 @@ class OtelRequestSpan implements RequestSpan {
     span.end();
   }
 }
+
+/** What W3CTraceContextPropagator.inject writes, without a context and a setter per request. */
+function traceHeaders({ traceId, traceFlags, traceState }: SpanContext, parentId: string): TraceHeaders {
+  const headers: TraceHeaders = { traceparent: formatTraceparent(traceId, parentId, traceFlags.toString(16).padStart(2, '0')) };
+  const state = traceState?.serialize();
+  if (state) headers.tracestate = state;
+  return headers;
+}
+
+function ignoreEnd(): void {}
 
 /** Ends the span with the work; a failure is named by its class or code, never its message (it may quote a secret). */
 async function settle<T>(span: Span, work: () => Promise<T>): Promise<T> {

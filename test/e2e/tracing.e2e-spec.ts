@@ -177,3 +177,27 @@ describe('trace context with span export off', () => {
     expect(String(body.headers['traceparent'])).toMatch(new RegExp(`^00-${TRACE_ID}-(?!${CLIENT_PARENT})[0-9a-f]{16}-01$`));
   });
 });
+
+describe('span export on, the trace not sampled', () => {
+  let receiver: OtlpReceiver;
+  let stack: ProxyStack;
+  let alice: TestBrowser;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    stack = await startProxyStack({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_TRACES_SAMPLER: 'parentbased_always_off', OTEL_BSP_SCHEDULE_DELAY: '50' });
+    alice = await stack.signedIn('alice');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.stop();
+  });
+
+  it('still continues the client\'s trace upstream with a new parent id, and records nothing of it', async () => {
+    const { body } = await call(alice, `${stack.publicUrl}/api/x`, { traceparent: `00-${TRACE_ID}-${CLIENT_PARENT}-00`, tracestate: 'vendor=opaque' });
+    expect(String(body.headers['traceparent'])).toMatch(new RegExp(`^00-${TRACE_ID}-(?!${CLIENT_PARENT})[0-9a-f]{16}-00$`));
+    expect(body.headers['tracestate']).toBe('vendor=opaque');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.spans.filter((span) => span.traceId === TRACE_ID)).toEqual([]);
+  });
+});
