@@ -4,6 +4,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from '../config/app-config';
@@ -23,7 +24,7 @@ const headersSetter: TextMapSetter<Headers> = { set: (carrier, key, value) => ca
 export function startSpanExport(config: TracingConfig): SpanExport {
   // The one process-wide piece: a context manager, so spans started across awaits find their parent.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const exporterConfig = { ...config.exporter, compression: config.exporter.compression as never };
+  const exporterConfig = { ...config.exporter, compression: config.exporter.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE };
   const exporter = config.protocol === 'http/json' ? new JsonExporter(exporterConfig) : new ProtobufExporter(exporterConfig);
   const provider = new TracerProvider({
     resource: defaultResource().merge(resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName })),

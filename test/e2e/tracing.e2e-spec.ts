@@ -26,7 +26,10 @@ async function traceOf(receiver: OtlpReceiver, traceId: string, last: (span: Rec
   return receiver.spans.filter((span) => span.traceId === traceId);
 }
 
-describe.each(['http/protobuf', 'http/json'])('span export over OTLP %s', (protocol) => {
+describe.each([
+  ['http/protobuf', 'gzip'],
+  ['http/json', 'none'],
+])('span export over OTLP %s, compression %s', (protocol, compression) => {
   let receiver: OtlpReceiver;
   let stack: ProxyStack;
   let alice: TestBrowser;
@@ -37,6 +40,7 @@ describe.each(['http/protobuf', 'http/json'])('span export over OTLP %s', (proto
     stack = await startProxyStack({
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      OTEL_EXPORTER_OTLP_COMPRESSION: compression,
       OTEL_SERVICE_NAME: 'bff-under-test',
       OTEL_BSP_SCHEDULE_DELAY: '50',
       TOKEN_REFRESH_SKEW: '0',
@@ -111,6 +115,7 @@ describe.each(['http/protobuf', 'http/json'])('span export over OTLP %s', (proto
   it(`sends ${protocol} and puts no token, cookie, code, secret or session id in any span`, async () => {
     await waitFor(() => receiver.spans.some((span) => span.name.startsWith('idp token')), (found) => found, { what: 'the IdP token span' });
     expect(new Set(receiver.contentTypes)).toEqual(new Set([protocol === 'http/json' ? 'application/json' : 'application/x-protobuf']));
+    expect(new Set(receiver.encodings)).toEqual(new Set([compression === 'gzip' ? 'gzip' : 'identity']));
     expect(receiver.spans.map((span) => span.name)).toEqual(expect.arrayContaining(['GET /auth/login', 'GET /auth/callback', 'idp discovery', 'idp jwks']));
     const exported = Buffer.concat(receiver.bodies).toString('latin1');
     for (const secret of secrets.filter((value) => value.length >= 8)) expect(exported).not.toContain(secret);

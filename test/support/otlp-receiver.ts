@@ -22,13 +22,15 @@ export interface OtlpReceiver {
   /** Every export request's body as received (decompressed), for scanning. */
   bodies: Buffer[];
   contentTypes: string[];
+  /** Each export's Content-Encoding (`identity` when none). */
+  encodings: string[];
   spans: ReceivedSpan[];
   stop(): Promise<void>;
 }
 
 /** An OTLP/HTTP traces endpoint in the test process: what the BFF would send to a collector. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
-  const receiver: Omit<OtlpReceiver, 'endpoint' | 'stop'> = { bodies: [], contentTypes: [], spans: [] };
+  const receiver: Omit<OtlpReceiver, 'endpoint' | 'stop'> = { bodies: [], contentTypes: [], encodings: [], spans: [] };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -38,6 +40,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       const type = req.headers['content-type'] ?? '';
       receiver.bodies.push(body);
       receiver.contentTypes.push(type);
+      receiver.encodings.push(req.headers['content-encoding'] ?? 'identity');
       if (req.url === '/v1/traces') receiver.spans.push(...(type.includes('json') ? spansFromJson(body) : spansFromProtobuf(body)));
       res.writeHead(200, { 'content-type': type.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(type.includes('json') ? '{}' : '');
     });
