@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { closeServer, listenOnLoopback } from '../dev/loopback-server';
 import { freePort } from '../test/support/free-port';
 import { memoryLimit, type MemoryLimit } from './memory-limit';
 import type { Subject } from './measure';
@@ -24,9 +25,8 @@ export async function startOtlpSink(): Promise<OtlpSink> {
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return Object.assign(sink, { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  const port = await listenOnLoopback(server, 0);
+  return Object.assign(sink, { endpoint: `http://127.0.0.1:${port}`, close: () => closeServer(server) });
 }
 
 /**

@@ -1,9 +1,7 @@
 import { loadAppConfig } from './app-config';
-import { MINIMAL_ENV, problemsOf } from '../../test/support/config-env';
+import { MINIMAL_ENV as valid, problemsOf as problems } from '../../test/support/config-env';
 
-const key = MINIMAL_ENV.TOKEN_ENCRYPTION_KEYS;
-const valid = MINIMAL_ENV;
-const problems = problemsOf;
+const key = valid.TOKEN_ENCRYPTION_KEYS;
 
 describe('loadAppConfig', () => {
   it('applies the contract defaults to a minimal environment', () => {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { envSchema, type Env } from './env.schema';
 import { AUTH_PATHS } from '../common/public-surface';
-import { tracingSettings } from './otel-env';
+import { tracingSettings } from './tracing-settings';
 
 export type AppConfig = ReturnType<typeof toAppConfig>;
 export type HttpConfig = AppConfig['http'];

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { otelEnv } from './otel-env';
 
 // Messages name what is wrong, never the value: several of these variables are secrets.
 const port = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(0, 'must be 0-65535').max(65535, 'must be 0-65535');
@@ -66,6 +65,37 @@ const loginParameters = z
   .default(LOGIN_PARAMETERS.join(','))
   .transform((value) => value.split(/[\s,]+/).filter(Boolean))
   .pipe(z.array(z.enum(LOGIN_PARAMETERS, { error: `entries must be among ${LOGIN_PARAMETERS.join(', ')}` })));
+
+const positiveInt = z.coerce.number().int('must be a whole number').positive('must be positive');
+const protocol = z.enum(['http/protobuf', 'http/json'], { error: 'must be http/protobuf or http/json (grpc is not supported)' });
+const compression = z.enum(['gzip', 'none'], { error: 'must be gzip or none' });
+// `key=value` pairs separated by commas (W3C Baggage form); the message never repeats a value (headers hold API keys).
+const keyValuePairs = z.string().regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*\s*$/, 'must be key=value pairs separated by commas');
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+
+/** The standard OpenTelemetry variables the BFF reads (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/). */
+const otelEnv = {
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be otlp or none' }).default('otlp'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(httpUrl),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(httpUrl),
+  OTEL_EXPORTER_OTLP_PROTOCOL: optional(protocol),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optional(protocol),
+  OTEL_EXPORTER_OTLP_HEADERS: optional(keyValuePairs),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: optional(keyValuePairs),
+  OTEL_EXPORTER_OTLP_TIMEOUT: optional(positiveInt),
+  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: optional(positiveInt),
+  OTEL_EXPORTER_OTLP_COMPRESSION: optional(compression),
+  OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: optional(compression),
+  OTEL_SERVICE_NAME: optional(z.string()),
+  OTEL_RESOURCE_ATTRIBUTES: optional(keyValuePairs),
+  OTEL_TRACES_SAMPLER: z.enum(SAMPLERS, { error: `must be one of ${SAMPLERS.join(', ')}` }).default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: optional(z.coerce.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1')),
+  OTEL_BSP_SCHEDULE_DELAY: optional(positiveInt),
+  OTEL_BSP_EXPORT_TIMEOUT: optional(positiveInt),
+  OTEL_BSP_MAX_QUEUE_SIZE: optional(positiveInt),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: optional(positiveInt),
+};
 
 export const envSchema = z
   .object({

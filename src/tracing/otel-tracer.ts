@@ -53,8 +53,8 @@ class OtelSpanExport implements SpanExport {
     return new OtelRequestSpan(this.tracer, this.upstreamAttributes, span, trace.setSpan(parent, span), method);
   }
 
-  span<T>(name: string, work: () => Promise<T>, attributes?: Record<string, string | number | boolean>): Promise<T> {
-    return this.tracer.startActiveSpan(name, { attributes }, (span) => settle(span, work));
+  span<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.tracer.startActiveSpan(name, (span) => settle(span, work));
   }
 
   idpFetch(nameOf: (url: URL) => string): IdpFetch {

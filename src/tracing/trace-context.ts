@@ -51,7 +51,6 @@ export function newSpanId(): string {
  * `tracestate` (§3.3.1), and a request without one starts no trace.
  */
 export function continuedTraceHeaders(traceparent: string | string[] | undefined, tracestate: string | string[] | undefined): { traceparent: string; tracestate?: string } | undefined {
-  if (traceparent === undefined) return undefined;
   const parent = parseTraceparent(traceparent);
   if (!parent) return undefined;
   const continued = { traceparent: formatTraceparent(parent.traceId, newSpanId(), parent.flags) };

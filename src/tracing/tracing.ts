@@ -10,7 +10,7 @@ export type IdpFetch = (url: string, options: RequestInit) => Promise<Response>;
 /** What the OpenTelemetry SDK does when span export is on (otel-tracer.ts, loaded only then). */
 export interface SpanExport {
   request(request: IncomingMessage, listener: 'browser' | 'admin'): RequestSpan;
-  span<T>(name: string, work: () => Promise<T>, attributes?: Record<string, string | number | boolean>): Promise<T>;
+  span<T>(name: string, work: () => Promise<T>): Promise<T>;
   idpFetch(nameOf: (url: URL) => string): IdpFetch;
   shutdown(): Promise<void>;
 }
@@ -24,12 +24,13 @@ export class Tracing implements OnApplicationShutdown {
   private constructor(private readonly exporting: SpanExport | undefined) {}
 
   static async start(config: TracingConfig): Promise<Tracing> {
-    if (!config.enabled) return new Tracing(undefined);
+    if (!config.enabled) return Tracing.off();
     const { startSpanExport } = await import('./otel-tracer.js');
     return new Tracing(startSpanExport(config));
   }
 
   /** Export off: for the app without OTEL_EXPORTER_OTLP_ENDPOINT, and for classes built outside Nest (unit specs). */
+  /** Export off: the app without an OTLP endpoint, and classes built outside Nest (unit specs). */
   static off(): Tracing {
     return new Tracing(undefined);
   }
@@ -44,8 +45,8 @@ export class Tracing implements OnApplicationShutdown {
   }
 
   /** `work` inside a child span of the active one (export on), or just `work` (off). */
-  span<T>(name: string, work: () => Promise<T>, attributes?: Record<string, string | number | boolean>): Promise<T> {
-    return this.exporting ? this.exporting.span(name, work, attributes) : work();
+  span<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.exporting ? this.exporting.span(name, work) : work();
   }
 
   /** A fetch that records each IdP call as a client span named by `nameOf`; undefined (use the default) when off. */

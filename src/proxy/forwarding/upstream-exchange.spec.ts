@@ -1,12 +1,12 @@
 import { createServer, request as httpRequest, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../../../dev/loopback-server';
+import { waitFor } from '../../../test/support/wait-for';
 import { ownCookiesOf } from './upstream-set-cookie';
 import { UpstreamClient, type ForwardTarget, type UpstreamOutcome } from './upstream.client';
 
 async function listen(handler: RequestListener): Promise<{ server: Server; origin: string }> {
   const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return { server, origin: `http://127.0.0.1:${await listenOnLoopback(server, 0)}` };
 }
 
 /** A BFF-side listener that sends every request through the UpstreamClient, and the outcomes it reported. */
@@ -22,7 +22,7 @@ async function proxyTo(origin: string, target: Partial<ForwardTarget> = {}) {
   });
   const close = async () => {
     await client.onApplicationShutdown();
-    await new Promise<void>((resolve) => front.server.close(() => resolve()));
+    await closeServer(front.server);
   };
   return { url: front.origin, outcomes, responses, close };
 }
@@ -34,7 +34,7 @@ afterEach(async () => {
 
 async function upstream(handler: RequestListener): Promise<string> {
   const { server, origin } = await listen(handler);
-  closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  closers.push(() => closeServer(server));
   return origin;
 }
 
@@ -43,11 +43,6 @@ async function proxy(origin: string, target: Partial<ForwardTarget> = {}) {
   closers.push(front.close);
   return front;
 }
-
-const eventually = async (check: () => boolean) => {
-  for (let attempt = 0; attempt < 100 && !check(); attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(check()).toBe(true);
-};
 
 describe('UpstreamClient.exchange', () => {
   it('streams the body up and the answer down, adding its response headers unless the upstream sent them', async () => {
@@ -87,7 +82,7 @@ describe('UpstreamClient.exchange', () => {
 
   it('answers 502 upstream_unreachable when nothing listens, naming no address', async () => {
     const { server, origin } = await listen(() => undefined);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
     const front = await proxy(origin);
     const response = await fetch(`${front.url}/`);
     expect(response.status).toBe(502);
@@ -135,7 +130,7 @@ describe('UpstreamClient.exchange', () => {
     leaving.on('error', () => undefined).end();
     await new Promise((resolve) => setTimeout(resolve, 100));
     leaving.destroy();
-    await eventually(() => front.outcomes.length === 1 && upstreamSawClose);
+    await waitFor(() => front.outcomes.length === 1 && upstreamSawClose, (done) => done, { what: 'the outcome and the upstream seeing the close' });
     expect(front.outcomes).toEqual(['client_gone']);
   });
 });

@@ -1,15 +1,11 @@
 import { loadAppConfig } from './app-config';
-import { MINIMAL_ENV, problemsOf } from '../../test/support/config-env';
-
-const valid = MINIMAL_ENV;
+import { MINIMAL_ENV as valid, problemsOf as problems } from '../../test/support/config-env';
 
 function tracing(env: Record<string, string>) {
   const result = loadAppConfig({ ...valid, ...env });
   if (!result.ok) throw new Error(result.problems.join('\n'));
   return result.config.tracing;
 }
-
-const problems = problemsOf;
 
 describe('OpenTelemetry settings (OTEL_*)', () => {
   it('exports nothing unless an OTLP endpoint is set', () => {
