@@ -43,7 +43,7 @@ describe('the access log of a BFF as an operator runs it', () => {
     const marker = `m${randomBytes(6).toString('hex')}`;
     const secret = ['login_hint', 'id_token_hint', 'client_assertion', 'subject_token', 'actor_token', 'request', 'request_uri'];
     const query = new URLSearchParams({ returnTo: '/', login_hint: hint, ui_locales: 'en' });
-    const login = await fetch(`${publicUrl}/auth/login?${query}`, { redirect: 'manual' });
+    const login = await fetch(`${publicUrl}/auth/login?${query.toString()}`, { redirect: 'manual' });
     expect(login.status).toBe(302);
     // Refused (400) as parameters a browser never chooses, and logged all the same.
     const refused = await fetch(`${publicUrl}/auth/login?${secret.slice(1).map((name) => `${name}=${marker}`).join('&')}`, { redirect: 'manual' });
