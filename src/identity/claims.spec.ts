@@ -1,11 +1,10 @@
-import type { ConsumerConfig } from '../config/app-config';
-import { groupsFrom } from './claims';
+import { groupsFrom, headerClaimsFrom } from './claims';
 
-const config = { groupsClaim: 'groups' } as ConsumerConfig;
+const GROUPS_CLAIM = 'groups';
 
 describe('groupsFrom', () => {
   it('takes an array of names, ignoring what is not a string', () => {
-    expect(groupsFrom({ groups: ['admins', 3, 'staff'] }, config)).toEqual(['admins', 'staff']);
+    expect(groupsFrom({ groups: ['admins', 3, 'staff'] }, GROUPS_CLAIM)).toEqual(['admins', 'staff']);
   });
 
   it.each([
@@ -15,11 +14,20 @@ describe('groupsFrom', () => {
     ['a mixture with stray separators', ' admins, staff ,,ops ', ['admins', 'staff', 'ops']],
     ['an empty string', '', []],
   ])('splits a string of %s', (_case, value, expected) => {
-    expect(groupsFrom({ groups: value }, config)).toEqual(expected);
+    expect(groupsFrom({ groups: value }, GROUPS_CLAIM)).toEqual(expected);
   });
 
   it('finds no groups when the claim is missing or of another type', () => {
-    expect(groupsFrom({}, config)).toEqual([]);
-    expect(groupsFrom({ groups: { admins: true } }, config)).toEqual([]);
+    expect(groupsFrom({}, GROUPS_CLAIM)).toEqual([]);
+    expect(groupsFrom({ groups: { admins: true } }, GROUPS_CLAIM)).toEqual([]);
+  });
+});
+
+describe('headerClaimsFrom', () => {
+  it('keeps only the named claims the token has, as its own properties', () => {
+    const claims = JSON.parse('{"email":"a@x","iss":"https://idp","__proto__":{"polluted":true}}') as Record<string, unknown>;
+    const sut = headerClaimsFrom(claims, ['email', '__proto__', 'missing', 'toString']);
+    expect(Object.keys(sut)).toEqual(['email', '__proto__']);
+    expect(Object.getPrototypeOf(sut)).toBe(Object.prototype);
   });
 });
