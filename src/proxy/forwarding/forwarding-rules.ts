@@ -15,7 +15,6 @@ import { loginCookiePatterns, ownCookiesOf, type OwnCookies } from './upstream-s
 
 /** A call the route's rules let through, ready for the upstream: where it goes, what it says, under which budget. */
 export interface PreparedForward {
-  route: Route;
   origin: string;
   path: string;
   timeoutMs: number;
@@ -64,7 +63,6 @@ export class ForwardingRules {
       if (refusal) throw refusal;
     }
     return {
-      route,
       origin: route.origin,
       path: match.upstreamPath,
       timeoutMs: route.timeoutMs,
