@@ -19,6 +19,10 @@ export class SessionKeys {
     return `${this.prefix}s:{${keyHash}}:refresh-lock`;
   }
 
+  exchangeLock(keyHash: string, target: string): string {
+    return `${this.prefix}s:{${keyHash}}:exchange-lock:${target}`;
+  }
+
   bySub(sub: string): string {
     return `${this.prefix}ix:sub:{${sha256Base64url(sub)}}`;
   }

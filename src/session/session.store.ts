@@ -5,6 +5,7 @@ import { SESSION_CONFIG } from '../config/config.tokens';
 import { RedisConnection } from '../redis/redis.connection';
 import { Tracing } from '../tracing/tracing';
 import { SessionCache } from './session-cache';
+import { updateContentsFenced, type ContentsChange, type FencedUpdate } from './fenced-update';
 import { DESTROY_SESSION, INDEX_ADD, REPLACE_CONTENTS_IF_VERSION, TOUCH_SESSION } from './session-scripts';
 import { SessionKeys, sessionHandle } from './session.keys';
 import type { Session, SessionLookup, SessionMeta, VaultContents } from './session.types';
@@ -144,9 +145,19 @@ export class SessionStore implements OnModuleInit {
     return { ...session, contents, version: next };
   }
 
+  /** `change` applied to the stored contents, again on what another writer stored when it got in first (fenced-update.ts). */
+  updateContents(sessionId: string, seen: Session, change: ContentsChange): Promise<FencedUpdate> {
+    return updateContentsFenced(this, sessionId, seen, change);
+  }
+
   /** Where the session's refresh lease lives (RedisLease): beside the session, in its Cluster slot. */
   refreshLeaseKey(keyHash: string): string {
     return this.keys.refreshLock(keyHash);
+  }
+
+  /** Where the lease of one token exchange of the session lives: beside the session, in its Cluster slot. */
+  exchangeLeaseKey(keyHash: string, target: string): string {
+    return this.keys.exchangeLock(keyHash, target);
   }
 
   async destroy(sessionId: string, revoked = false): Promise<boolean> {

@@ -15,6 +15,17 @@ export interface VaultContents {
   sid?: string;
   /** Worked out once at login (and its scopes and audiences at each refresh), never on a request. */
   identity: CallerIdentity;
+  /** Tokens exchanged for routes' upstreams (RFC 8693), by the route's exchange key; they end with the session. */
+  exchanged?: Readonly<Record<string, ExchangedToken>>;
+  /** OIDC_USERINFO: the userinfo endpoint's claims at login or the last refresh, which fill in what the ID token lacks. */
+  userinfo?: Readonly<Record<string, unknown>>;
+}
+
+/** A token the IdP minted for one route's upstream in exchange for the session's access token (RFC 8693). */
+export interface ExchangedToken {
+  accessToken: string;
+  /** Epoch milliseconds; never later than the access token it was exchanged from. */
+  expiresAt: number;
 }
 
 /** Stored in clear beside the sealed contents: enough to list a user's sessions without decrypting them. */

@@ -10,6 +10,7 @@ import type { Lease, RedisLease } from '../redis/redis-lease';
 import type { SessionStore } from './session.store';
 import type { Session, SessionLookup, VaultContents } from './session.types';
 import { SessionEnded } from './session.errors';
+import { updateContentsFenced, type ContentsChange } from './fenced-update';
 import { TokenRefresher } from './token-refresher';
 import { identityWith } from '../../test/support/caller-identity';
 
@@ -65,6 +66,10 @@ class FakeStore {
     return Promise.resolve(this.current);
   }
 
+  updateContents(id: string, seen: Session, change: ContentsChange) {
+    return updateContentsFenced(this, id, seen, change);
+  }
+
   destroy(): Promise<boolean> {
     this.current = undefined;
     this.destroyed = true;
@@ -76,6 +81,15 @@ function refresherWith(store: FakeStore, refresh: (token: string) => Promise<Tok
   const oidc = { refresh: jest.fn(refresh), issuer: 'https://idp.test' };
   const sut = new TokenRefresher(store as unknown as SessionStore, store as unknown as RedisLease, oidc as unknown as OidcClient, new MetricsService(), config);
   return { sut, oidc };
+}
+
+/** Another instance holds the lease, then stores what `write` writes and lets go, 50 ms later. */
+function heldElsewhereThen(store: FakeStore, write: () => void): void {
+  store.locked = true;
+  setTimeout(() => {
+    write();
+    store.locked = false;
+  }, 50);
 }
 
 const oauthError = (status: number, error: string) =>
@@ -110,14 +124,9 @@ describe('TokenRefresher', () => {
   it('waits for another instance holding the lease and picks up its result without calling the IdP', async () => {
     const due = session(1, 30_000);
     const store = new FakeStore(due);
-    store.locked = true;
     const { sut, oidc } = refresherWith(store, rotated);
-    const pending = sut.ensureFresh('sid', due);
-    setTimeout(() => {
-      store.current = session(2, 600_000);
-      store.locked = false;
-    }, 50);
-    await expect(pending).resolves.toMatchObject({ version: 2 });
+    heldElsewhereThen(store, () => (store.current = session(2, 600_000)));
+    await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ version: 2 });
     expect(oidc.refresh).not.toHaveBeenCalled();
   });
 
@@ -232,5 +241,30 @@ describe('TokenRefresher', () => {
     });
     await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ version: 5 });
     expect(store.current?.contents.accessToken).toBe('at-5');
+  });
+
+  it('keeps the rotated refresh token when a token exchange wrote the session while the IdP answered', async () => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    const exchanged = { 'route-a': { accessToken: 'x-1', expiresAt: Date.now() + 20_000 } };
+    const { sut } = refresherWith(store, async () => {
+      // Another instance stores an exchanged token: same refresh token, a newer version.
+      store.current = { ...due, version: 2, contents: { ...due.contents, exchanged } };
+      return rotated();
+    });
+    await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ version: 3, contents: { accessToken: 'at-new', refreshToken: 'rt-new' } });
+    expect(store.current?.contents).toMatchObject({ accessToken: 'at-new', refreshToken: 'rt-new' });
+    // Exchanged from the replaced token, so due with it.
+    expect(store.current?.contents.exchanged).toBeUndefined();
+  });
+
+  it('goes on to refresh when the lease holder let go having written a session whose token is still due', async () => {
+    const due = session(1, 30_000);
+    const store = new FakeStore(due);
+    const { sut, oidc } = refresherWith(store, rotated);
+    // A token exchange's write: the version moved, the access token did not.
+    heldElsewhereThen(store, () => (store.current = { ...due, version: 2 }));
+    await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ contents: { accessToken: 'at-new', refreshToken: 'rt-new' } });
+    expect(oidc.refresh).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceUnavailableError } from '../common/app.error';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
@@ -8,8 +7,8 @@ import { accessTokenFacts, decodeJwtPayload } from '../identity/claims';
 import { classifyIdpError, type IdpFailure } from '../oidc/idp-errors';
 import { OidcClient, type OriginalLogin } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
-import { InFlight } from '../common/in-flight';
 import { RedisLease } from '../redis/redis-lease';
+import { SharedSingleFlight } from '../redis/shared-single-flight';
 import { Tracing } from '../tracing/tracing';
 import { SessionEnded } from './session.errors';
 import { SessionStore } from './session.store';
@@ -18,7 +17,6 @@ import type { Session } from './session.types';
 
 // Longer than the IdP call's own timeout, so a live holder never loses its lease mid-call.
 const LEASE_MS = 15_000;
-const WAIT_STEP_MS = 20;
 
 /**
  * Refreshes a session's access token before it expires, exactly once however many requests need it: concurrent
@@ -29,12 +27,12 @@ const WAIT_STEP_MS = 20;
 @Injectable()
 export class TokenRefresher {
   private readonly logger = new Logger('TokenRefresher');
-  private readonly inFlight = new InFlight<Session>();
+  private readonly flight: SharedSingleFlight<Session>;
   private readonly skewMs: number;
 
   constructor(
     private readonly store: SessionStore,
-    private readonly lease: RedisLease,
+    lease: RedisLease,
     private readonly oidc: OidcClient,
     private readonly metrics: MetricsService,
     @Inject(SESSION_CONFIG) config: SessionConfig,
@@ -43,6 +41,7 @@ export class TokenRefresher {
     @Optional() private readonly tracing: Tracing = Tracing.off(),
   ) {
     this.skewMs = config.refreshSkewSeconds * 1000;
+    this.flight = new SharedSingleFlight(lease);
   }
 
   /** Whether the access token expires within the refresh skew (REFRESH_SKEW_SECONDS). */
@@ -53,35 +52,22 @@ export class TokenRefresher {
   /** The session with an access token that is not due, refreshed first when it is; SessionEnded when it cannot go on. */
   async ensureFresh(sessionId: string, session: Session): Promise<Session> {
     if (!this.isDue(session)) return session;
-    return this.inFlight.run(session.keyHash, () => this.tracing.span('session.refresh', () => this.refreshOnce(sessionId, session)));
-  }
-
-  private async refreshOnce(sessionId: string, seen: Session): Promise<Session> {
-    // Never longer than one lease: past that the holder is gone or the IdP is stuck, and the caller gets a 503.
-    const deadline = Date.now() + LEASE_MS;
-    while (Date.now() < deadline) {
-      const lease = await this.lease.tryTake(this.store.refreshLeaseKey(seen.keyHash), LEASE_MS);
-      if (lease) {
-        try {
-          return await this.refreshHoldingLease(sessionId);
-        } finally {
-          await lease.release();
-        }
-      }
-      const current = await this.tracing.span('session.refresh.lease_wait', () => this.waitForOtherRefresher(sessionId, seen, deadline));
-      if (current) return current;
-    }
-    throw new ServiceUnavailableError('idp');
-  }
-
-  /** Another instance holds the lease: wait until it stores a newer token set, or lets the lease go. */
-  private async waitForOtherRefresher(sessionId: string, seen: Session, deadline: number): Promise<Session | undefined> {
-    while (await this.lease.isHeld(this.store.refreshLeaseKey(seen.keyHash))) {
-      if (Date.now() >= deadline) throw new ServiceUnavailableError('idp');
-      await sleep(WAIT_STEP_MS);
-    }
-    const current = await this.current(sessionId);
-    return current.version > seen.version || !this.isDue(current) ? current : undefined;
+    return this.flight.run(session.keyHash, {
+      leaseKey: this.store.refreshLeaseKey(session.keyHash),
+      leaseMs: LEASE_MS,
+      // Never longer than one lease: past that the holder is gone or the IdP is stuck, and the caller gets a 503.
+      waitMs: LEASE_MS,
+      hold: () => this.refreshHoldingLease(sessionId),
+      // Whatever moved the version (an exchange writes too), only a token that is no longer due ends the wait.
+      read: async () => {
+        const current = await this.current(sessionId);
+        return this.isDue(current) ? undefined : current;
+      },
+      afterWait: () => Promise.reject(new ServiceUnavailableError('idp')),
+      withoutRedis: 'fail',
+      around: (flight) => this.tracing.span('session.refresh', flight),
+      waiting: (wait) => this.tracing.span('session.refresh.lease_wait', wait),
+    });
   }
 
   private async refreshHoldingLease(sessionId: string): Promise<Session> {
@@ -98,17 +84,25 @@ export class TokenRefresher {
       return this.onRefreshError(sessionId, current, error);
     }
     const scope = tokens.scope ?? current.contents.scope;
-    const updated = await this.store.replaceContents(sessionId, current, {
-      ...current.contents,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken ?? refreshToken,
-      idToken: tokens.idToken ?? current.contents.idToken,
-      accessTokenExpiresAt: tokens.expiresAt,
-      scope,
-      identity: { ...current.contents.identity, ...accessTokenFacts(tokens.accessToken, scope) },
-    });
-    this.metrics.refreshes.inc({ outcome: updated ? 'success' : 'superseded' });
-    return updated ?? this.current(sessionId);
+    // Another writer (a token exchange) may get in first: applied again to what it stored, so the rotated refresh
+    // token is never dropped; declined when the refresh token is no longer the one used (another refresh won).
+    const updated = await this.store.updateContents(sessionId, current, (stored) =>
+      stored.refreshToken !== refreshToken
+        ? undefined
+        : {
+            ...stored,
+            accessToken: tokens.accessToken,
+            refreshToken: tokens.refreshToken ?? refreshToken,
+            idToken: tokens.idToken ?? stored.idToken,
+            accessTokenExpiresAt: tokens.expiresAt,
+            scope,
+            identity: { ...stored.identity, ...accessTokenFacts(tokens.accessToken, scope) },
+            // Exchanged from the token being replaced and no longer lasting than it: they are due too.
+            exchanged: undefined,
+          },
+    );
+    this.metrics.refreshes.inc({ outcome: updated?.written ? 'success' : 'superseded' });
+    return updated?.session ?? this.current(sessionId);
   }
 
   /**

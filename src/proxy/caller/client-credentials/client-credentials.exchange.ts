@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, hkdfSync } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, ServiceUnavailableError } from '../../../common/app.error';
-import { InFlight } from '../../../common/in-flight';
 import type { OidcConfig, SessionConfig } from '../../../config/app-config';
 import { OIDC_CONFIG, SESSION_CONFIG } from '../../../config/config.tokens';
 import { MetricsService } from '../../../metrics/metrics.service';
@@ -10,6 +8,7 @@ import { classifyIdpError } from '../../../oidc/idp-errors';
 import { OidcClient } from '../../../oidc/oidc.client';
 import { RedisConnection } from '../../../redis/redis.connection';
 import { RedisLease } from '../../../redis/redis-lease';
+import { SharedSingleFlight } from '../../../redis/shared-single-flight';
 import { TokenCrypto } from '../../../session/token-crypto';
 import { BearerVerifier } from '../bearer-verifier';
 import { BoundedCache } from '../bounded-cache';
@@ -27,6 +26,7 @@ export interface ExchangedToken {
 
 const MAX_CACHED_PAIRS = 10_000;
 const MIN_REUSE_MARGIN_MS = 30_000;
+const LEASE_MS = 10_000;
 /** How long an instance waits for another one's grant before making its own: a little over the IdP timeout. */
 const SHARED_WAIT_MS = 6_000;
 const POLL_INTERVAL_MS = 50;
@@ -40,7 +40,7 @@ const POLL_INTERVAL_MS = 50;
 export class ClientCredentialsExchange {
   // Pairs the IdP refused are remembered too, for a minute: a guessed secret costs one token-endpoint call, not one per try.
   private readonly local = new BoundedCache<ExchangedToken | FailedCredential>(MAX_CACHED_PAIRS);
-  private readonly inFlight = new InFlight<ExchangedToken>();
+  private readonly flight: SharedSingleFlight<ExchangedToken>;
   private readonly pairKeySecret: Buffer;
   private readonly shared: SharedGrantCache;
   private readonly scopes: readonly string[];
@@ -57,7 +57,8 @@ export class ClientCredentialsExchange {
     const [firstKey] = sessionConfig.encryptionKeys;
     if (!firstKey) throw new Error('ClientCredentialsExchange needs a token encryption key');
     this.pairKeySecret = Buffer.from(hkdfSync('sha256', firstKey, 'bff-client-credentials/v1', 'credential pair key', 32));
-    this.shared = new SharedGrantCache(redis, lease, new TokenCrypto(sessionConfig.encryptionKeys));
+    this.shared = new SharedGrantCache(redis, new TokenCrypto(sessionConfig.encryptionKeys));
+    this.flight = new SharedSingleFlight(lease, POLL_INTERVAL_MS);
     this.scopes = oidcConfig.clientCredentialsScopes;
   }
 
@@ -72,32 +73,24 @@ export class ClientCredentialsExchange {
     const cached = this.local.get(pair);
     if (cached instanceof FailedCredential) return Promise.reject(cached.error);
     if (cached) return Promise.resolve(cached);
-    return this.inFlight.run(pair, () =>
-      this.obtain(pair, { clientId, clientSecret }).catch((error: unknown) => {
-        if (isCredentialFailure(error)) this.local.set(pair, new FailedCredential(error), failureExpiry());
-        throw error;
-      }),
-    );
-  }
-
-  /** Another instance may be fetching this pair's token: wait for it (bounded), else make the grant ourselves. */
-  private async obtain(pair: string, credentials: BasicCredentials): Promise<ExchangedToken> {
-    const deadline = Date.now() + SHARED_WAIT_MS;
-    for (;;) {
-      const shared = await this.fromShared(pair);
-      if (shared) return shared;
-      const lock = await this.shared.tryLock(pair);
-      if (lock !== 'busy') {
-        try {
-          // The previous holder may have stored its token between our read and our lock.
-          return (await this.fromShared(pair)) ?? (await this.grant(pair, credentials));
-        } finally {
-          await lock.release();
-        }
-      }
-      if (Date.now() >= deadline) return this.grant(pair, credentials);
-      await sleep(POLL_INTERVAL_MS);
-    }
+    const credentials = { clientId, clientSecret };
+    // Another instance may be fetching this pair's token: wait for it (bounded), else make the grant ourselves.
+    return this.flight.run(pair, {
+      leaseKey: this.shared.leaseKey(pair),
+      leaseMs: LEASE_MS,
+      waitMs: SHARED_WAIT_MS,
+      // The previous holder may have stored its token between our read and our lease.
+      hold: async () => (await this.fromShared(pair)) ?? (await this.grant(pair, credentials)),
+      read: () => this.fromShared(pair),
+      afterWait: () => this.grant(pair, credentials),
+      // Redis is an optimisation here: while it is down, every instance simply makes its own grants.
+      withoutRedis: 'proceed',
+      around: (flight) =>
+        flight().catch((error: unknown) => {
+          if (isCredentialFailure(error)) this.local.set(pair, new FailedCredential(error), failureExpiry());
+          throw error;
+        }),
+    });
   }
 
   private async fromShared(pair: string): Promise<ExchangedToken | undefined> {

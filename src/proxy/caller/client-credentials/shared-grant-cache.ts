@@ -1,5 +1,4 @@
 import type { RedisConnection } from '../../../redis/redis.connection';
-import type { Lease, RedisLease } from '../../../redis/redis-lease';
 import type { TokenCrypto } from '../../../session/token-crypto';
 
 /** What the shared tier keeps per pair, sealed with the pair's HMAC as the encryption context. */
@@ -9,18 +8,13 @@ export interface CachedGrant {
   reuseUntil: number;
 }
 
-const LOCK_LEASE_MS = 10_000;
-/** Redis is an optimisation here: while it is down, every instance simply makes its own grants. */
-const WITHOUT_REDIS: Lease = { release: () => Promise.resolve() };
-
 /**
- * The tier shared by every instance: each pair's token sealed in Redis under the pair's HMAC, and a lease so that one
- * instance at a time asks the IdP for a pair.
+ * The tier shared by every instance: each pair's token sealed in Redis under the pair's HMAC, and where the lease
+ * lives that lets one instance at a time ask the IdP for a pair (SharedSingleFlight).
  */
 export class SharedGrantCache {
   constructor(
     private readonly redis: RedisConnection,
-    private readonly lease: RedisLease,
     private readonly crypto: TokenCrypto,
   ) {}
 
@@ -37,13 +31,8 @@ export class SharedGrantCache {
     await this.redis.run((client) => client.set(this.redis.key('cc', pair), sealed, 'PX', ttl)).catch(() => undefined);
   }
 
-  /** The pair's lease; `'busy'` while another instance holds it. */
-  async tryLock(pair: string): Promise<Lease | 'busy'> {
-    try {
-      return (await this.lease.tryTake(this.redis.key('cc', pair, 'lock'), LOCK_LEASE_MS)) ?? 'busy';
-    } catch {
-      return WITHOUT_REDIS;
-    }
+  leaseKey(pair: string): string {
+    return this.redis.key('cc', pair, 'lock');
   }
 }
 
