@@ -58,6 +58,8 @@ function toAppConfig(env: Env) {
       responseMode: env.OIDC_RESPONSE_MODE,
       audience: env.OIDC_AUDIENCE,
       clientCredentialsScopes: env.OIDC_CLIENT_CREDENTIALS_SCOPES ?? [],
+      userinfo: env.OIDC_USERINFO,
+      extraIssuers: env.BEARER_EXTRA_ISSUERS ?? [],
       postLogoutRedirectUri: env.POST_LOGOUT_REDIRECT_URI ?? `${publicUrl}/`,
       loginForwardParams: new Set(env.LOGIN_FORWARD_PARAMS),
     },

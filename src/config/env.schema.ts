@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { extraIssuers } from './extra-issuers';
 
 // Messages name what is wrong, never the value: several of these variables are secrets.
 const port = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(0, 'must be 0-65535').max(65535, 'must be 0-65535');
@@ -129,6 +130,8 @@ export const envSchema = z
     OIDC_RESPONSE_MODE: z.enum(['query', 'form_post'], { error: 'must be query or form_post' }).default('query'),
     OIDC_AUDIENCE: optional(z.string().min(1)),
     OIDC_CLIENT_CREDENTIALS_SCOPES: optional(list(/[\s,]+/)),
+    OIDC_USERINFO: bool.default(false),
+    BEARER_EXTRA_ISSUERS: optional(extraIssuers),
     POST_LOGOUT_REDIRECT_URI: optional(httpUrl),
     LOGIN_FORWARD_PARAMS: loginParameters,
 
@@ -181,6 +184,9 @@ export const envSchema = z
     }
     if (env.SESSION_COOKIE_NAME && /^__(Host|Secure)-/.test(env.SESSION_COOKIE_NAME) && !env.PUBLIC_URL.startsWith('https:')) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_COOKIE_NAME'], message: 'a __Host- or __Secure- name needs an https PUBLIC_URL (browsers drop it otherwise)' });
+    }
+    if (env.BEARER_EXTRA_ISSUERS?.some(({ issuer }) => issuer === env.OIDC_ISSUER)) {
+      ctx.addIssue({ code: 'custom', path: ['BEARER_EXTRA_ISSUERS'], message: 'must not name OIDC_ISSUER, whose tokens are accepted already' });
     }
     if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PORT'], message: 'must differ from PORT' });

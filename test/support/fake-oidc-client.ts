@@ -46,6 +46,8 @@ export const oidcSettings: OidcConfig = {
   responseMode: 'query',
   audience: undefined,
   clientCredentialsScopes: [],
+  userinfo: false,
+  extraIssuers: [],
   postLogoutRedirectUri: 'https://app.example.test/',
   loginForwardParams: new Set(),
 };

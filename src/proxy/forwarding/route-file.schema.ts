@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exchangeTargetOf } from '../../token-exchange/exchange-target';
 import { ROUTE_AUTH_MODES, ROUTE_TOKENS, type Route } from './route';
 
 export const DEFAULT_MAX_CONNECTIONS = 128;
@@ -43,6 +44,35 @@ const acrValues = z
 
 const names = z.array(z.string().min(1, 'entries must not be empty'), { error: 'must be a list of strings' });
 
+// RFC 6749 §3.3 scope-token; audiences are sent as form parameters, so only printable characters.
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const PRINTABLE = /^[\x21-\x7e]+$/;
+
+/** RFC 8693 §2.1: `audience`, `resource` (an absolute URI) and `scope`, at least one; scopes as a list or one string. */
+const tokenExchange = z
+  .strictObject(
+    {
+      audience: z.string({ error: 'must be a string' }).regex(PRINTABLE, 'must be printable ASCII without spaces').optional(),
+      resource: z
+        .string({ error: 'must be an absolute URI' })
+        .refine((value) => PRINTABLE.test(value) && URL.canParse(value) && !value.includes('#'), 'must be an absolute URI without a fragment')
+        .optional(),
+      scope: z
+        .union([z.string(), z.array(z.string())], { error: 'must be a string or a list of scopes' })
+        .transform((value) => [value].flat().flatMap((entry) => entry.split(' ')).filter((entry) => entry !== ''))
+        .refine((scopes) => scopes.length > 0 && scopes.every((scope) => SCOPE_TOKEN.test(scope)), 'must list scopes of printable ASCII, without quotes or backslashes')
+        .transform((scopes) => scopes.join(' '))
+        .optional(),
+    },
+    { error: 'must be a mapping of audience, resource and scope' },
+  )
+  .refine((target) => target.audience !== undefined || target.resource !== undefined || target.scope !== undefined, {
+    error: 'must name an audience, a resource or a scope',
+    // Not on top of another problem (an unknown field) of the same mapping.
+    when: (payload) => payload.issues.length === 0,
+  })
+  .transform(exchangeTargetOf);
+
 export const routeEntrySchema = z
   .strictObject(
     {
@@ -72,9 +102,16 @@ export const routeEntrySchema = z
         .positive('must be a positive whole number')
         .max(10_000, 'must be at most 10000')
         .default(DEFAULT_MAX_CONNECTIONS),
+      token_exchange: tokenExchange.optional(),
     },
     { error: 'must be a mapping' },
   )
+  .superRefine((entry, ctx) => {
+    if (entry.token_exchange === undefined) return;
+    // The exchange's subject is the caller's access token: a route that sends the ID token, or has no caller, has none.
+    if (entry.token === 'id') ctx.addIssue({ code: 'custom', path: ['token_exchange'], message: 'cannot be combined with token: id' });
+    if (entry.auth === 'none') ctx.addIssue({ code: 'custom', path: ['token_exchange'], message: 'cannot be combined with auth: none' });
+  })
   .transform(
     (entry): Route => ({
       path: entry.path,
@@ -91,6 +128,7 @@ export const routeEntrySchema = z
       ...(entry.audience !== undefined ? { audience: entry.audience } : {}),
       ...(entry.acr ? { acr: entry.acr } : {}),
       ...(entry.max_age !== undefined ? { maxAge: entry.max_age } : {}),
+      ...(entry.token_exchange ? { tokenExchange: entry.token_exchange } : {}),
     }),
   );
 

@@ -1,3 +1,5 @@
+import type { ExchangeTarget } from '../../token-exchange/exchange-target';
+
 export const ROUTE_AUTH_MODES = ['session', 'bearer', 'client_credentials', 'any', 'none'] as const;
 export type RouteAuth = (typeof ROUTE_AUTH_MODES)[number];
 
@@ -28,6 +30,8 @@ export interface Route {
   websocket: boolean;
   /** This route's own connection budget to its upstream. */
   maxConnections: number;
+  /** RFC 8693: the upstream receives a token exchanged for this target instead of the caller's. */
+  tokenExchange?: ExchangeTarget;
 }
 
 export interface RouteMatch {
