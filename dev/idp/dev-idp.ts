@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Provider, type ClientMetadata } from 'oidc-provider';
 import { closeServer, listenOn } from '../loopback-server';
-import { BFF_CLIENT_ID, BFF_CLIENT_SECRET, bffClient, machineClient } from './idp-clients';
+import { API_SCOPES, BFF_CLIENT_ID, BFF_CLIENT_SECRET, bffClient, machineClient, OIDC_SCOPES, OPAQUE_RESOURCE } from './idp-clients';
 import { DevIdpCounters, INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from './idp-counters';
 import { DEFAULT_USERS, UserDirectory, type DevIdpUser } from './idp-users';
 import { handleInteraction, isInteractionPath } from './interaction-routes';
@@ -10,6 +10,7 @@ import { requestClientCredentialsToken, type TokenResponse } from './machine-tok
 import { MemoryStore } from './memory-adapter';
 import { providerConfig } from './provider-config';
 import { generateSigningKey, signLogoutToken, type LogoutTokenClaims, type LogoutTokenOptions, type SigningKey } from './signing-keys';
+import { registerTokenExchange } from './token-exchange-grant';
 
 export interface DevIdpOptions {
   /** 0 (default) picks a free port; `restart()` reuses whatever port the first start bound. */
@@ -31,6 +32,10 @@ export interface DevIdpOptions {
   issueRefreshTokens?: boolean;
   /** Users added to alice, bob and carol. */
   users?: DevIdpUser[];
+  /** Set false for an IdP without RFC 8693 token exchange (default true: the grant is offered, the BFF's client has it). */
+  tokenExchange?: boolean;
+  /** Lifetime of exchanged tokens (default: accessTokenTtlSeconds); never longer than their subject token's. */
+  exchangedTokenTtlSeconds?: number;
 }
 
 export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> {
@@ -42,6 +47,8 @@ export class DevIdp {
   readonly clientId = BFF_CLIENT_ID;
   readonly clientSecret = BFF_CLIENT_SECRET;
   readonly counters = new DevIdpCounters();
+  /** Targets (audience or resource) the IdP refuses to exchange tokens for: `invalid_target`, the BFF's 403. */
+  readonly deniedExchangeTargets = new Set<string>();
   private server: Server | undefined;
 
   private constructor(
@@ -69,6 +76,7 @@ export class DevIdp {
         redirectUris: options.redirectUris ?? ['http://127.0.0.1:8000/auth/callback'],
         postLogoutRedirectUris: options.postLogoutRedirectUris ?? ['http://127.0.0.1:8000/'],
         backchannelLogoutUri: options.backchannelLogoutUri,
+        tokenExchange: options.tokenExchange ?? true,
       }),
       machineClient(),
       ...(options.clients ?? []),
@@ -83,6 +91,7 @@ export class DevIdp {
     });
     const provider = new Provider(options.issuer ?? `http://127.0.0.1:${port}`, config);
     const idp = new DevIdp(port, host, options.tokenDelayMs ?? 0, provider, store, users, signingKey);
+    if (options.tokenExchange ?? true) idp.offerTokenExchange(options.exchangedTokenTtlSeconds ?? options.accessTokenTtlSeconds ?? 300);
     idp.serve(server);
     return idp;
   }
@@ -123,6 +132,20 @@ export class DevIdp {
   /** A client_credentials grant for the `machine` client (JWT for api://default unless `resource` says otherwise). */
   issueClientCredentialsToken(scope?: string, resource?: string): Promise<TokenResponse> {
     return requestClientCredentialsToken(new URL(TOKEN_PATH, this.issuer), scope, resource);
+  }
+
+  private offerTokenExchange(ttlSeconds: number): void {
+    registerTokenExchange(this.provider, {
+      signingJwk: this.signingKey.privateJwk,
+      mayExchange: (_clientId, target) => !this.deniedExchangeTargets.has(target),
+      resourceServerInfo: (target) => ({
+        scope: [...OIDC_SCOPES, ...API_SCOPES].join(' '),
+        audience: target,
+        accessTokenTTL: ttlSeconds,
+        accessTokenFormat: target === OPAQUE_RESOURCE ? 'opaque' : 'jwt',
+      }),
+      onExchange: (_clientId, target) => this.counters.exchanged(target),
+    });
   }
 
   private serve(server: Server): void {

@@ -1,4 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
+import { TOKEN_EXCHANGE_GRANT } from './token-exchange-grant';
 
 export const BFF_CLIENT_ID = 'bff';
 export const BFF_CLIENT_SECRET = 'bff-dev-secret-0123456789abcdef';
@@ -17,16 +18,18 @@ export interface MainClientOptions {
   redirectUris: readonly string[];
   postLogoutRedirectUris: readonly string[];
   backchannelLogoutUri?: string;
+  /** RFC 8693: the BFF exchanges callers' tokens for routes' upstreams. */
+  tokenExchange?: boolean;
 }
 
-export function bffClient({ redirectUris, postLogoutRedirectUris, backchannelLogoutUri }: MainClientOptions): ClientMetadata {
+export function bffClient({ redirectUris, postLogoutRedirectUris, backchannelLogoutUri, tokenExchange = false }: MainClientOptions): ClientMetadata {
   return {
     client_id: BFF_CLIENT_ID,
     client_secret: BFF_CLIENT_SECRET,
     client_name: 'BFF',
     // client_secret_post is accepted too: oidc-provider 9 takes either secret method for a secret-based client.
     token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code', 'refresh_token', ...(tokenExchange ? [TOKEN_EXCHANGE_GRANT] : [])],
     response_types: ['code'],
     redirect_uris: [...redirectUris],
     post_logout_redirect_uris: [...postLogoutRedirectUris],

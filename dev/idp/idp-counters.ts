@@ -20,8 +20,13 @@ export class DevIdpCounters {
   /** Every request that reached the token endpoint, and the introspection endpoint, answered well or not. */
   tokenRequests = 0;
   introspections = 0;
+  /** Tokens minted by RFC 8693 exchanges, and for which target each (audience or resource), oldest first. */
+  tokenExchanges = 0;
+  exchangeTargets: string[] = [];
 
   reset(): void {
+    this.tokenExchanges = 0;
+    this.exchangeTargets = [];
     this.tokenRequests = 0;
     this.introspections = 0;
     this.authorizationCode = 0;
@@ -47,6 +52,11 @@ export class DevIdpCounters {
     provider.on('backchannel.error', () => {
       this.backchannelLogoutErrors += 1;
     });
+  }
+
+  exchanged(target: string): void {
+    this.tokenExchanges += 1;
+    this.exchangeTargets.push(target);
   }
 
   revocationAnswered(status: number): void {

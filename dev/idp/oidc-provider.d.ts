@@ -47,6 +47,45 @@ declare module 'oidc-provider' {
     readonly scope: string;
   }
 
+  /** An access token (or client-credentials token) as stored and found again. */
+  export interface StoredAccessToken {
+    readonly accountId?: string;
+    readonly clientId: string;
+    readonly scope?: string;
+    /** Epoch seconds. */
+    readonly exp: number;
+    readonly isExpired: boolean;
+    readonly grantId?: string;
+    readonly jkt?: string;
+  }
+
+  /** An access token being minted by a grant. */
+  export interface MintedAccessToken {
+    expiresIn: number;
+    readonly scope?: string;
+    readonly tokenType: string;
+    readonly expiration: number;
+    setThumbprint(kind: 'jkt', value: string): void;
+    save(): Promise<string>;
+  }
+
+  export interface AccessTokenModel {
+    new (properties: { accountId: string; client: Client; gty: string; scope?: string; resourceServer: ResourceServer }): MintedAccessToken;
+    find(value: string): Promise<StoredAccessToken | undefined>;
+  }
+
+  /** The errors a grant throws: each becomes the OAuth error of its name (`invalid_grant`, …). */
+  export namespace errors {
+    class OIDCProviderError extends Error {
+      constructor(description?: string, detail?: string);
+    }
+    class InvalidClient extends OIDCProviderError {}
+    class InvalidGrant extends OIDCProviderError {}
+    class InvalidRequest extends OIDCProviderError {}
+    class InvalidScope extends OIDCProviderError {}
+    class InvalidTarget extends OIDCProviderError {}
+  }
+
   export interface TokenSource {
     readonly scopes: Set<string>;
   }
@@ -66,6 +105,8 @@ declare module 'oidc-provider' {
   }
 
   export interface OIDCContext {
+    /** Records what the request produced (grants: their tokens), for events and the response. */
+    entity(name: string, value: unknown): void;
     readonly route: string;
     readonly provider: Provider;
     readonly params?: Readonly<Record<string, unknown>>;
@@ -147,6 +188,10 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration: Configuration);
     readonly issuer: string;
     readonly Grant: typeof Grant;
+    readonly AccessToken: AccessTokenModel;
+    readonly ClientCredentials: { find(value: string): Promise<StoredAccessToken | undefined> };
+    readonly ResourceServer: new (identifier: string, info: ResourceServerInfo) => ResourceServer;
+    registerGrantType(name: string, handler: (ctx: KoaContextWithOIDC) => Promise<void>, parameters?: string[], allowedDuplicateParameters?: string[]): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
     interactionFinished(
@@ -157,4 +202,18 @@ declare module 'oidc-provider' {
     ): Promise<void>;
     on(event: string, listener: (ctx: KoaContextWithOIDC, ...rest: unknown[]) => void): this;
   }
+}
+
+// oidc-provider's grant implementation helpers (no documented API; its own example grants use them).
+declare module 'oidc-provider/lib/helpers/grants.js' {
+  import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+
+  export interface DpopProof {
+    readonly thumbprint: string;
+    readonly jti: string;
+  }
+
+  /** Undefined without a DPoP header; throws the OAuth error of a bad proof (or asks for a nonce). */
+  export function validateDpop(provider: Provider, ctx: KoaContextWithOIDC): Promise<DpopProof | undefined>;
+  export function checkDpopReplay(provider: Provider, ctx: KoaContextWithOIDC, proof: DpopProof, clientId: string, error: new (description: string) => Error): Promise<void>;
 }

@@ -43,6 +43,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly tokenExchanges = new Counter({
+    name: 'bff_token_exchanges_total',
+    help: 'Token exchanges (RFC 8693) at the IdP for routes\' upstreams, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private countActiveSessions: (() => Promise<number>) | undefined;
 
   readonly activeSessions = new Gauge({

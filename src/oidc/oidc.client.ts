@@ -14,6 +14,8 @@ import { IdTokenVerifier, type IdTokenExpectations } from './id-token.verifier';
 import { IDP_TIMEOUT_SECONDS, IdpDiscovery } from './idp-discovery';
 import { classifyIdpError, InvalidIdpAnswer } from './idp-errors';
 import { toTokenResult, type TokenResult } from './token-result';
+import { tokenExchangeGrant } from './token-exchange-grant';
+import { fetchUserinfo } from './userinfo';
 
 /** The ID token a session was created with, which a refreshed one must agree with (OIDC Core 12.2). */
 export interface OriginalLogin {
@@ -151,6 +153,16 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     if (new URL(server.issuer).protocol === 'http:') client.allowInsecureRequests(caller);
     const parameters: Record<string, string> = scopes.length > 0 ? { scope: scopes.join(' ') } : {};
     return toTokenResult(await client.clientCredentialsGrant(caller, parameters));
+  }
+
+  /** RFC 8693: a caller's access token for one meant for a route's upstream (token-exchange-grant.ts). */
+  async exchangeToken(subjectToken: string, target: Readonly<Record<string, string>>): Promise<TokenResult> {
+    return this.counted(async () => tokenExchangeGrant(await this.config(), subjectToken, target));
+  }
+
+  /** OIDC_USERINFO: the userinfo endpoint's claims, whose `sub` must be `expectedSubject` (userinfo.ts). */
+  async userinfo(accessToken: string, expectedSubject: string): Promise<Record<string, unknown>> {
+    return this.counted(async () => fetchUserinfo(await this.config(), accessToken, expectedSubject));
   }
 
   /** RP-initiated logout URL, or undefined when the IdP has no end_session_endpoint. */

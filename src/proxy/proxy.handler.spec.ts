@@ -14,6 +14,9 @@ import { ForwardingRules } from './forwarding/forwarding-rules';
 import { RouteTable } from './forwarding/route-table';
 import type { ForwardTarget, UpstreamClient, UpstreamOutcome } from './forwarding/upstream.client';
 import { Tracing } from '../tracing/tracing';
+import { TokenExchangeDenied } from '../token-exchange/exchange-failure';
+import { exchangeTargetOf } from '../token-exchange/exchange-target';
+import type { TokenExchanger } from '../token-exchange/token-exchanger';
 import { ProxyHandler } from './proxy.handler';
 
 const ORIGIN = 'https://app.example.com';
@@ -28,11 +31,20 @@ const tokenCaller: Caller = { kind: 'token', identity: identityWith({ groups: ['
 type UpstreamAnswer = (target: ForwardTarget, res: ServerResponse) => void;
 const ok: UpstreamAnswer = (target, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: target.path, headers: target.headers }));
 
-async function start(options: { upstream?: UpstreamAnswer; cached?: Caller; authenticate?: () => Promise<Caller> } = {}) {
+interface Options {
+  upstream?: UpstreamAnswer;
+  cached?: Caller;
+  authenticate?: () => Promise<Caller>;
+  exchanger?: Partial<Record<keyof TokenExchanger, jest.Mock>>;
+}
+
+async function start(options: Options = {}) {
   const routes = new RouteTable([
     routeFor('/api', { auth: 'session' }),
     routeFor('/public', { auth: 'none' }),
     routeFor('/admins', { auth: 'session', groups: ['admins'] }),
+    routeFor('/exchanged', { auth: 'session', tokenExchange: exchangeTargetOf({ audience: 'api://orders' }) }),
+    routeFor('/exchanged-admins', { auth: 'session', groups: ['admins'], tokenExchange: exchangeTargetOf({ audience: 'api://orders' }) }),
   ]);
   const callers = {
     authenticateCached: jest.fn(() => options.cached),
@@ -49,6 +61,7 @@ async function start(options: { upstream?: UpstreamAnswer; cached?: Caller; auth
     { publicUrl: ORIGIN, secure: true, trustProxy: false } as HttpConfig,
     { cookieName: 'bff-session', csrfHeader: 'x-csrf' } as SessionConfig,
     { upstreamHeaders: [] } as unknown as ProxyConfig,
+    options.exchanger as unknown as TokenExchanger,
   );
   const sut = new ProxyHandler(routes, callers as unknown as CallerAuthenticator, upstream as unknown as UpstreamClient, metrics, rules, Tracing.off());
   const server: Server = createServer((req, res) => {
@@ -182,5 +195,30 @@ describe('ProxyHandler', () => {
     const counted = await stack.metrics.requests.get();
     const byStatus = Object.fromEntries(counted.values.map((sample) => [`${sample.labels.route} ${sample.labels.status}`, sample.value]));
     expect(byStatus).toEqual({ '/api 200': 1, '/admins 403': 1 });
+  });
+
+  it('forwards a route\'s exchanged token found in memory at once, and one exchanged on the way once it is made', async () => {
+    const fromMemory = { cached: jest.fn(() => ({ accessToken: 'x-cached', expiresAt: Date.now() + 60_000 })), exchange: jest.fn() };
+    stack = await start({ cached: sessionCaller, exchanger: fromMemory });
+    const cached = (await (await stack.get('/exchanged/a')).json()) as { headers: Record<string, string> };
+    expect([cached.headers['authorization'], fromMemory.exchange.mock.calls.length]).toEqual(['Bearer x-cached', 0]);
+    await stack.close();
+
+    const exchanging = { cached: jest.fn(() => undefined), exchange: jest.fn(() => Promise.resolve({ accessToken: 'x-new', expiresAt: Date.now() + 60_000 })) };
+    stack = await start({ cached: sessionCaller, exchanger: exchanging });
+    const made = (await (await stack.get('/exchanged/a')).json()) as { headers: Record<string, string> };
+    expect(made.headers['authorization']).toBe('Bearer x-new');
+    expect(exchanging.exchange).toHaveBeenCalledWith(sessionCaller, expect.objectContaining({ audience: 'api://orders' }));
+  });
+
+  it('answers a refused exchange 403 token_exchange_denied, and judges the route\'s rules before any exchange', async () => {
+    const refusing = { cached: jest.fn(() => undefined), exchange: jest.fn(() => Promise.reject(new TokenExchangeDenied())) };
+    stack = await start({ cached: sessionCaller, exchanger: refusing });
+    const refused = await stack.get('/exchanged/a');
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'token_exchange_denied' });
+    expect(stack.upstream.exchange).not.toHaveBeenCalled();
+    expect(await (await stack.get('/exchanged-admins/b')).json()).toMatchObject({ error: 'insufficient_groups' });
+    expect(refusing.exchange).toHaveBeenCalledTimes(1);
   });
 });

@@ -8,7 +8,7 @@ import { isAdminRequest } from '../common/plane';
 import { MetricsService } from '../metrics/metrics.service';
 import { CallerAuthenticator } from './caller/caller-authenticator';
 import type { Caller } from './forwarding/caller';
-import { ForwardingRules } from './forwarding/forwarding-rules';
+import { ForwardingRules, type PreparedForward } from './forwarding/forwarding-rules';
 import { isRefusedMethod, METHOD_REFUSED, refuseConnect } from './forwarding/refused-methods';
 import type { RouteMatch } from './forwarding/route';
 import { RouteTable } from './forwarding/route-table';
@@ -90,10 +90,23 @@ export class ProxyHandler {
   }
 
   private forward(proxied: Proxied, caller: Caller | undefined): void {
+    const { request, match, requestId, span } = proxied;
+    let prepared: PreparedForward | Promise<PreparedForward>;
+    try {
+      // With span export on, a token exchange made on the way becomes this request's child.
+      prepared = span ? span.run(() => this.rules.prepare(request, match, caller, requestId)) : this.rules.prepare(request, match, caller, requestId);
+    } catch (error: unknown) {
+      this.fail(proxied, error);
+      return;
+    }
+    if (prepared instanceof Promise) prepared.then((ready) => this.send(proxied, caller, ready), (error: unknown) => this.fail(proxied, error));
+    else this.send(proxied, caller, prepared);
+  }
+
+  private send(proxied: Proxied, caller: Caller | undefined, prepared: PreparedForward): void {
     const { request, response, match, requestId } = proxied;
     const { route } = match;
     try {
-      const prepared = this.rules.prepare(request, match, caller, requestId);
       const upstreamSpan = proxied.span?.upstream(route.origin);
       if (upstreamSpan) replaceTrace(prepared.headers, upstreamSpan.headers);
       const target = {

@@ -4,6 +4,7 @@ import { ConsumerModule } from '../consumer/consumer.module';
 import { OidcModule } from '../oidc/oidc.module';
 import { SessionModule } from '../session/session.module';
 import { ThrottleModule } from '../throttle/throttle.module';
+import { TokenExchangeModule } from '../token-exchange/token-exchange.module';
 import { BearerVerifier } from './caller/bearer-verifier';
 import { CallerAuthenticator } from './caller/caller-authenticator';
 import { CredentialWatch } from './caller/credential-watch';
@@ -22,7 +23,7 @@ export class ProxyModule {
   static forRoutes(routes: readonly Route[]): DynamicModule {
     return {
       module: ProxyModule,
-      imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule, TracingModule],
+      imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule, TracingModule, TokenExchangeModule],
       providers: [
         { provide: RouteTable, useValue: new RouteTable(routes) },
         BearerVerifier,

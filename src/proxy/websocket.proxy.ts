@@ -63,7 +63,7 @@ export class WebSocketProxy {
       const match = this.matchRoute(request);
       assertValidHandshake(request);
       const caller = match.route.auth === 'none' ? undefined : await this.callers.authenticate(request, match.route, this.rules.clientAddress(request), 'origin');
-      const prepared = this.rules.prepare(request, match, caller, requestId);
+      const prepared = await this.rules.prepare(request, match, caller, requestId);
       // Watched from here: a credential that ends during the upstream's handshake ends the socket as soon as it opens.
       credential = caller && this.credentials.watch(caller);
       const upstream = await upgradeUpstream(prepared);

@@ -106,4 +106,15 @@ describe('vault contents codec', () => {
     const withoutScope = decodeVaultContents(Buffer.from(JSON.stringify({ ...storedBefore(contents, false), scope: undefined })));
     expect(withoutScope?.identity.scopes).toEqual(['openid', 'profile']);
   });
+
+  it('keeps exchanged tokens and userinfo claims, drops exchanged entries of another form, and reads sessions without either', () => {
+    const exchanged = { k1: { accessToken: jwt, expiresAt: 1_900_000_000_000 } };
+    const userinfo = { sub: 'user-1', groups: ['admins'], email: 'alice@example.com' };
+    const extended = { ...contents, exchanged, userinfo };
+    expect(decodeVaultContents(encodeVaultContents(extended))).toEqual(extended);
+    const malformed = { ...contents, exchanged: { ...exchanged, k2: { accessToken: 7, expiresAt: 1 }, k3: 'x' } } as unknown as VaultContents;
+    expect(decodeVaultContents(encodeVaultContents(malformed))?.exchanged).toEqual(exchanged);
+    expect(decodeVaultContents(encodeVaultContents(contents))).not.toHaveProperty('exchanged');
+    expect(decodeVaultContents(encodeVaultContents({ ...contents, userinfo: ['x'] } as unknown as VaultContents))).not.toHaveProperty('userinfo');
+  });
 });

@@ -1,7 +1,7 @@
 import { accessTokenFacts } from '../identity/claims';
 import type { CallerIdentity } from '../identity/caller-identity';
 import { isRecord, isStrings, optionalString, parseCallerIdentity, parseConsumer } from '../identity/caller-identity.parser';
-import type { VaultContents } from './session.types';
+import type { ExchangedToken, VaultContents } from './session.types';
 
 /**
  * Decrypted vault contents crossed a trust boundary (Redis), so they are checked field by field before use.
@@ -25,7 +25,19 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!optionalString(refreshToken) || !optionalString(idToken) || !optionalString(scope) || !optionalString(sid)) return undefined;
   const identity = value['identity'] === undefined ? identityStoredBefore(value, accessToken, scope) : parseCallerIdentity(value['identity']);
   if (!identity) return undefined;
-  return { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, identity };
+  const exchanged = parseExchanged(value['exchanged']);
+  const userinfo = isRecord(value['userinfo']) ? value['userinfo'] : undefined;
+  return { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, identity, ...(exchanged && { exchanged }), ...(userinfo && { userinfo }) };
+}
+
+/** Exchanged tokens by route key; an entry that is not one is dropped (the route exchanges again), not the session. */
+function parseExchanged(value: unknown): Record<string, ExchangedToken> | undefined {
+  if (!isRecord(value)) return undefined;
+  const entries = Object.entries(value).flatMap(([key, entry]): [string, ExchangedToken][] => {
+    if (!isRecord(entry) || typeof entry['accessToken'] !== 'string' || typeof entry['expiresAt'] !== 'number') return [];
+    return [[key, { accessToken: entry['accessToken'], expiresAt: entry['expiresAt'] }]];
+  });
+  return Object.fromEntries(entries);
 }
 
 /**

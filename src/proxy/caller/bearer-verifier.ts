@@ -9,7 +9,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { classifyIdpError, isRefusal } from '../../oidc/idp-errors';
 import { OidcClient } from '../../oidc/oidc.client';
 import { isAccessTokenIntrospection, isAccessTokenJwt } from './access-token-rule';
-import { BoundedCache } from './bounded-cache';
+import { BoundedCache } from '../../common/bounded-cache';
 import { FailedCredential, failureExpiry, isCredentialFailure } from './failed-credential-memory';
 import { audiencesOf } from '../../identity/claims';
 import { invalidTokenError, isJwtShaped, tokenDigest, toVerifiedToken, type VerifiedToken } from './verified-token';

@@ -1,6 +1,6 @@
 import { UNCONFIRMED_CALLER_TTL_MS } from '../../session/consumer-deletion';
 import type { SessionCache } from '../../session/session-cache';
-import { BoundedCache } from './bounded-cache';
+import { BoundedCache } from '../../common/bounded-cache';
 
 interface Entry<C> {
   caller: C;

@@ -9,6 +9,8 @@ import { clientAddressOf } from './client-address';
 import type { Route, RouteMatch } from './route';
 import { stepUpRefusal } from './step-up';
 import { continuedTraceHeaders } from '../../tracing/trace-context';
+import { TokenExchanger } from '../../token-exchange/token-exchanger';
+import type { UpstreamCaller } from './identity-headers';
 import type { ConnectionBudget } from './upstream.client';
 import { buildUpstreamHeaders, type UpstreamHeaders } from './upstream-headers';
 import { loginCookiePatterns, ownCookiesOf, type OwnCookies } from './upstream-set-cookie';
@@ -41,6 +43,7 @@ export class ForwardingRules {
     @Inject(HTTP_CONFIG) http: HttpConfig,
     @Inject(SESSION_CONFIG) private readonly session: SessionConfig,
     @Inject(PROXY_CONFIG) private readonly proxy: ProxyConfig,
+    private readonly exchanger: TokenExchanger,
   ) {
     this.ownCookies = ownCookiesOf(session.cookieName);
     this.strippedCookies = loginCookiePatterns(this.ownCookies);
@@ -52,16 +55,27 @@ export class ForwardingRules {
 
   /**
    * The one step between "who is calling" and "send it upstream", for an HTTP request and a WebSocket handshake alike:
-   * the route's rules (groups, scopes and audience first, then step-up) — a refusal is thrown, nothing is forwarded —
-   * then what the upstream receives. `caller` is absent on `auth: none` routes. The client's trace is continued with a
-   * new parent id; with span export on, the HTTP proxy puts its upstream span's context in its place (replaceTrace).
+   * the route's rules (groups, scopes and audience first, then step-up) on the caller's own token — a refusal is
+   * thrown, nothing is forwarded — then the token the upstream receives (the caller's, or with `token_exchange` one
+   * minted for this upstream: RFC 8693), then what the upstream is told. `caller` is absent on `auth: none` routes.
+   * A plan, without waiting, when all it takes is in memory (an exchanged token in the session as read, or remembered
+   * for the bearer token); else a promise of one. The client's trace is continued with a new parent id; with span
+   * export on, the HTTP proxy puts its upstream span's context in its place (replaceTrace).
    */
-  prepare(request: IncomingMessage, match: RouteMatch, caller: Caller | undefined, requestId: string): PreparedForward {
+  prepare(request: IncomingMessage, match: RouteMatch, caller: Caller | undefined, requestId: string): PreparedForward | Promise<PreparedForward> {
     const { route } = match;
-    if (caller) {
-      const refusal = this.refusal(route, caller, request);
-      if (refusal) throw refusal;
-    }
+    if (!caller) return this.plan(request, match, undefined, requestId);
+    const refusal = this.refusal(route, caller, request);
+    if (refusal) throw refusal;
+    const target = route.tokenExchange;
+    if (!target) return this.plan(request, match, caller, requestId);
+    const exchanged = this.exchanger.cached(caller, target);
+    if (exchanged) return this.plan(request, match, { bearer: exchanged.accessToken, identity: caller.identity }, requestId);
+    return this.exchanger.exchange(caller, target).then((token) => this.plan(request, match, { bearer: token.accessToken, identity: caller.identity }, requestId));
+  }
+
+  private plan(request: IncomingMessage, match: RouteMatch, caller: UpstreamCaller | undefined, requestId: string): PreparedForward {
+    const { route } = match;
     return {
       origin: route.origin,
       path: match.upstreamPath,
@@ -75,7 +89,7 @@ export class ForwardingRules {
     return checkRouteAccess(route, caller.identity) ?? stepUpRefusal(route, caller, request.headers.referer, this.publicOrigin);
   }
 
-  private upstreamHeaders(request: IncomingMessage, caller: Caller | undefined, requestId: string): UpstreamHeaders {
+  private upstreamHeaders(request: IncomingMessage, caller: UpstreamCaller | undefined, requestId: string): UpstreamHeaders {
     const headers = buildUpstreamHeaders(request.headers, {
       caller,
       sessionCookieName: this.session.cookieName,

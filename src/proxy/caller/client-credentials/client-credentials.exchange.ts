@@ -9,13 +9,13 @@ import { OidcClient } from '../../../oidc/oidc.client';
 import { RedisConnection } from '../../../redis/redis.connection';
 import { RedisLease } from '../../../redis/redis-lease';
 import { SharedSingleFlight } from '../../../redis/shared-single-flight';
+import { SharedTokenCache, type CachedToken } from '../../../session/shared-token-cache';
 import { TokenCrypto } from '../../../session/token-crypto';
 import { BearerVerifier } from '../bearer-verifier';
-import { BoundedCache } from '../bounded-cache';
+import { BoundedCache } from '../../../common/bounded-cache';
 import { FailedCredential, failureExpiry, isCredentialFailure } from '../failed-credential-memory';
 import type { VerifiedToken } from '../verified-token';
 import { credentialsRejectedError, type BasicCredentials } from './basic-credentials';
-import { SharedGrantCache, type CachedGrant } from './shared-grant-cache';
 
 export interface ExchangedToken {
   accessToken: string;
@@ -42,7 +42,7 @@ export class ClientCredentialsExchange {
   private readonly local = new BoundedCache<ExchangedToken | FailedCredential>(MAX_CACHED_PAIRS);
   private readonly flight: SharedSingleFlight<ExchangedToken>;
   private readonly pairKeySecret: Buffer;
-  private readonly shared: SharedGrantCache;
+  private readonly shared: SharedTokenCache;
   private readonly scopes: readonly string[];
 
   constructor(
@@ -57,7 +57,7 @@ export class ClientCredentialsExchange {
     const [firstKey] = sessionConfig.encryptionKeys;
     if (!firstKey) throw new Error('ClientCredentialsExchange needs a token encryption key');
     this.pairKeySecret = Buffer.from(hkdfSync('sha256', firstKey, 'bff-client-credentials/v1', 'credential pair key', 32));
-    this.shared = new SharedGrantCache(redis, new TokenCrypto(sessionConfig.encryptionKeys));
+    this.shared = new SharedTokenCache(redis, new TokenCrypto(sessionConfig.encryptionKeys), 'cc');
     this.flight = new SharedSingleFlight(lease, POLL_INTERVAL_MS);
     this.scopes = oidcConfig.clientCredentialsScopes;
   }
@@ -94,7 +94,7 @@ export class ClientCredentialsExchange {
   }
 
   private async fromShared(pair: string): Promise<ExchangedToken | undefined> {
-    const cached = await this.shared.read(pair);
+    const cached = await this.shared.read(pair, pair);
     if (!cached) return undefined;
     // Re-verified rather than trusted: what comes back from Redis crossed a trust boundary.
     const verified = await this.verifier.verify(cached.accessToken).catch((error: unknown) => {
@@ -117,8 +117,8 @@ export class ClientCredentialsExchange {
       throw error instanceof AppError && error.status === 401 ? credentialsRejectedError(error) : error;
     });
     const expiresAt = Math.min(tokens.expiresAt, verified.expiresAt);
-    const grant: CachedGrant = { accessToken: tokens.accessToken, expiresAt, reuseUntil: reuseDeadline(obtainedAt, expiresAt) };
-    await this.shared.write(pair, grant);
+    const grant: CachedToken = { accessToken: tokens.accessToken, expiresAt, reuseUntil: reuseDeadline(obtainedAt, expiresAt) };
+    await this.shared.write(pair, pair, grant);
     const token = { accessToken: grant.accessToken, expiresAt, verified };
     this.local.set(pair, token, grant.reuseUntil);
     return token;
