@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Provider, type ClientMetadata } from 'oidc-provider';
 import { closeServer, listenOn } from '../loopback-server';
 import { API_SCOPES, BFF_CLIENT_ID, BFF_CLIENT_SECRET, bffClient, machineClient, OIDC_SCOPES, OPAQUE_RESOURCE } from './idp-clients';
-import { DevIdpCounters, INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from './idp-counters';
+import { DevIdpCounters, INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from './idp-counters';
 import { DEFAULT_USERS, UserDirectory, type DevIdpUser } from './idp-users';
 import { handleInteraction, isInteractionPath } from './interaction-routes';
 import { requestClientCredentialsToken, type TokenResponse } from './machine-token';
@@ -36,7 +36,15 @@ export interface DevIdpOptions {
   tokenExchange?: boolean;
   /** Lifetime of exchanged tokens (default: accessTokenTtlSeconds); never longer than their subject token's. */
   exchangedTokenTtlSeconds?: number;
+  /**
+   * Like Okta's org authorization server: groups only at the userinfo endpoint, never in the ID token; user access
+   * tokens opaque and without `aud`, the only kind oidc-provider's userinfo endpoint takes.
+   */
+  thinIdTokens?: boolean;
 }
+
+/** What the userinfo endpoint does instead of answering: names another subject, or is down. */
+export type UserinfoFault = 'wrong_sub' | 'down' | undefined;
 
 export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> {
   return DevIdp.start(options);
@@ -49,6 +57,7 @@ export class DevIdp {
   readonly counters = new DevIdpCounters();
   /** Targets (audience or resource) the IdP refuses to exchange tokens for: `invalid_target`, the BFF's 403. */
   readonly deniedExchangeTargets = new Set<string>();
+  userinfoFault: UserinfoFault;
   private server: Server | undefined;
 
   private constructor(
@@ -88,6 +97,7 @@ export class DevIdp {
       clients,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300,
       issueRefreshTokens: options.issueRefreshTokens ?? true,
+      thinIdTokens: options.thinIdTokens ?? false,
     });
     const provider = new Provider(options.issuer ?? `http://127.0.0.1:${port}`, config);
     const idp = new DevIdp(port, host, options.tokenDelayMs ?? 0, provider, store, users, signingKey);
@@ -117,6 +127,11 @@ export class DevIdp {
     const server = createServer();
     await listenOn(server, this.port, this.host);
     this.serve(server);
+  }
+
+  /** The user's groups change: later tokens and userinfo answers carry the new ones. */
+  setGroupsOf(accountId: string, groups: readonly string[]): void {
+    this.users.setGroupsOf(accountId, groups);
   }
 
   /** Ends the account's grants at the IdP: its refresh tokens then fail with invalid_grant. */
@@ -168,8 +183,17 @@ export class DevIdp {
     if (isInteractionPath(pathname)) return handleInteraction(this.provider, this.users, req, res);
     if (pathname === TOKEN_PATH) this.counters.tokenRequests += 1;
     if (pathname === INTROSPECTION_PATH) this.counters.introspections += 1;
+    if (pathname === USERINFO_PATH) {
+      this.counters.userinfoRequests += 1;
+      if (this.userinfoFault) return answerUserinfoFault(res, this.userinfoFault);
+    }
     if (pathname === TOKEN_PATH && this.tokenDelayMs > 0) await sleep(this.tokenDelayMs);
     if (pathname === REVOCATION_PATH) res.on('finish', () => this.counters.revocationAnswered(res.statusCode));
     return provider(req, res);
   }
+}
+
+function answerUserinfoFault(res: ServerResponse, fault: Exclude<UserinfoFault, undefined>): void {
+  const [status, body] = fault === 'down' ? [503, { error: 'temporarily_unavailable' }] : [200, { sub: 'someone-else', groups: ['admins'] }];
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -3,6 +3,7 @@ import type { Provider } from 'oidc-provider';
 export const TOKEN_PATH = '/token';
 export const REVOCATION_PATH = '/token/revocation';
 export const INTROSPECTION_PATH = '/token/introspection';
+export const USERINFO_PATH = '/me';
 
 /** What the IdP saw, for tests that assert "exactly one refresh" or "the token was revoked". */
 export class DevIdpCounters {
@@ -23,8 +24,11 @@ export class DevIdpCounters {
   /** Tokens minted by RFC 8693 exchanges, and for which target each (audience or resource), oldest first. */
   tokenExchanges = 0;
   exchangeTargets: string[] = [];
+  /** Every request that reached the userinfo endpoint. */
+  userinfoRequests = 0;
 
   reset(): void {
+    this.userinfoRequests = 0;
     this.tokenExchanges = 0;
     this.exchangeTargets = [];
     this.tokenRequests = 0;

@@ -23,6 +23,12 @@ export const DEFAULT_USERS: readonly DevIdpUser[] = [
 export class UserDirectory {
   private readonly bySub = new Map<string, Required<DevIdpUser>>();
 
+  /** A user's groups change at the IdP: later tokens and userinfo answers say so. */
+  setGroupsOf(sub: string, groups: readonly string[]): void {
+    const user = this.bySub.get(sub);
+    if (user) this.bySub.set(sub, { ...user, groups });
+  }
+
   constructor(users: readonly DevIdpUser[]) {
     for (const user of users) {
       const sub = user.sub ?? `user-${user.username}`;
@@ -49,7 +55,8 @@ export class UserDirectory {
     return this.bySub.get(sub)?.groups;
   }
 
-  account(sub: string): Account | undefined {
+  /** `groupsInIdToken: false`: groups only in userinfo answers, as Okta's org authorization server gives them. */
+  account(sub: string, { groupsInIdToken = true } = {}): Account | undefined {
     const user = this.bySub.get(sub);
     if (!user) return undefined;
     const claims: Record<string, ClaimValue> = {
@@ -58,8 +65,10 @@ export class UserDirectory {
       preferred_username: user.username,
       email: user.email,
       email_verified: true,
-      groups: [...user.groups],
     };
-    return { accountId: user.sub, claims: () => claims };
+    return {
+      accountId: user.sub,
+      claims: (use) => (use === 'id_token' && !groupsInIdToken ? claims : { ...claims, groups: [...user.groups] }),
+    };
   }
 }

@@ -14,12 +14,14 @@ export interface ProviderConfigInput {
   clients: readonly ClientMetadata[];
   accessTokenTtlSeconds: number;
   issueRefreshTokens: boolean;
+  /** Okta's org authorization server: groups only at userinfo, user access tokens opaque and aud-less (userinfo takes no other). */
+  thinIdTokens: boolean;
 }
 
 const RESOURCE_SCOPE = [...OIDC_SCOPES, ...API_SCOPES].join(' ');
 
 export function providerConfig(input: ProviderConfigInput): Configuration {
-  const { store, users, signingKey, clients, accessTokenTtlSeconds, issueRefreshTokens } = input;
+  const { store, users, signingKey, clients, accessTokenTtlSeconds, issueRefreshTokens, thinIdTokens } = input;
   const resourceServerInfo = (_ctx: KoaContextWithOIDC, indicator: string): ResourceServerInfo => ({
     scope: RESOURCE_SCOPE,
     audience: indicator,
@@ -73,11 +75,11 @@ export function providerConfig(input: ProviderConfigInput): Configuration {
         defaultResource: (_ctx: KoaContextWithOIDC, _client: unknown, oneOf?: string[]) =>
           oneOf ? (oneOf.includes(DEFAULT_RESOURCE) ? DEFAULT_RESOURCE : oneOf[0]) : DEFAULT_RESOURCE,
         // Without this, a token request with no `resource` and scope `openid` gets a userinfo-only opaque token.
-        useGrantedResource: () => true,
+        useGrantedResource: () => !thinIdTokens,
         getResourceServerInfo: resourceServerInfo,
       },
     },
-    findAccount: (_ctx, sub) => users.account(sub),
+    findAccount: (_ctx, sub) => users.account(sub, { groupsInIdToken: !thinIdTokens }),
     loadExistingGrant: grantEverythingRequested,
     // oidc-provider strips offline_access from authorization requests without prompt=consent (OIDC Core §11),
     // so the code never carries it: every code exchange of a refresh-capable client gets a refresh token instead.

@@ -8,6 +8,7 @@ const AUTH_ERRORS = {
   idp_error: [401, 'The identity provider refused the login.'],
   code_rejected: [401, 'The identity provider rejected the authorization code.'],
   invalid_token_response: [401, 'The identity provider returned tokens that failed validation (ID token, token type).'],
+  userinfo_rejected: [401, 'The identity provider\'s userinfo did not confirm the login (another user, or the token was refused).'],
   sid_mismatch: [400, 'The logout link does not match this session.'],
   invalid_logout_token: [400, 'The logout token is invalid.'],
   frontchannel_iss_invalid: [400, 'The logout request must name this application\'s issuer in iss.'],

@@ -10,8 +10,9 @@ import { OidcClient } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
 import { SessionCookie } from '../session/session-cookie';
 import { SessionStore } from '../session/session.store';
+import { SessionUserinfo } from '../session/session-userinfo';
 import type { VaultContents } from '../session/session.types';
-import { accessTokenFacts } from '../identity/claims';
+import { accessTokenFacts, withUserinfo } from '../identity/claims';
 import type { ConsumerMapping } from '../identity/caller-identity';
 import { deriveCallerIdentity, identitySettingsOf, type IdentitySettings } from '../identity/derive-identity';
 import { AuthError } from './auth.errors';
@@ -40,6 +41,7 @@ export class LoginService {
     private readonly sessionCookie: SessionCookie,
     private readonly consumers: ConsumerMappingService,
     private readonly metrics: MetricsService,
+    private readonly userinfo: SessionUserinfo,
     @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
     @Inject(OIDC_CONFIG) private readonly settings: OidcConfig,
     @Inject(CONSUMER_CONFIG) consumerConfig: ConsumerConfig,
@@ -109,9 +111,10 @@ export class LoginService {
       throw new AuthError('idp_error');
     }
     const tokens = await this.exchange(response, login);
-    const claims = tokens.claims ?? {};
+    const userinfo = await this.userinfoOf(tokens);
+    const claims = withUserinfo(tokens.claims ?? {}, userinfo);
     const mapping = await this.consumers.map(claims);
-    const { sessionId } = await this.sessions.create(this.vaultContents(tokens, claims, mapping), userAgent);
+    const { sessionId } = await this.sessions.create({ ...this.vaultContents(tokens, claims, mapping), ...(userinfo && { userinfo }) }, userAgent);
     const previous = this.sessionCookie.read(cookieHeader);
     if (previous) await this.sessions.destroy(previous).catch(() => false);
     this.logger.log({ sub: claims['sub'], consumer: mapping.consumer?.id ?? null }, 'login completed');
@@ -127,6 +130,18 @@ export class LoginService {
     } catch (error: unknown) {
       if (error instanceof ServiceUnavailableError) throw error;
       throw this.exchangeFailure(classifyIdpError(error), error);
+    }
+  }
+
+  /** OIDC_USERINFO: another subject's claims, or a refused token, fail the login (401); an unreachable IdP is a 503. */
+  private async userinfoOf(tokens: TokenResult): Promise<Readonly<Record<string, unknown>> | undefined> {
+    try {
+      return await this.userinfo.atLogin(tokens.accessToken, String(tokens.claims?.['sub']));
+    } catch (error: unknown) {
+      const failure = classifyIdpError(error);
+      if (failure.kind === 'unreachable') throw new ServiceUnavailableError('idp', error);
+      this.logger.error({ failure }, 'login failed: the userinfo endpoint refused the access token or named another subject than the ID token');
+      throw new AuthError('userinfo_rejected', error);
     }
   }
 

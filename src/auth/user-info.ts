@@ -1,6 +1,6 @@
 import { sessionHandle } from '../session/session.keys';
 import type { Session } from '../session/session.types';
-import { decodeJwtPayload } from '../identity/claims';
+import { decodeJwtPayload, withUserinfo } from '../identity/claims';
 import type { ConsumerIdentity } from '../identity/caller-identity';
 import { logoutUrl } from '../common/public-surface';
 
@@ -13,10 +13,10 @@ export interface UserInfo {
   logoutUrl: string;
 }
 
-/** What the SPA may know about its user: claims and identity, never a token. */
+/** What the SPA may know about its user: claims (the ID token's, filled in by userinfo's) and identity, never a token. */
 export function toUserInfo(session: Session): UserInfo {
   const { contents } = session;
-  const claims = decodeJwtPayload(contents.idToken);
+  const claims = withUserinfo(decodeJwtPayload(contents.idToken), contents.userinfo);
   for (const protocolClaim of ['nonce', 'at_hash', 'c_hash', 's_hash']) delete claims[protocolClaim];
   return {
     sub: contents.sub,

@@ -1,4 +1,4 @@
-import { groupsFrom, headerClaimsFrom } from './claims';
+import { groupsFrom, headerClaimsFrom, withUserinfo } from './claims';
 
 const GROUPS_CLAIM = 'groups';
 
@@ -29,5 +29,13 @@ describe('headerClaimsFrom', () => {
     const sut = headerClaimsFrom(claims, ['email', '__proto__', 'missing', 'toString']);
     expect(Object.keys(sut)).toEqual(['email', '__proto__']);
     expect(Object.getPrototypeOf(sut)).toBe(Object.prototype);
+  });
+});
+
+describe('withUserinfo', () => {
+  it('fills in what the ID token lacks from userinfo, the ID token winning where both speak', () => {
+    const merged = withUserinfo({ sub: 'u1', email: 'id@x', acr: 'urn:mfa' }, { sub: 'u1', email: 'userinfo@x', groups: ['admins'] });
+    expect(merged).toEqual({ sub: 'u1', email: 'id@x', acr: 'urn:mfa', groups: ['admins'] });
+    expect(withUserinfo({ sub: 'u1' }, undefined)).toEqual({ sub: 'u1' });
   });
 });

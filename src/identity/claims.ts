@@ -11,6 +11,14 @@ export function groupsFrom(claims: Readonly<Record<string, unknown>>, groupsClai
   return [];
 }
 
+/**
+ * OIDC_USERINFO: the userinfo endpoint's claims fill in what the ID token lacks (Okta's thin ID tokens: groups,
+ * profile); where both say something, the ID token — signed, and checked against the login — wins.
+ */
+export function withUserinfo(idTokenClaims: Readonly<Record<string, unknown>>, userinfo: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  return { ...userinfo, ...idTokenClaims };
+}
+
 /** Only the claims UPSTREAM_HEADERS injects are kept; the rest stays inside the token. */
 export function headerClaimsFrom(claims: Readonly<Record<string, unknown>>, names: readonly string[]): Record<string, unknown> {
   // fromEntries defines own properties: a claim named `__proto__` stays a claim.

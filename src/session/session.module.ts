@@ -7,11 +7,12 @@ import { SessionGate } from './session-gate';
 import { SessionListing } from './session-listing';
 import { SessionStore } from './session.store';
 import { SessionWatch } from './session-watch';
+import { SessionUserinfo } from './session-userinfo';
 import { TokenRefresher } from './token-refresher';
 
 @Module({
   imports: [OidcModule, TracingModule],
-  providers: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, TokenRefresher, SessionWatch],
-  exports: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, SessionWatch],
+  providers: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, TokenRefresher, SessionWatch, SessionUserinfo],
+  exports: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, SessionWatch, SessionUserinfo],
 })
 export class SessionModule {}

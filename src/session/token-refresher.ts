@@ -11,9 +11,10 @@ import { RedisLease } from '../redis/redis-lease';
 import { SharedSingleFlight } from '../redis/shared-single-flight';
 import { Tracing } from '../tracing/tracing';
 import { SessionEnded } from './session.errors';
+import { SessionUserinfo, type RefreshUserinfo } from './session-userinfo';
 import { SessionStore } from './session.store';
 import { SessionWatch } from './session-watch';
-import type { Session } from './session.types';
+import type { Session, VaultContents } from './session.types';
 
 // Longer than the IdP call's own timeout, so a live holder never loses its lease mid-call.
 const LEASE_MS = 15_000;
@@ -39,6 +40,8 @@ export class TokenRefresher {
     // Absent in unit specs; in the app it tells this instance's open sockets why their session ended.
     @Optional() private readonly watch?: SessionWatch,
     @Optional() private readonly tracing: Tracing = Tracing.off(),
+    // Absent in unit specs that are not about it: OIDC_USERINFO off.
+    @Optional() private readonly userinfo?: SessionUserinfo,
   ) {
     this.skewMs = config.refreshSkewSeconds * 1000;
     this.flight = new SharedSingleFlight(lease);
@@ -83,26 +86,35 @@ export class TokenRefresher {
     } catch (error: unknown) {
       return this.onRefreshError(sessionId, current, error);
     }
-    const scope = tokens.scope ?? current.contents.scope;
+    const userinfo: RefreshUserinfo = (await this.userinfo?.afterRefresh(tokens.accessToken, current.contents.sub)) ?? { kind: 'unchanged' };
+    if (userinfo.kind === 'other_subject') return this.endSession(sessionId, current.contents.sub, { kind: 'invalid_response', code: 'userinfo_sub' });
     // Another writer (a token exchange) may get in first: applied again to what it stored, so the rotated refresh
     // token is never dropped; declined when the refresh token is no longer the one used (another refresh won).
     const updated = await this.store.updateContents(sessionId, current, (stored) =>
-      stored.refreshToken !== refreshToken
-        ? undefined
-        : {
-            ...stored,
-            accessToken: tokens.accessToken,
-            refreshToken: tokens.refreshToken ?? refreshToken,
-            idToken: tokens.idToken ?? stored.idToken,
-            accessTokenExpiresAt: tokens.expiresAt,
-            scope,
-            identity: { ...stored.identity, ...accessTokenFacts(tokens.accessToken, scope) },
-            // Exchanged from the token being replaced and no longer lasting than it: they are due too.
-            exchanged: undefined,
-          },
+      stored.refreshToken === refreshToken ? this.refreshed(stored, tokens, userinfo) : undefined,
     );
     this.metrics.refreshes.inc({ outcome: updated?.written ? 'success' : 'superseded' });
     return updated?.session ?? this.current(sessionId);
+  }
+
+  /** The stored contents with the refreshed tokens, and what they say of the user. */
+  private refreshed(stored: VaultContents, tokens: TokenResult, userinfo: RefreshUserinfo): VaultContents {
+    const scope = tokens.scope ?? stored.scope;
+    const claims = userinfo.kind === 'claims' ? userinfo.claims : stored.userinfo;
+    return {
+      ...stored,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken ?? stored.refreshToken,
+      idToken: tokens.idToken ?? stored.idToken,
+      accessTokenExpiresAt: tokens.expiresAt,
+      scope,
+      identity: this.userinfo?.enabled
+        ? this.userinfo.refreshedIdentity(stored, tokens, scope, claims)
+        : { ...stored.identity, ...accessTokenFacts(tokens.accessToken, scope) },
+      userinfo: claims,
+      // Exchanged from the token being replaced and no longer lasting than it: they are due too.
+      exchanged: undefined,
+    };
   }
 
   /**
