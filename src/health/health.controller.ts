@@ -27,7 +27,7 @@ export class HealthController {
   async readyz(@Res() response: Response): Promise<void> {
     const report = await this.readiness.report();
     if (report.ready) {
-      response.status(200).json({ status: 'ready', checks: report.checks });
+      response.status(200).json({ status: 'ready', checks: report.checks, ...report.informational });
       return;
     }
     const failing = Object.entries(report.checks).filter(([, status]) => status !== 'up');
@@ -42,6 +42,7 @@ export class HealthController {
       message: `Not ready: ${sentences.join('; ')}.`,
       details: failing.map(([dependency, status]) => ({ dependency, status })),
       checks: report.checks,
+      ...report.informational,
     });
   }
 

@@ -8,6 +8,8 @@ export interface ReadinessReport {
   ready: boolean;
   /** `up`, `down`, or a more precise reason a check gave (such as `issuer_mismatch`). */
   checks: Record<string, string>;
+  /** Told, not counted in `ready`: each section's states by name (`issuers`: BEARER_EXTRA_ISSUERS). */
+  informational: Record<string, Record<string, string>>;
 }
 
 /** Thrown by a check that knows more than "down": its status is reported instead. */
@@ -23,6 +25,7 @@ const CHECK_TIMEOUT_MS = 2000;
 @Injectable()
 export class ReadinessService {
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly sections = new Map<string, () => Record<string, string>>();
 
   constructor(redis: RedisConnection, @InjectDataSource() dataSource: DataSource) {
     this.register('redis', () => redis.ping());
@@ -35,11 +38,17 @@ export class ReadinessService {
     this.checks.set(name, check);
   }
 
+  /** A section /readyz shows without counting it: what a feature knows of its own dependencies, without asking them. */
+  describe(section: string, states: () => Record<string, string>): void {
+    this.sections.set(section, states);
+  }
+
   async report(): Promise<ReadinessReport> {
     const entries = await Promise.all(
       [...this.checks].map(async ([name, check]) => [name, await statusOf(check)] as const),
     );
-    return { ready: entries.every(([, state]) => state === 'up'), checks: Object.fromEntries(entries) };
+    const informational = Object.fromEntries([...this.sections].map(([section, states]) => [section, states()]));
+    return { ready: entries.every(([, state]) => state === 'up'), checks: Object.fromEntries(entries), informational };
   }
 }
 

@@ -1,6 +1,8 @@
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import type { OidcConfig } from '../../src/config/app-config';
+import type { ReadinessService } from '../../src/health/readiness.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
+import { ExtraIssuers } from '../../src/oidc/extra-issuers';
 import type { OidcClient } from '../../src/oidc/oidc.client';
 import { BearerVerifier } from '../../src/proxy/caller/bearer-verifier';
 import { FakeOidcClient, ISSUER, NOW, nowSeconds, oidcSettings } from './fake-oidc-client';
@@ -12,8 +14,11 @@ class BearerVerifierFixture {
   idp!: FakeOidcClient;
   readonly rejection = { status: 401, code: 'invalid_token', options: { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } } };
 
-  readonly build = (settings: Partial<OidcConfig> = {}): BearerVerifier =>
-    new BearerVerifier(this.idp as unknown as OidcClient, { ...oidcSettings, ...settings }, new MetricsService());
+  readonly build = (settings: Partial<OidcConfig> = {}): BearerVerifier => {
+    const configured = { ...oidcSettings, ...settings };
+    const readiness = { describe: () => undefined } as unknown as ReadinessService;
+    return new BearerVerifier(this.idp as unknown as OidcClient, configured, new MetricsService(), new ExtraIssuers(configured, readiness));
+  };
 
   readonly sign = (claims: JWTPayload = {}, header: { kid?: string; typ?: string } = {}, key: CryptoKey = this.signingKey): Promise<string> =>
     new SignJWT({ sub: 'machine', client_id: 'machine', scope: 'orders:read orders:write', aud: 'api://default', ...claims })

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { IntrospectionResponse } from 'openid-client';
 import { InFlight } from '../../common/in-flight';
 import { AppError, ServiceUnavailableError } from '../../common/app.error';
@@ -8,6 +8,8 @@ import { OIDC_CONFIG } from '../../config/config.tokens';
 import { MetricsService } from '../../metrics/metrics.service';
 import { classifyIdpError, isRefusal } from '../../oidc/idp-errors';
 import { OidcClient } from '../../oidc/oidc.client';
+import { ExtraIssuers, type ExtraIssuer } from '../../oidc/extra-issuers';
+import { IssuerUnavailable } from '../../oidc/issuer-keys';
 import { isAccessTokenIntrospection, isAccessTokenJwt } from './access-token-rule';
 import { BoundedCache } from '../../common/bounded-cache';
 import { FailedCredential, failureExpiry, isCredentialFailure } from './failed-credential-memory';
@@ -29,6 +31,7 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
  */
 @Injectable()
 export class BearerVerifier {
+  private readonly logger = new Logger('BearerVerifier');
   private readonly verified = new BoundedCache<VerifiedToken | FailedCredential>(MAX_CACHED_TOKENS);
   private readonly inFlight = new InFlight<VerifiedToken>();
 
@@ -36,6 +39,7 @@ export class BearerVerifier {
     private readonly oidc: OidcClient,
     @Inject(OIDC_CONFIG) private readonly settings: OidcConfig,
     private readonly metrics: MetricsService,
+    private readonly extraIssuers: ExtraIssuers,
   ) {}
 
   /** A token verified before and not yet expired, from memory; `undefined` for one unknown or remembered as failed. */
@@ -69,7 +73,7 @@ export class BearerVerifier {
       return isJwtShaped(token) ? await this.verifyJwt(token) : await this.verifyOpaque(token);
     } catch (error: unknown) {
       if (error instanceof AppError) throw error;
-      if (error instanceof KeySetUnavailable || error instanceof IntrospectionUnavailable) {
+      if (error instanceof KeySetUnavailable || error instanceof IntrospectionUnavailable || error instanceof IssuerUnavailable) {
         this.metrics.dependencyErrors.inc({ dependency: 'idp' });
         throw new ServiceUnavailableError('idp', error.cause);
       }
@@ -77,16 +81,38 @@ export class BearerVerifier {
     }
   }
 
+  /**
+   * The token's unverified `iss` only chooses whose keys to try (the signature then pins it): the main issuer's, an
+   * extra issuer's (BEARER_EXTRA_ISSUERS, without asking the main IdP anything), or none — 401 without any I/O.
+   */
   private async verifyJwt(token: string): Promise<VerifiedToken> {
-    const { issuer } = (await this.oidc.config()).serverMetadata();
-    const { payload, protectedHeader } = await jwtVerify(token, keysOrUnavailable(await this.oidc.jwks()), {
+    const named = claimedIssuer(token);
+    if (named === undefined || named === this.settings.issuer) {
+      const { issuer } = (await this.oidc.config()).serverMetadata();
+      return this.verifyWith(token, await this.oidc.jwks(), issuer, this.settings.audience);
+    }
+    const extra = this.extraIssuers.find(named);
+    if (!extra) throw invalidTokenError();
+    return this.verifyExtra(token, named, extra);
+  }
+
+  private async verifyExtra(token: string, issuer: string, extra: ExtraIssuer): Promise<VerifiedToken> {
+    const verified = await this.verifyWith(token, await extra.keys.keySet(), issuer, extra.audience);
+    // Its subjects share the consumer namespace with the main issuer's: the log says whose token it was.
+    this.logger.log({ issuer, sub: verified.subject, clientId: verified.claims['client_id'] }, 'accepted a token of an extra issuer');
+    return verified;
+  }
+
+  /** The same access-token rules for every issuer: signature, iss, exp, nbf, aud, and positively an access token. */
+  private async verifyWith(token: string, keys: JWTVerifyGetKey, issuer: string, audience: string | undefined): Promise<VerifiedToken> {
+    const { payload, protectedHeader } = await jwtVerify(token, keysOrUnavailable(keys), {
       issuer,
-      audience: this.settings.audience,
+      audience,
       algorithms: ALGORITHMS,
       requiredClaims: ['exp'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
-    if (payload.exp === undefined || !isAccessTokenJwt(protectedHeader, payload, this.settings)) throw invalidTokenError();
+    if (payload.exp === undefined || !isAccessTokenJwt(protectedHeader, payload, { clientId: this.settings.clientId, audience })) throw invalidTokenError();
     return toVerifiedToken(payload, payload.exp * 1000);
   }
 
@@ -102,6 +128,15 @@ export class BearerVerifier {
     if (answer.exp !== undefined && answer.exp * 1000 <= now) throw invalidTokenError();
     if (answer.nbf !== undefined && answer.nbf * 1000 > now + CLOCK_TOLERANCE_SECONDS * 1000) throw invalidTokenError();
     return toVerifiedToken(claimsOf(answer), answer.exp === undefined ? now + UNDATED_INTROSPECTION_TTL_MS : answer.exp * 1000);
+  }
+}
+
+/** The `iss` a JWT names, unverified; undefined when it names none or is not a JWT at all (jose will say). */
+function claimedIssuer(token: string): string | undefined {
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    return undefined;
   }
 }
 
