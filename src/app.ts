@@ -16,6 +16,7 @@ import { buildOpenApiDocument } from './openapi';
 import { ProxyHandler } from './proxy/proxy.handler';
 import { WebSocketProxy } from './proxy/websocket.proxy';
 import { loadRoutes } from './proxy/forwarding/load-routes';
+import type { Route } from './proxy/forwarding/route';
 import { stepUpConfigProblems } from './proxy/forwarding/step-up';
 import { BODY_LIMIT_BYTES, bodyLimit } from './security/body-limit';
 import { hardenListener } from './security/client-error';
@@ -24,6 +25,8 @@ import { spaStatic } from './spa/spa-static';
 import { tracedRequests } from './tracing/traced-requests';
 import { Tracing } from './tracing/tracing';
 import { ConfigurationError } from './config/configuration.error';
+import { idpFeatureProblems } from './oidc/idp-feature-problems';
+import { OidcClient } from './oidc/oidc.client';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -57,6 +60,11 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: false });
   buildOpenApiDocument(app);
   await app.init();
+  const featureProblems = await idpFeatureCheck(app, config, routes.routes);
+  if (featureProblems.length > 0) {
+    await app.close();
+    throw new ConfigurationError(featureProblems);
+  }
 
   if (config.database.migrationsRun) await runMigrationsLocked(app.get(DataSource));
 
@@ -93,6 +101,14 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
       logger.log('stopped');
     },
   };
+}
+
+/** Token exchange and userinfo the IdP does not offer are refused now; an IdP not reachable yet is /readyz's to say. */
+async function idpFeatureCheck(app: NestExpressApplication, config: AppConfig, routes: readonly Route[]): Promise<string[]> {
+  const needs = { userinfo: config.oidc.userinfo, tokenExchangeRoutes: routes.filter((route) => route.tokenExchange).map((route) => route.path) };
+  if (!needs.userinfo && needs.tokenExchangeRoutes.length === 0) return [];
+  const metadata = await app.get(OidcClient).metadata().catch(() => undefined);
+  return metadata ? idpFeatureProblems(metadata, needs) : [];
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
