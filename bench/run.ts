@@ -15,6 +15,7 @@ import { renderMarkdown, type Report } from './report';
 import { websocketRoundTrips, type WebSocketRun } from './websocket-load';
 import { REPO_ROOT, startBff, startHelper, startIdpProcess, type BffTarget } from './targets';
 import { limitedBff, startOtlpSink, tracedBff } from './variants';
+import { exchangeRoute, exchangeScenario, exchangeSubject } from './token-exchange-scenario';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 // Issue 16's targets against the bare proxy in the same run: cookie sessions and bearer JWTs alike.
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   writeFileSync(
     routesFile,
     `routes:\n  - path: /machines\n    upstream: ${upstream.url}\n    auth: bearer\n  - path: /public\n    upstream: ${upstream.url}\n    auth: none\n` +
-      `  - path: /live\n    upstream: ${wsUpstream.url}\n    auth: session\n`,
+      `  - path: /live\n    upstream: ${wsUpstream.url}\n    auth: session\n${exchangeRoute(upstream.url)}`,
   );
   cleanups.push(() => Promise.resolve(rmSync(routesFile, { force: true })));
   const logFiles: string[] = [];
@@ -129,18 +130,20 @@ async function main(): Promise<void> {
     s0: { name: 'bff no auth', pid: bff.pid, load: { url: `${bff.url}/public/orders/42?expand=items`, headers: session } },
     s1w: workers ? { name: `bff session ×${options.workers} workers`, pid: workers.pid, load: { url: `${workers.url}/api/orders/42?expand=items`, headers: session } } : undefined,
   } satisfies Record<string, Subject | undefined>;
+  const exchanged = options.only.has('x') ? exchangeSubject(subjects.s1) : undefined;
   const sink = options.only.has('t') ? await startOtlpSink() : undefined;
   if (sink) cleanups.push(() => sink.close());
   const traced = sink ? await tracedBff(launch, bffEnv, sink, subjects.s1.load) : undefined;
   const sampled = sink ? await tracedBff(launch, bffEnv, sink, subjects.s1.load, 0.1) : undefined;
   const limited = options.only.has('m') && options.memoryLimitMib > 0 ? await limitedBff(launch, bffEnv, options.memoryLimitMib, subjects.s1.load) : undefined;
   if (limited?.limit) cleanups.push(() => Promise.resolve(limited.target.stop().then(() => limited.limit?.remove())));
-  for (const subject of [subjects.bare, subjects.s0, subjects.s1, subjects.s4, subjects.s1w, traced?.subject, sampled?.subject, limited?.subject]) if (subject) await expectOk(subject);
+  for (const subject of [subjects.bare, subjects.s0, subjects.s1, subjects.s4, subjects.s1w, traced?.subject, sampled?.subject, limited?.subject, exchanged]) if (subject) await expectOk(subject);
   if (options.hold) return hold([subjects.bare, subjects.s0, subjects.s1, subjects.s4, ...(subjects.s1w ? [subjects.s1w] : [])]);
 
-  const phase1 = [subjects.bare, ...(options.only.has('0') ? [subjects.s0] : []), ...(options.only.has('1') || traced || limited ? [subjects.s1] : []), ...(options.only.has('4') ? [subjects.s4] : []), ...(options.only.has('1') && subjects.s1w ? [subjects.s1w] : []), ...(traced ? [traced.subject] : []), ...(sampled ? [sampled.subject] : []), ...(limited ? [limited.subject] : [])];
+  const phase1 = [subjects.bare, ...(options.only.has('0') ? [subjects.s0] : []), ...(options.only.has('1') || traced || limited || exchanged ? [subjects.s1] : []), ...(exchanged ? [exchanged] : []), ...(options.only.has('4') ? [subjects.s4] : []), ...(options.only.has('1') && subjects.s1w ? [subjects.s1w] : []), ...(traced ? [traced.subject] : []), ...(sampled ? [sampled.subject] : []), ...(limited ? [limited.subject] : [])];
   if (phase1.length > 1) {
     log(`warming up ${phase1.map((s) => s.name).join(', ')}`);
+    idp.resetCounters();
     for (const subject of phase1) await generator.run({ ...subject.load, connections: options.connections, seconds: 2 });
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const subject of phase1) runs.push(await progress(measure(generator, subject, options.connections, options.duration, round)));
@@ -148,12 +151,13 @@ async function main(): Promise<void> {
     const base = subjects.bare.name;
     report.scenarios.push({ label: 'bare proxy (baseline)', summary: summarise(runs, base) });
     if (options.only.has('0')) report.scenarios.push({ label: '0 no auth (route `auth: none`)', summary: summarise(runs, subjects.s0.name, base) });
-    if (options.only.has('1')) report.scenarios.push({ label: '1 session cookie + CSRF', summary: summarise(runs, subjects.s1.name, base), goal: ISSUE_16_GOAL });
+    if (options.only.has('1') || exchanged) report.scenarios.push({ label: '1 session cookie + CSRF', summary: summarise(runs, subjects.s1.name, base), goal: ISSUE_16_GOAL });
     if (options.only.has('4')) report.scenarios.push({ label: '4 bearer JWT (machine)', summary: summarise(runs, subjects.s4.name, base), goal: ISSUE_16_GOAL });
     if (subjects.s1w && options.only.has('1')) report.scenarios.push({ label: `1 with WORKERS=${options.workers}`, summary: summarise(runs, subjects.s1w.name, base) });
     if (traced) report.scenarios.push({ label: '1 with span export on (OTLP/HTTP)', summary: summarise(runs, traced.subject.name, base) });
     if (limited) report.scenarios.push({ label: `1 inside a ${options.memoryLimitMib} MiB memory limit${limited.limit ? ' (cgroup)' : ' (--max-old-space-size)'}`, summary: summarise(runs, limited.subject.name, base), goal: { rps: 0.75 } });
     if (sampled) report.scenarios.push({ label: '1 with span export on, 10 % of traces sampled', summary: summarise(runs, sampled.subject.name, base) });
+    if (exchanged) report.scenarios.push(exchangeScenario(runs, exchanged, subjects.s1, base, idp.counters.tokenRequests));
     if (traced && sampled) {
       const cost = (subject: Subject) => 1 - (summarise(runs, subject.name, subjects.s1.name).vsBaseline?.rps ?? Number.NaN);
       report.tracing = { costRps: cost(traced.subject), sampledCostRps: cost(sampled.subject), exports: sink!.exports, bytes: sink!.bytes };
