@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET } from '../../dev/idp/idp-clients';
 import { bearerOf, startExchangeStack, type ExchangeStack } from '../support/exchange-stack';
+import { KEY_LAYOUT } from '../support/scale-out-behaviour';
+import { scanKeys, TEST_REDIS_URL } from '../support/test-redis';
 
 describe('token exchange (RFC 8693) for bearer and client-credentials callers', () => {
   let stack: ExchangeStack;
@@ -62,6 +65,26 @@ describe('token exchange (RFC 8693) for bearer and client-credentials callers', 
   it('answers 403 when the route asks for a scope the caller\'s token does not have', async () => {
     const { access_token: token } = await stack.idp.issueClientCredentialsToken('orders:write');
     expect(await stack.call(bearer(token), '/orders/1')).toMatchObject({ status: 403, body: { error: 'token_exchange_denied' } });
+  });
+
+  it('shares exchanged tokens through documented Redis keys that expire and hold neither token in the clear', async () => {
+    const { access_token: token } = await stack.idp.issueClientCredentialsToken('orders:read');
+    const minted = bearerOf((await stack.call(bearer(token), '/invoices/1')).body);
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const prefix = stack.app.redisPrefix;
+      const keys = (await scanKeys(redis, prefix)).map((key) => key.slice(prefix.length));
+      expect(keys.filter((key) => !KEY_LAYOUT.some(([, pattern]) => pattern.test(key)))).toEqual([]);
+      const shared = keys.filter((key) => key.startsWith('x:'));
+      expect(shared.length).toBeGreaterThan(0);
+      for (const key of shared) {
+        expect(await redis.pttl(prefix + key)).toBeGreaterThan(0);
+        const sealed = (await redis.getBuffer(prefix + key))?.toString('latin1') ?? '';
+        expect([sealed.includes(token), sealed.includes(minted), sealed.includes(minted.split('.')[1] ?? '-')]).toEqual([false, false, false]);
+      }
+    } finally {
+      await redis.quit();
+    }
   });
 });
 

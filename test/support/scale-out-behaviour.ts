@@ -22,6 +22,7 @@ export const KEY_LAYOUT: ReadonlyArray<readonly [name: string, pattern: RegExp]>
   ['session', /^s:\{[\w-]{43}\}$/],
   ['session tombstone', /^s:\{[\w-]{43}\}:revoked$/],
   ['refresh lease', /^s:\{[\w-]{43}\}:refresh-lock$/],
+  ['token-exchange lease', /^s:\{[\w-]{43}\}:exchange-lock:[\w-]{22}$/],
   ['index by sub', /^ix:sub:\{[\w-]{43}\}$/],
   ['index by sid', /^ix:sid:\{[\w-]{43}\}$/],
   ['index by consumer', /^ix:consumer:\{[0-9a-f-]{36}\}$/],
@@ -30,6 +31,8 @@ export const KEY_LAYOUT: ReadonlyArray<readonly [name: string, pattern: RegExp]>
   ['back-channel logout jti', /^bcl-jti:[\w-]{43}$/],
   ['client-credentials token', /^cc:[\w-]{43}$/],
   ['client-credentials lock', /^cc:[\w-]{43}:lock$/],
+  ['exchanged token of a bearer caller', /^x:[\w-]{43}:[\w-]{22}$/],
+  ['exchanged-token lock', /^x:[\w-]{43}:[\w-]{22}:lock$/],
   ['rate-limit counter', /^throttle:\{[^{}]+\}$/],
   ['rate-limit block', /^throttle:\{[^{}]+\}:blocked$/],
 ];
