@@ -3,6 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { OidcConfig } from '../config/app-config';
 import { OIDC_CONFIG } from '../config/config.tokens';
+import { BoundCookie } from '../device-binding/bound-cookie';
+import { DeviceBindingService } from '../device-binding/device-binding.service';
 import { SessionCookie } from '../session/session-cookie';
 import { SessionGate } from '../session/session-gate';
 import { SessionStore } from '../session/session.store';
@@ -26,6 +28,8 @@ export class AuthController {
     private readonly gate: SessionGate,
     private readonly sessions: SessionStore,
     private readonly cookie: SessionCookie,
+    private readonly deviceBinding: DeviceBindingService,
+    private readonly boundCookie: BoundCookie,
     @Inject(OIDC_CONFIG) private readonly oidc: OidcConfig,
   ) {}
 
@@ -62,7 +66,7 @@ export class AuthController {
   @Get('logout')
   async logout(@Query('sid') sid: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
     const destination = await this.logoutService.logout(request, sid);
-    response.setHeader('set-cookie', this.cookie.clear());
+    response.setHeader('set-cookie', this.boundCookie.enabled ? [this.cookie.clear(), this.boundCookie.clear()] : this.cookie.clear());
     noStore(response).redirect(302, destination);
   }
 
@@ -99,6 +103,9 @@ export class AuthController {
     // A new id on every login; the browser's previous session, if any, ends here (no fixation).
     if (previous) await this.sessions.destroy(previous).catch(() => false);
     response.setHeader('set-cookie', [this.cookie.issue(sessionId), clearBindingCookie]);
+    // A DBSC browser answers this by registering a device key (src/device-binding/); others ignore it.
+    const offer = await this.deviceBinding.offer(sessionId);
+    if (offer) response.setHeader('secure-session-registration', offer);
     noStore(response).redirect(302, returnTo);
   }
 }

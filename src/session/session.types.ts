@@ -1,4 +1,5 @@
 import type { ConsumerIdentity } from '../common/consumer-identity';
+import type { DeviceBinding } from '../device-binding/device-binding.types';
 import type { SessionEndReason } from './session.errors';
 
 
@@ -23,6 +24,8 @@ export interface VaultContents {
   /** The login's ID token `acr` and `auth_time` (epoch seconds), for routes that require a step-up. */
   acr?: string;
   authTime?: number;
+  /** The browser's device key, once it registered one (SESSION_DEVICE_BINDING); then every use needs the bound cookie. */
+  deviceBinding?: DeviceBinding;
 }
 
 /** Stored in clear beside the sealed contents: enough to list a user's sessions without decrypting them. */
@@ -54,4 +57,6 @@ export interface SessionSummary {
   last_seen_at: string;
   expires_at: string;
   user_agent: string | null;
+  /** Bound to the browser's device key (DBSC). */
+  device_bound: boolean;
 }

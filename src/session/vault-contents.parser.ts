@@ -1,5 +1,6 @@
 import { audiencesOf, decodeJwtPayload, scopesOf } from '../common/claims';
 import type { ConsumerIdentity } from '../common/consumer-identity';
+import { deviceBindingFrom } from '../device-binding/device-binding.types';
 import type { VaultContents } from './session.types';
 
 /**
@@ -29,6 +30,8 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!isRecord(headerClaims)) return undefined;
   if (!optionalString(acr) || (authTime !== undefined && typeof authTime !== 'number')) return undefined;
   if (!optionalStrings(scopes) || !optionalStrings(audiences)) return undefined;
+  const deviceBinding = deviceBindingFrom(value['deviceBinding']);
+  if (deviceBinding === null) return undefined;
   // Sessions stored before the facts were kept work them out once here, on their first read.
   const facts = scopes && audiences ? { scopes, audiences } : accessTokenFacts(accessToken, scope);
   return {
@@ -46,6 +49,7 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
     headerClaims,
     ...(acr !== undefined ? { acr } : {}),
     ...(authTime !== undefined ? { authTime } : {}),
+    ...(deviceBinding ? { deviceBinding } : {}),
   };
 }
 
