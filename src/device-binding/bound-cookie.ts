@@ -50,7 +50,8 @@ export class BoundCookie {
 
   /** The Set-Cookie line of a fresh bound cookie for this session and binding. */
   issue(keyHash: string, binding: DeviceBinding, now = Date.now()): string {
-    const expiry = String(Math.floor(now / 1000) + this.lifetimeSeconds);
+    // Rounded up: never before the browser's own Max-Age runs out, or it would send a cookie we already refuse.
+    const expiry = String(Math.ceil(now / 1000) + this.lifetimeSeconds);
     const key = this.keys.get(this.signingKid);
     if (!key) throw new Error('no key to sign bound cookies with');
     const value = `${expiry}.${this.signingKid}.${mac(key, keyHash, binding.id, expiry).toString('base64url')}`;
