@@ -22,7 +22,7 @@ export interface BenchOptions {
   hold: boolean;
   /** The memory limit of the `m` part's BFF, MiB (0: no such run). */
   memoryLimitMib: number;
-  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency), `t` (span export on), `m` (memory limit). */
+  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency), `t` (span export on), `m` (memory limit), `b` (a device-bound session). */
   only: ReadonlySet<string>;
 }
 
@@ -40,7 +40,8 @@ export const USAGE = `npm run bench -- [options]
   --workers <n>         also run a BFF with WORKERS=n in scenario 1's rounds (default off)
   --only <list>         run only these parts, e.g. 1,4 or 1,2,3,4,5,rss,ws,t,m (default all); 0 adds the BFF on an
                         \`auth: none\` route (its own overhead without authentication); t adds a BFF exporting
-                        spans (OTLP/HTTP to a sink in the bench), m a BFF inside a memory limit, both in scenario 1's rounds
+                        spans (OTLP/HTTP to a sink in the bench), m a BFF inside a memory limit, both in scenario 1's rounds;
+                        b scenario 1 with a device-bound session (DBSC) beside an unbound one on a BFF of its own
   --memory-limit <MiB>  the m part's limit: a memory cgroup when the bench may make one (default 256)
   --loader <name>       wrk | autocannon | auto (default auto: wrk when installed)
   --cpu-prof            run the BFF with --cpu-prof; profiles land in bench/results/
@@ -65,7 +66,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       'idp-delay': { type: 'string', default: '50' },
       logins: { type: 'string', default: '5' },
       high: { type: 'string', default: '256' },
-      only: { type: 'string', default: '1,2,3,4,5,rss,ws,t,m' },
+      only: { type: 'string', default: '1,2,3,4,5,rss,ws,t,m,b' },
       'memory-limit': { type: 'string', default: '256' },
       'cpu-prof': { type: 'boolean', default: false },
       'bff-node-args': { type: 'string', default: '' },
