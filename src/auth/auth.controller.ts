@@ -60,6 +60,8 @@ export class AuthController {
   async user(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<UserInfo> {
     const { session } = await this.gate.enter(request, { antiForgery: 'csrf-header', refresh: false });
     noStore(response);
+    const offer = await this.deviceBinding.offerTo(session);
+    if (offer) response.setHeader('secure-session-registration', offer);
     return toUserInfo(session);
   }
 
@@ -104,7 +106,7 @@ export class AuthController {
     if (previous) await this.sessions.destroy(previous).catch(() => false);
     response.setHeader('set-cookie', [this.cookie.issue(sessionId), clearBindingCookie]);
     // A DBSC browser answers this by registering a device key (src/device-binding/); others ignore it.
-    const offer = await this.deviceBinding.offer(sessionId);
+    const offer = await this.deviceBinding.offerAtLogin(sessionId, request.headers['sec-fetch-site']);
     if (offer) response.setHeader('secure-session-registration', offer);
     noStore(response).redirect(302, returnTo);
   }

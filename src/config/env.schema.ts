@@ -186,7 +186,7 @@ export const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['SESSION_COOKIE_NAME'], message: 'a __Host- or __Secure- name needs an https PUBLIC_URL (browsers drop it otherwise)' });
     }
     if (env.SESSION_DEVICE_BINDING === 'on' && !isSecureContext(env.PUBLIC_URL)) {
-      ctx.addIssue({ code: 'custom', path: ['SESSION_DEVICE_BINDING'], message: 'needs an https PUBLIC_URL (browsers bind sessions over https, or on localhost only)' });
+      ctx.addIssue({ code: 'custom', path: ['SESSION_DEVICE_BINDING'], message: 'needs an https PUBLIC_URL (browsers bind sessions over https only; a loopback one is allowed for tests)' });
     }
     if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PORT'], message: 'must differ from PORT' });
@@ -195,7 +195,7 @@ export const envSchema = z
 
 export type Env = z.infer<typeof envSchema>;
 
-/** https, or a loopback host: where browsers run Device Bound Session Credentials (and treat cookies as secure). */
+/** https, or a loopback host: the draft allows DBSC on localhost too, though Chrome 156 runs it over https only. */
 function isSecureContext(publicUrl: string): boolean {
   const { protocol, hostname } = new URL(publicUrl);
   return protocol === 'https:' || hostname === 'localhost' || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]';

@@ -21,6 +21,11 @@ import { sessionInstructions, type SessionInstructions } from './session-instruc
 
 /** A browser registers right after the login's answer; a challenge it has not used by then is dead weight. */
 const REGISTRATION_CHALLENGE_MS = 120_000;
+/**
+ * How long after its login an unbound session is still offered registration on the app's own calls. Short: whoever
+ * holds the session cookie meanwhile could take the offer, and a thief who binds the session locks its owner out.
+ */
+const OFFER_WINDOW_MS = 120_000;
 const STORE_ATTEMPTS = 3;
 
 /** A successful registration or refresh: the configuration, a fresh bound cookie, the next refresh's challenge. */
@@ -31,7 +36,7 @@ export interface BindingAnswer {
 }
 
 /**
- * Device Bound Session Credentials (W3C webappsec-dbsc) for the vault's sessions: the registration offered at login,
+ * Device Bound Session Credentials (W3C webappsec-dbsc) for the vault's sessions: the registration offered after login,
  * the registration that binds a session to the browser's device key, and the refresh that renews the bound cookie
  * against a proof of that key. Proofs answer single-use challenges kept in Redis, so any instance can check them.
  */
@@ -60,11 +65,30 @@ export class DeviceBindingService {
     return this.cookie.enabled;
   }
 
-  /** `Secure-Session-Registration` for the response that completes a login, when binding is on. Never fails the login. */
-  async offer(sessionId: string): Promise<string | undefined> {
-    if (!this.enabled) return undefined;
+  /**
+   * `Secure-Session-Registration` for the response that completes a login, when binding is on. Not when the browser
+   * came from another site (`Sec-Fetch-Site: cross-site`, an IdP on a site of its own): a browser registers in the
+   * context of the request that brought the offer, and a cross-site POST carries no SameSite=Lax session cookie, so
+   * that registration could only fail; `offerTo` covers it on the app's first call. Never fails the login.
+   */
+  offerAtLogin(sessionId: string, fetchSite: string | string[] | undefined): Promise<string | undefined> {
+    if (!this.enabled || fetchSite === 'cross-site') return Promise.resolve(undefined);
+    return this.offer(hashSessionId(sessionId), Date.now() + this.absoluteMs);
+  }
+
+  /**
+   * The offer again on the app's own calls (`/auth/user`) while a session is unbound and young: the first same-site
+   * request after a login the IdP's site sent back. A browser without DBSC ignores it, and after two minutes it stops.
+   */
+  offerTo(session: Session): Promise<string | undefined> {
+    const age = Date.now() - (session.absoluteExpiresAt - this.absoluteMs);
+    if (!this.enabled || session.contents.deviceBinding || age > OFFER_WINDOW_MS) return Promise.resolve(undefined);
+    return this.offer(session.keyHash, session.absoluteExpiresAt);
+  }
+
+  private async offer(keyHash: string, notAfter: number): Promise<string | undefined> {
     try {
-      const challenge = await this.store.issue(hashSessionId(sessionId), 'register', REGISTRATION_CHALLENGE_MS, Date.now() + this.absoluteMs);
+      const challenge = await this.store.issue(keyHash, 'register', REGISTRATION_CHALLENGE_MS, notAfter);
       this.metrics.deviceBindings.inc({ event: 'offered' });
       return registrationOffer(AUTH_PATHS.deviceRegistration, challenge);
     } catch (error: unknown) {

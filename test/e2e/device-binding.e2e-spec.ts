@@ -77,6 +77,22 @@ describe('device-bound sessions (DBSC): a session cookie copied elsewhere is wor
     expect((await user(dbsc)).session.device_bound).toBe(true);
   });
 
+  it('offers registration again on /auth/user while the session is young and unbound (a login the IdP\'s site sent back)', async () => {
+    const plain = await stack.signedIn('bob');
+    const dbsc = new DbscBrowser();
+    dbsc.browser.jar.store(url('/'), [`${SESSION}=${plain.cookies(stack.publicUrl)[SESSION]}; Path=/`]);
+
+    const answer = await dbsc.browser.get(`${stack.publicUrl}/auth/user`, CSRF);
+
+    expect(answer.headers['secure-session-registration']).toMatch(/^\(ES256 RS256\);path="\/auth\/device-binding\/register";challenge="[\w-]{43}"$/);
+    expect(dbsc.exchanges).toEqual([{ kind: 'registration', status: 200, body: expect.any(String) as unknown }]);
+    const again = await dbsc.browser.get(`${stack.publicUrl}/auth/user`, CSRF);
+    expect(again.headers['secure-session-registration']).toBeUndefined();
+    expect((JSON.parse(again.body) as { session: { device_bound: boolean } }).session.device_bound).toBe(true);
+    // The session is bound now: the browser that ignored the offer has lost it to the device.
+    expect((await plain.get(`${stack.publicUrl}/api/orders`, CSRF)).status).toBe(401);
+  });
+
   it('forwards the bound session\'s calls, and the upstream never sees the bound cookie', async () => {
     const dbsc = await boundBrowser();
 
