@@ -24,7 +24,7 @@ describe('BoundCookie', () => {
   const sut = cookieOf([key]);
 
   it('is set HttpOnly, Secure, SameSite=Lax on Path=/ for its lifetime, under the session cookie name plus -bound', () => {
-    expect(sut.issue('hash-a', binding, NOW)).toMatch(/^__Host-bff-session-bound=\d+\.[0-9a-f]{8}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=600$/);
+    expect(sut.issue('hash-a', binding, NOW)).toMatch(/^__Host-bff-session-bound=\d+\.[\w-]{11}\.[0-9a-f]{8}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=600$/);
     expect(sut.credentialAttributes).toBe('Path=/; HttpOnly; SameSite=Lax; Secure');
   });
 
@@ -38,13 +38,24 @@ describe('BoundCookie', () => {
   it("refuses another session's cookie, another binding's, and any edited value", () => {
     const cookie = sent(sut.issue('hash-a', binding, NOW));
     const [name, value = ''] = cookie.split('=');
-    const [expiry = '', kid = '', mac = ''] = value.split('.');
+    const [expiry = '', nonce = '', kid = '', mac = ''] = value.split('.');
 
     expect(sut.verdict(cookie, 'hash-b', binding, NOW)).toBe('invalid');
     expect(sut.verdict(cookie, 'hash-a', { ...binding, id: 'another-binding-012345' }, NOW)).toBe('invalid');
-    for (const edited of [`${Number(expiry) + 3600}.${kid}.${mac}`, `0${expiry}.${kid}.${mac}`, `${expiry}.00000000.${mac}`, `${expiry}.${kid}.${mac.slice(1)}`, `${expiry}.${kid}`, 'garbage']) {
-      expect([edited, sut.verdict(`${name}=${edited}`, 'hash-a', binding, NOW)]).toEqual([edited, 'invalid']);
-    }
+    const edits = [
+      `${Number(expiry) + 3600}.${nonce}.${kid}.${mac}`,
+      `0${expiry}.${nonce}.${kid}.${mac}`,
+      `${expiry}.AAAAAAAAAAA.${kid}.${mac}`,
+      `${expiry}.${nonce}.00000000.${mac}`,
+      `${expiry}.${nonce}.${kid}.${mac.slice(1)}`,
+      `${expiry}.${kid}.${mac}`,
+      'garbage',
+    ];
+    for (const edited of edits) expect([edited, sut.verdict(`${name}=${edited}`, 'hash-a', binding, NOW)]).toEqual([edited, 'invalid']);
+  });
+
+  it('is a new value on every issue, within the same second too (Chrome reads an unchanged one as no refresh)', () => {
+    expect(sut.issue('hash-a', binding, NOW)).not.toBe(sut.issue('hash-a', binding, NOW));
   });
 
   it('tells a missing cookie apart (absent or empty)', () => {

@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { boundCookieName, loginUrlFor } from '../common/public-surface';
@@ -15,13 +15,15 @@ export type BoundCookieVerdict = 'valid' | 'missing' | 'expired' | 'invalid';
 
 const KID_BYTES = 4;
 const MAC_BYTES = 32;
+const NONCE_BYTES = 8;
 const HKDF_SALT = Buffer.from('bff-device-binding/v1', 'utf8');
 
 /**
  * The bound cookie: what a device-bound session needs beside the session cookie, renewed only by a proof of the
- * device key. Its value is `<expiry>.<key id>.<HMAC-SHA256(session key hash, binding id, expiry)>` under a key
- * derived from TOKEN_ENCRYPTION_KEYS, so checking it on the hot path costs one HMAC and no Redis read: whether the
- * session is bound comes with the session itself.
+ * device key. Its value is `<expiry>.<nonce>.<key id>.<HMAC-SHA256(session key hash, binding id, expiry, nonce)>`
+ * under a key derived from TOKEN_ENCRYPTION_KEYS, so checking it on the hot path costs one HMAC and no Redis read:
+ * whether the session is bound comes with the session itself. The nonce makes every refresh's cookie a new value
+ * (Chrome reads an unchanged one as a refresh that did not happen).
  */
 @Injectable()
 export class BoundCookie {
@@ -54,7 +56,8 @@ export class BoundCookie {
     const expiry = String(Math.ceil(now / 1000) + this.lifetimeSeconds);
     const key = this.keys.get(this.signingKid);
     if (!key) throw new Error('no key to sign bound cookies with');
-    const value = `${expiry}.${this.signingKid}.${mac(key, keyHash, binding.id, expiry).toString('base64url')}`;
+    const nonce = randomBytes(NONCE_BYTES).toString('base64url');
+    const value = `${expiry}.${nonce}.${this.signingKid}.${mac(key, keyHash, binding.id, expiry, nonce).toString('base64url')}`;
     return serializeCookie(this.name, value, { ...this.attributes, maxAgeSeconds: this.lifetimeSeconds });
   }
 
@@ -89,18 +92,20 @@ export class BoundCookie {
     if (value === undefined || value === '') return 'missing';
     const first = value.indexOf('.');
     const second = value.indexOf('.', first + 1);
-    if (first <= 0 || second === -1) return 'invalid';
+    const third = value.indexOf('.', second + 1);
+    if (first <= 0 || second === -1 || third === -1) return 'invalid';
     const expiry = value.slice(0, first);
-    const key = this.keys.get(value.slice(first + 1, second));
-    const given = Buffer.from(value.slice(second + 1), 'base64url');
+    const nonce = value.slice(first + 1, second);
+    const key = this.keys.get(value.slice(second + 1, third));
+    const given = Buffer.from(value.slice(third + 1), 'base64url');
     if (!key || given.length !== MAC_BYTES || !/^\d{1,12}$/.test(expiry)) return 'invalid';
-    if (!timingSafeEqual(given, mac(key, keyHash, binding.id, expiry))) return 'invalid';
+    if (!timingSafeEqual(given, mac(key, keyHash, binding.id, expiry, nonce))) return 'invalid';
     return Number(expiry) * 1000 > now ? 'valid' : 'expired';
   }
 }
 
-function mac(key: KeyObject, keyHash: string, bindingId: string, expiry: string): Buffer {
-  return createHmac('sha256', key).update(`${keyHash}.${bindingId}.${expiry}`).digest();
+function mac(key: KeyObject, keyHash: string, bindingId: string, expiry: string, nonce: string): Buffer {
+  return createHmac('sha256', key).update(`${keyHash}.${bindingId}.${expiry}.${nonce}`).digest();
 }
 
 /** One HMAC key per TOKEN_ENCRYPTION_KEYS key (HKDF, its own purpose), imported once; the id names it in the cookie. */

@@ -72,7 +72,7 @@ describe('device-bound sessions (DBSC): a session cookie copied elsewhere is wor
       credentials: [{ type: 'cookie', name: BOUND, attributes: 'Path=/; HttpOnly; SameSite=Lax' }],
       allowed_refresh_initiators: [],
     });
-    expect(dbsc.browser.jar.raw(stack.publicUrl).find((line) => line.startsWith(`${BOUND}=`))).toMatch(/^bff-session-bound=\d+\.[0-9a-f]{8}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/);
+    expect(dbsc.browser.jar.raw(stack.publicUrl).find((line) => line.startsWith(`${BOUND}=`))).toMatch(/^bff-session-bound=\d+\.[\w-]{11}\.[0-9a-f]{8}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/);
     expect(dbsc.session.cachedChallenge).toMatch(/^[\w-]{43}$/);
     expect((await user(dbsc)).session.device_bound).toBe(true);
   });
@@ -130,13 +130,15 @@ describe('device-bound sessions (DBSC): a session cookie copied elsewhere is wor
 
   it('refreshes a missing bound cookie with a proof of the device key before the next call, which then passes', async () => {
     const dbsc = await boundBrowser();
+    const before = cookieOf(dbsc, BOUND);
     dbsc.browser.jar.store(url('/'), [`${BOUND}=; Path=/; Max-Age=0`]);
 
     const response = await dbsc.browser.get(`${stack.publicUrl}/api/orders`, CSRF);
 
     expect(response.status).toBe(200);
     expect(dbsc.exchanges.map(({ kind, status }) => `${kind} ${status}`)).toEqual(['registration 200', 'refresh 200']);
-    expect(cookieOf(dbsc, BOUND)).toMatch(/^\d+\.[0-9a-f]{8}\.[\w-]{43}$/);
+    expect(cookieOf(dbsc, BOUND)).toMatch(/^\d+\.[\w-]{11}\.[0-9a-f]{8}\.[\w-]{43}$/);
+    expect(cookieOf(dbsc, BOUND)).not.toBe(before);
   });
 
   it('answers a refresh without a proof with 403 and a challenge, and the browser signs it and succeeds', async () => {
