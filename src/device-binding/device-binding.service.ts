@@ -109,11 +109,15 @@ export class DeviceBindingService {
       throw this.refusal(400, 'invalid_device_proof', 'registration_challenge_invalid');
     }
     const binding: DeviceBinding = { id: randomBytes(16).toString('base64url'), alg: proof.alg, jwk: proof.jwk, boundAt: Date.now() };
+    // Whatever can still fail comes first: a session bound without the browser knowing would be locked out.
+    const next = await this.nextChallenge(session);
     const bound = await this.storeBinding(sessionId, session, binding);
-    await this.store.markBound(bound.keyHash, binding.boundAt);
+    await this.store.markBound(bound.keyHash, binding.boundAt).catch(() => {
+      this.logger.warn({ session: sessionHandle(bound.keyHash) }, 'the admin listing may not show this session as bound: Redis failed');
+    });
     this.metrics.deviceBindings.inc({ event: 'registered' });
     this.logger.log({ sub: bound.contents.sub, session: sessionHandle(bound.keyHash), alg: binding.alg }, 'session bound to a device key');
-    return this.answer(bound, binding);
+    return this.answer(bound, binding, next);
   }
 
   /**
@@ -136,12 +140,17 @@ export class DeviceBindingService {
       this.metrics.deviceBindingRefusals.inc({ reason: challenge === undefined ? 'proof_invalid' : 'challenge_invalid' });
       throw await this.challenged(session, binding, 'invalid_device_proof');
     }
+    const next = await this.nextChallenge(session);
     this.metrics.deviceBindings.inc({ event: 'refreshed' });
-    return this.answer(session, binding);
+    return this.answer(session, binding, next);
   }
 
-  private async answer(session: Session, binding: DeviceBinding): Promise<BindingAnswer> {
-    const next = await this.store.issue(session.keyHash, 'refresh', this.refreshChallengeMs, session.absoluteExpiresAt);
+  /** The challenge the browser will sign at its next refresh, handed out with this answer. */
+  private nextChallenge(session: Session): Promise<string> {
+    return this.store.issue(session.keyHash, 'refresh', this.refreshChallengeMs, session.absoluteExpiresAt);
+  }
+
+  private answer(session: Session, binding: DeviceBinding, next: string): BindingAnswer {
     return {
       instructions: sessionInstructions(binding.id, this.publicOrigin, { name: this.cookie.name, attributes: this.cookie.credentialAttributes }),
       setCookie: this.cookie.issue(session.keyHash, binding),
@@ -150,8 +159,7 @@ export class DeviceBindingService {
   }
 
   private async challenged(session: Session, binding: DeviceBinding, code: DeviceProofRefusal): Promise<DeviceProofError> {
-    const challenge = await this.store.issue(session.keyHash, 'refresh', this.refreshChallengeMs, session.absoluteExpiresAt);
-    return new DeviceProofError(403, code, { 'secure-session-challenge': challengeHeader(challenge, binding.id) });
+    return new DeviceProofError(403, code, { 'secure-session-challenge': challengeHeader(await this.nextChallenge(session), binding.id) });
   }
 
   private refusal(status: 400 | 401 | 409, code: DeviceProofRefusal, reason: string): DeviceProofError {
