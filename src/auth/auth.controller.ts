@@ -7,7 +7,6 @@ import { BoundCookie } from '../device-binding/bound-cookie';
 import { DeviceBindingService } from '../device-binding/device-binding.service';
 import { SessionCookie } from '../session/session-cookie';
 import { SessionGate } from '../session/session-gate';
-import { SessionStore } from '../session/session.store';
 import { RateLimit } from '../throttle/rate-limit.decorator';
 import { BackchannelLogoutService } from './backchannel-logout.service';
 import { FrontchannelLogoutService } from './frontchannel-logout.service';
@@ -26,7 +25,6 @@ export class AuthController {
     private readonly backchannel: BackchannelLogoutService,
     private readonly frontchannel: FrontchannelLogoutService,
     private readonly gate: SessionGate,
-    private readonly sessions: SessionStore,
     private readonly cookie: SessionCookie,
     private readonly deviceBinding: DeviceBindingService,
     private readonly boundCookie: BoundCookie,
@@ -90,7 +88,6 @@ export class AuthController {
   }
 
   private async finishLogin(parameters: URLSearchParams, request: Request, response: Response): Promise<void> {
-    const previous = this.cookie.read(request.headers.cookie);
     const forget = this.login.forgetLogin(parameters);
     // Success or failure, this attempt's binding cookie is done with.
     if (forget) response.setHeader('set-cookie', forget);
@@ -102,8 +99,6 @@ export class AuthController {
       return;
     }
     const { sessionId, returnTo, clearBindingCookie } = outcome;
-    // A new id on every login; the browser's previous session, if any, ends here (no fixation).
-    if (previous) await this.sessions.destroy(previous).catch(() => false);
     response.setHeader('set-cookie', [this.cookie.issue(sessionId), clearBindingCookie]);
     // A DBSC browser answers this by registering a device key (src/device-binding/); others ignore it.
     const offer = await this.deviceBinding.offerAtLogin(sessionId, request.headers['sec-fetch-site']);
