@@ -22,7 +22,7 @@ export interface BenchOptions {
   hold: boolean;
   /** The memory limit of the `m` part's BFF, MiB (0: no such run). */
   memoryLimitMib: number;
-  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency), `t` (span export on), `m` (memory limit), `x` (token exchange). */
+  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency), `t` (span export on), `m` (memory limit), `b` (a device-bound session), `x` (token exchange). */
   only: ReadonlySet<string>;
 }
 
@@ -41,6 +41,7 @@ export const USAGE = `npm run bench -- [options]
   --only <list>         run only these parts, e.g. 1,4 or 1,2,3,4,5,rss,ws,t,m,x (default all); 0 adds the BFF on an
                         \`auth: none\` route (its own overhead without authentication); t adds a BFF exporting
                         spans (OTLP/HTTP to a sink in the bench), m a BFF inside a memory limit, both in scenario 1's rounds;
+                        b scenario 1 with a device-bound session (DBSC) beside an unbound one on a BFF of its own;
                         x the session call on a \`token_exchange\` route, in scenario 1's rounds
   --memory-limit <MiB>  the m part's limit: a memory cgroup when the bench may make one (default 256)
   --loader <name>       wrk | autocannon | auto (default auto: wrk when installed)
@@ -66,7 +67,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       'idp-delay': { type: 'string', default: '50' },
       logins: { type: 'string', default: '5' },
       high: { type: 'string', default: '256' },
-      only: { type: 'string', default: '1,2,3,4,5,rss,ws,t,m,x' },
+      only: { type: 'string', default: '1,2,3,4,5,rss,ws,t,m,b,x' },
       'memory-limit': { type: 'string', default: '256' },
       'cpu-prof': { type: 'boolean', default: false },
       'bff-node-args': { type: 'string', default: '' },

@@ -16,6 +16,7 @@ import { websocketRoundTrips, type WebSocketRun } from './websocket-load';
 import { REPO_ROOT, startBff, startHelper, startIdpProcess, type BffTarget } from './targets';
 import { limitedBff, startOtlpSink, tracedBff } from './variants';
 import { exchangeRoute, exchangeScenario, exchangeSubject } from './token-exchange-scenario';
+import { boundSessionScenario } from './bound-session';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 // Issue 16's targets against the bare proxy in the same run: cookie sessions and bearer JWTs alike.
@@ -207,6 +208,12 @@ async function main(): Promise<void> {
     report.websocket = { connections: options.connections, runs: wsRuns };
   }
 
+  if (options.only.has('b')) {
+    log('scenario 1 with a device-bound session (DBSC)');
+    const bound = await boundSessionScenario({ options, generator, bffEnv, launch, bare: subjects.bare, headers: BROWSER_HEADERS, progress });
+    runs.push(...bound.runs);
+    report.scenarios.push(...bound.scenarios);
+  }
   if (options.only.has('3')) report.storm = await stormScenario(options, generator, { redis, prefix, encryptionKey }, { url: bare.url, path: '/orders/42' }, bffEnv, launch);
   if (options.only.has('5') && options.loginSeconds > 0) {
     log('full logins');

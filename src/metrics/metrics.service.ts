@@ -50,6 +50,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Device-bound sessions (DBSC): `offered` at login, `registered`, `refreshed`, `challenged` (a fresh challenge sent). */
+  readonly deviceBindings = new Counter({
+    name: 'bff_device_binding_events_total',
+    help: 'Device-bound session registrations offered and completed, bound-cookie refreshes and challenges, by event',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deviceBindingRefusals = new Counter({
+    name: 'bff_device_binding_refusals_total',
+    help: 'Requests refused for want of a device proof or bound cookie, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   private countActiveSessions: (() => Promise<number>) | undefined;
 
   readonly activeSessions = new Gauge({

@@ -23,6 +23,11 @@ export class SessionKeys {
     return `${this.prefix}s:{${keyHash}}:exchange-lock:${target}`;
   }
 
+  /** The outstanding device-binding challenges of a session (a sorted set scored by expiry): see src/device-binding/. */
+  deviceChallenges(keyHash: string): string {
+    return `${this.prefix}s:{${keyHash}}:dbsc-challenges`;
+  }
+
   bySub(sub: string): string {
     return `${this.prefix}ix:sub:{${sha256Base64url(sub)}}`;
   }

@@ -9,10 +9,11 @@ import { SessionStore } from './session.store';
 import { SessionWatch } from './session-watch';
 import { SessionUserinfo } from './session-userinfo';
 import { TokenRefresher } from './token-refresher';
+import { BoundCookie } from '../device-binding/bound-cookie';
 
 @Module({
   imports: [OidcModule, TracingModule],
-  providers: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, TokenRefresher, SessionWatch, SessionUserinfo],
-  exports: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, SessionWatch, SessionUserinfo],
+  providers: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, TokenRefresher, SessionWatch, SessionUserinfo, BoundCookie],
+  exports: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, SessionWatch, SessionUserinfo, BoundCookie],
 })
 export class SessionModule {}

@@ -1,3 +1,4 @@
+import type { DeviceBinding } from '../device-binding/device-binding.types';
 import type { CallerIdentity } from '../identity/caller-identity';
 import type { SessionEndReason } from './session.errors';
 
@@ -19,6 +20,8 @@ export interface VaultContents {
   exchanged?: Readonly<Record<string, ExchangedToken>>;
   /** OIDC_USERINFO: the userinfo endpoint's claims at login or the last refresh, which fill in what the ID token lacks. */
   userinfo?: Readonly<Record<string, unknown>>;
+  /** The browser's device key, once it registered one (SESSION_DEVICE_BINDING); then every use needs the bound cookie. */
+  deviceBinding?: DeviceBinding;
 }
 
 /** A token the IdP minted for one route's upstream in exchange for the session's access token (RFC 8693). */
@@ -57,4 +60,6 @@ export interface SessionSummary {
   last_seen_at: string;
   expires_at: string;
   user_agent: string | null;
+  /** Bound to the browser's device key (DBSC). */
+  device_bound: boolean;
 }

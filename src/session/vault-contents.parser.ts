@@ -1,6 +1,7 @@
 import { accessTokenFacts } from '../identity/claims';
 import type { CallerIdentity } from '../identity/caller-identity';
 import { isRecord, isStrings, optionalString, parseCallerIdentity, parseConsumer } from '../identity/caller-identity.parser';
+import { deviceBindingFrom } from '../device-binding/device-binding.types';
 import type { ExchangedToken, VaultContents } from './session.types';
 
 /**
@@ -25,9 +26,23 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!optionalString(refreshToken) || !optionalString(idToken) || !optionalString(scope) || !optionalString(sid)) return undefined;
   const identity = value['identity'] === undefined ? identityStoredBefore(value, accessToken, scope) : parseCallerIdentity(value['identity']);
   if (!identity) return undefined;
+  const deviceBinding = deviceBindingFrom(value['deviceBinding']);
+  if (deviceBinding === null) return undefined;
   const exchanged = parseExchanged(value['exchanged']);
   const userinfo = isRecord(value['userinfo']) ? value['userinfo'] : undefined;
-  return { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, identity, ...(exchanged && { exchanged }), ...(userinfo && { userinfo }) };
+  return {
+    accessToken,
+    refreshToken,
+    idToken,
+    accessTokenExpiresAt,
+    scope,
+    sub,
+    sid,
+    identity,
+    ...(deviceBinding ? { deviceBinding } : {}),
+    ...(exchanged && { exchanged }),
+    ...(userinfo && { userinfo }),
+  };
 }
 
 /** Exchanged tokens by route key; an entry that is not one is dropped (the route exchanges again), not the session. */

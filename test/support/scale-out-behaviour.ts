@@ -23,6 +23,7 @@ export const KEY_LAYOUT: ReadonlyArray<readonly [name: string, pattern: RegExp]>
   ['session tombstone', /^s:\{[\w-]{43}\}:revoked$/],
   ['refresh lease', /^s:\{[\w-]{43}\}:refresh-lock$/],
   ['token-exchange lease', /^s:\{[\w-]{43}\}:exchange-lock:[\w-]{22}$/],
+  ['device-binding challenges', /^s:\{[\w-]{43}\}:dbsc-challenges$/],
   ['index by sub', /^ix:sub:\{[\w-]{43}\}$/],
   ['index by sid', /^ix:sid:\{[\w-]{43}\}$/],
   ['index by consumer', /^ix:consumer:\{[0-9a-f-]{36}\}$/],

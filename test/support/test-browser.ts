@@ -24,6 +24,12 @@ export type PostBody = { form: Record<string, string> | URLSearchParams } | { js
 
 const MAX_HOPS = 20;
 
+/** A browser feature that sees every exchange, before and after (Device Bound Session Credentials: dbsc-browser.ts). */
+export interface BrowserInterceptor {
+  beforeRequest(url: URL): Promise<void>;
+  afterResponse(response: BrowserResponse): Promise<void>;
+}
+
 /**
  * A tiny browser for e2e tests: a cookie jar, manual redirects, and the self-submitting forms a browser with
  * JavaScript would post (form_post callbacks, the dev IdP's logout confirmation). Bodies are read whole, so
@@ -33,6 +39,7 @@ export class TestBrowser {
   readonly jar = new CookieJar();
   /** Raw Set-Cookie headers of the most recent response. */
   lastSetCookies: string[] = [];
+  interceptor: BrowserInterceptor | undefined;
 
   get(url: string, headers: Record<string, string> = {}): Promise<BrowserResponse> {
     return this.send('GET', url, headers, undefined);
@@ -94,6 +101,7 @@ export class TestBrowser {
     body: string | undefined,
   ): Promise<BrowserResponse> {
     const target = new URL(url);
+    await this.interceptor?.beforeRequest(target);
     const cookie = this.jar.header(target);
     const response = await request(target, {
       method,
@@ -104,7 +112,7 @@ export class TestBrowser {
     this.jar.store(target, setCookies);
     this.lastSetCookies = setCookies;
     const location = asList(response.headers.location)[0];
-    return {
+    const answer: BrowserResponse = {
       status: response.statusCode,
       url: target.href,
       headers: response.headers,
@@ -112,6 +120,8 @@ export class TestBrowser {
       location: location === undefined ? undefined : new URL(location, target).href,
       body: await response.body.text(),
     };
+    await this.interceptor?.afterResponse(answer);
+    return answer;
   }
 }
 
