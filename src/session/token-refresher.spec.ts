@@ -2,95 +2,9 @@ import { Logger } from '@nestjs/common';
 import { ClientError, ResponseBodyError } from 'openid-client';
 import { InvalidIdpAnswer } from '../oidc/idp-errors';
 import { ServiceUnavailableError } from '../common/app.error';
-import type { SessionConfig } from '../config/app-config';
-import { MetricsService } from '../metrics/metrics.service';
-import type { OidcClient } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
-import type { Lease, RedisLease } from '../redis/redis-lease';
-import type { SessionStore } from './session.store';
-import type { Session, SessionLookup, VaultContents } from './session.types';
 import { SessionEnded } from './session.errors';
-import { updateContentsFenced, type ContentsChange } from './fenced-update';
-import { TokenRefresher } from './token-refresher';
-import { identityWith } from '../../test/support/caller-identity';
-
-const config = { refreshSkewSeconds: 60 } as SessionConfig;
-
-function session(version: number, expiresInMs: number, refreshToken = `rt-${version}`): Session {
-  const contents: VaultContents = {
-    accessToken: `at-${version}`,
-    refreshToken,
-    accessTokenExpiresAt: Date.now() + expiresInMs,
-    sub: 'user-1',
-    identity: identityWith(),
-  };
-  return { keyHash: 'hash', contents, version, absoluteExpiresAt: Date.now() + 3_600_000, idleExpiresAt: Date.now() + 1_800_000 };
-}
-
-/** An in-memory stand-in for the Redis vault and lease: one session, a version fence, and a refresh lease. */
-class FakeStore {
-  current: Session | undefined;
-  locked = false;
-  destroyed = false;
-
-  constructor(initial: Session) {
-    this.current = initial;
-  }
-
-  lookup(): Promise<SessionLookup> {
-    return Promise.resolve(this.current ? { status: 'active', session: this.current } : { status: 'ended', reason: 'session_expired' });
-  }
-
-  refreshLeaseKey(): string {
-    return 'lease';
-  }
-
-  tryTake(): Promise<Lease | undefined> {
-    if (this.locked) return Promise.resolve(undefined);
-    this.locked = true;
-    return Promise.resolve({
-      release: () => {
-        this.locked = false;
-        return Promise.resolve();
-      },
-    });
-  }
-
-  isHeld(): Promise<boolean> {
-    return Promise.resolve(this.locked);
-  }
-
-  replaceContents(_id: string, seen: Session, contents: VaultContents): Promise<Session | undefined> {
-    if (!this.current || this.current.version !== seen.version) return Promise.resolve(undefined);
-    this.current = { ...this.current, contents, version: seen.version + 1 };
-    return Promise.resolve(this.current);
-  }
-
-  updateContents(id: string, seen: Session, change: ContentsChange) {
-    return updateContentsFenced(this, id, seen, change);
-  }
-
-  destroy(): Promise<boolean> {
-    this.current = undefined;
-    this.destroyed = true;
-    return Promise.resolve(true);
-  }
-}
-
-function refresherWith(store: FakeStore, refresh: (token: string) => Promise<TokenResult>) {
-  const oidc = { refresh: jest.fn(refresh), issuer: 'https://idp.test' };
-  const sut = new TokenRefresher(store as unknown as SessionStore, store as unknown as RedisLease, oidc as unknown as OidcClient, new MetricsService(), config);
-  return { sut, oidc };
-}
-
-/** Another instance holds the lease, then stores what `write` writes and lets go, 50 ms later. */
-function heldElsewhereThen(store: FakeStore, write: () => void): void {
-  store.locked = true;
-  setTimeout(() => {
-    write();
-    store.locked = false;
-  }, 50);
-}
+import { FakeStore, heldElsewhereThen, refresherWith, session } from '../../test/support/refresher-fixture';
 
 const oauthError = (status: number, error: string) =>
   new ResponseBodyError(error, { cause: { error }, response: new Response(null, { status }) });
@@ -241,30 +155,5 @@ describe('TokenRefresher', () => {
     });
     await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ version: 5 });
     expect(store.current?.contents.accessToken).toBe('at-5');
-  });
-
-  it('keeps the rotated refresh token when a token exchange wrote the session while the IdP answered', async () => {
-    const due = session(1, 30_000);
-    const store = new FakeStore(due);
-    const exchanged = { 'route-a': { accessToken: 'x-1', expiresAt: Date.now() + 20_000 } };
-    const { sut } = refresherWith(store, async () => {
-      // Another instance stores an exchanged token: same refresh token, a newer version.
-      store.current = { ...due, version: 2, contents: { ...due.contents, exchanged } };
-      return rotated();
-    });
-    await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ version: 3, contents: { accessToken: 'at-new', refreshToken: 'rt-new' } });
-    expect(store.current?.contents).toMatchObject({ accessToken: 'at-new', refreshToken: 'rt-new' });
-    // Exchanged from the replaced token, so due with it.
-    expect(store.current?.contents.exchanged).toBeUndefined();
-  });
-
-  it('goes on to refresh when the lease holder let go having written a session whose token is still due', async () => {
-    const due = session(1, 30_000);
-    const store = new FakeStore(due);
-    const { sut, oidc } = refresherWith(store, rotated);
-    // A token exchange's write: the version moved, the access token did not.
-    heldElsewhereThen(store, () => (store.current = { ...due, version: 2 }));
-    await expect(sut.ensureFresh('sid', due)).resolves.toMatchObject({ contents: { accessToken: 'at-new', refreshToken: 'rt-new' } });
-    expect(oidc.refresh).toHaveBeenCalledTimes(1);
   });
 });
