@@ -4,6 +4,7 @@ import { loadAppConfig } from '../../src/config/app-config';
 import { OIDC_CONFIG, REDIS_CONFIG, SESSION_CONFIG } from '../../src/config/config.tokens';
 import { ReadinessService } from '../../src/health/readiness.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
+import { ExtraIssuers } from '../../src/oidc/extra-issuers';
 import { OidcClient } from '../../src/oidc/oidc.client';
 import { BearerVerifier } from '../../src/proxy/caller/bearer-verifier';
 import { ClientCredentialsExchange } from '../../src/proxy/caller/client-credentials/client-credentials.exchange';
@@ -39,6 +40,7 @@ async function startMachineStack(idp: DevIdp, env: Record<string, string | undef
       RedisConnection,
       RedisLease,
       OidcClient,
+      ExtraIssuers,
       BearerVerifier,
       ClientCredentialsExchange,
     ],
