@@ -101,7 +101,8 @@ describeInChromium(`device-bound sessions in Chromium's own DBSC (${CHROMIUM_PAT
 
     const created = await waitFor(() => events.find((event) => event.creationEventDetails), undefined, { what: 'Chromium to register a DBSC session' });
     expect(created).toMatchObject({ succeeded: true, creationEventDetails: { fetchResult: 'Success' } });
-    expect(await cookie(BOUND)).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
+    // Chromium may report the registration a moment before its answer's cookie reaches the jar.
+    expect(await waitFor(() => cookie(BOUND), undefined, { what: 'the bound cookie' })).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
     expect((await call(page, '/auth/user')).body).toMatchObject({ session: { device_bound: true } });
     expect((await call(page, '/api/orders')).status).toBe(200);
   });
