@@ -11,6 +11,7 @@ import { idleRss } from './idle-memory';
 import { loadGenerator } from './load';
 import { checkEquivalence, seedUsers, writeSessionIds } from './many-users';
 import { measure, summarise, type Measurement, type Subject } from './measure';
+import { missSteps } from './miss-steps';
 import { cacheLookups } from './metrics-scrape';
 import { parseOptions, USAGE } from './options';
 import { killAllNow, memory, stopAll } from './processes';
@@ -145,7 +146,11 @@ async function main(): Promise<void> {
 
   const env = bffEnv(ports.bff, ports.admin);
   const many = options.only.has('2') && options.sessions > 0 ? await manyUsers(env, redis, sessionId, options.sessions, subjects) : undefined;
-  if (many) report.manyUsers = { sessions: options.sessions, seed: many.seed, equivalence: many.equivalence, hitRate: 0, lookups: 0 };
+  if (many) {
+    report.manyUsers = { sessions: options.sessions, seed: many.seed, equivalence: many.equivalence, hitRate: 0, lookups: 0 };
+    log('timing the steps of a session-cache miss');
+    report.missSteps = await missSteps(redis, prefix, encryptionKey, many.sessionIds);
+  }
   const sink = options.only.has('t') ? await startOtlpSink() : undefined;
   if (sink) cleanups.push(() => sink.close());
   const traced = sink ? await tracedBff(launch, bffEnv, sink, subjects.s1.load) : undefined;
@@ -293,6 +298,7 @@ async function manyUsers(env: Record<string, string>, redis: Redis, loginSession
   const cookies = { name: SESSION_COOKIE, file };
   return {
     seed,
+    sessionIds,
     equivalence: { equal: equivalence.equal, differences: equivalence.differences },
     floor: { ...subjects.floor, name: 'job floor (many users)', load: { ...subjects.floor.load, cookies } },
     subject: { ...subjects.s1, name: 'bff many users', load: { ...subjects.s1.load, cookies } },

@@ -105,7 +105,7 @@ export class SessionStore implements OnModuleInit {
       keyHash,
       () =>
         this.read(sessionId, keyHash, now).then((result) => {
-          if (result.status === 'active') this.cache.set(keyHash, result.session, since, now);
+          if (result.status === 'active' && this.cache.admit(keyHash, now)) this.cache.set(keyHash, result.session, since, now);
           return result;
         }),
       since,

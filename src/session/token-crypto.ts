@@ -63,7 +63,10 @@ export class TokenCrypto {
       const decipher = createDecipheriv('aes-256-gcm', this.derive(key, context), iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(additionalData(header, aad));
       decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+      const plaintext = decipher.update(ciphertext);
+      const rest = decipher.final();
+      // GCM is a stream mode: final() only checks the tag and yields nothing, so no copy is needed.
+      return rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
     } catch {
       // The only failure here is GCM's tag check ("unable to authenticate data"): wrong key, context, AAD or bytes.
       return undefined;
