@@ -39,9 +39,9 @@ export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buf
     ['hash the session id (SHA-256)', each((index) => hashSessionId(ids[index] ?? ''))],
     ['Redis script round trip (32 in flight), client CPU', () => inFlight(ids.length, 32, touch)],
     ['derive the session key (one HMAC) + KeyObject', each((index) => createSecretKey(createHmac('sha256', prk).update(ids[index] ?? '').update(Buffer.from([1])).digest()))],
-    ['AES-256-GCM open', each((index) => open(sealed[index] ?? Buffer.alloc(0), keyObjects[index]!))],
+    ['AES-256-GCM open', each((index) => open(sealed[index] ?? Buffer.alloc(0), keyObjects[index]))],
     ['decode the vault contents', each((index) => decodeVaultContents(plaintexts[index] ?? Buffer.alloc(0)))],
-    ['map to the caller (identity, route facts)', each((index) => sessionCaller(sessions[index]!, route))],
+    ['map to the caller (identity, route facts)', each((index) => sessionCaller(sessions[index], route))],
     ['all of TokenCrypto.decrypt + decode', each((index) => decodeVaultContents(crypto.decrypt(sealed[index] ?? Buffer.alloc(0), ids[index] ?? '') ?? Buffer.alloc(0)))],
   ];
   const results: MissStep[] = [];
