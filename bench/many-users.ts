@@ -56,7 +56,8 @@ export function writeSessionIds(file: string, sessionIds: readonly string[]): vo
 export function userContents(template: VaultContents, index: number): VaultContents {
   const id = (original: string) => `u${index.toString(36)}`.padEnd(Math.max(original.length, 8), '0').slice(-original.length);
   const sub = id(template.sub);
-  return { ...template, sub, credential: template.credential === template.sub ? sub : template.credential };
+  const { credential } = template.identity;
+  return { ...template, sub, identity: { ...template.identity, credential: credential === template.sub ? sub : credential } };
 }
 
 export interface Equivalence {

@@ -26,7 +26,10 @@ export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buf
   const hashes = ids.map(hashSessionId);
   const sealed = await Promise.all(hashes.map((keyHash) => redis.hgetBuffer(keys.session(keyHash), 'd')));
   const plaintexts = ids.map((id, index) => crypto.decrypt(sealed[index] ?? Buffer.alloc(0), id) ?? Buffer.alloc(0));
-  const sessions = plaintexts.map((plaintext, index) => ({ keyHash: hashes[index] ?? '', contents: decodeVaultContents(plaintext)!, version: 1, absoluteExpiresAt: 0, idleExpiresAt: 0 }));
+  const sessions = plaintexts.map((plaintext, index) => ({
+    sessionId: ids[index] ?? '',
+    session: { keyHash: hashes[index] ?? '', contents: decodeVaultContents(plaintext)!, version: 1, absoluteExpiresAt: 0, idleExpiresAt: 0 },
+  }));
   const route: Route = { path: '/api', origin: 'http://upstream', basePath: '', stripPath: true, auth: 'session', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128 };
   const prk = createSecretKey(createHmac('sha256', 'bff-token-vault/v1').update(encryptionKey).digest());
   const keyObjects = ids.map((id) => createSecretKey(createHmac('sha256', prk).update(id).update(Buffer.from([1])).digest()));

@@ -15,7 +15,7 @@ import { requestMetrics } from './metrics/request-metrics.middleware';
 import { buildOpenApiDocument } from './openapi';
 import { ProxyHandler } from './proxy/proxy.handler';
 import { WebSocketProxy } from './proxy/websocket.proxy';
-import { loadRoutes } from './proxy/forwarding/route-table';
+import { loadRoutes } from './proxy/forwarding/load-routes';
 import { stepUpConfigProblems } from './proxy/forwarding/step-up';
 import { BODY_LIMIT_BYTES, bodyLimit } from './security/body-limit';
 import { hardenListener } from './security/client-error';
@@ -40,7 +40,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   const stepUpProblems = stepUpConfigProblems(routes.routes, config.oidc.loginForwardParams);
   if (stepUpProblems.length > 0) throw new ConfigurationError(stepUpProblems);
   const spa = config.proxy.spaDir === undefined ? undefined : spaStatic(config.proxy.spaDir);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, routes.routes), {
     bufferLogs: true,
     bodyParser: false,
   });
