@@ -18,7 +18,7 @@ export interface Report {
   logins?: LoginRate;
   memory?: { footprint: VaultFootprint };
   highConcurrency?: { connections: number; summaries: Summary[]; bffPeakRss: number; barePeakRss: number };
-  soak?: { seconds: number; windows: { rps: number; rss: number }[] };
+  soak?: { seconds: number; load: string; windows: { rps: number; rss: number }[] };
   websocket?: { connections: number; runs: WebSocketRun[] };
   /** What span export costs: 1 − (req/s traced ÷ req/s untraced), round by round. */
   tracing?: { costRps: number; sampledCostRps: number; exports: number; bytes: number };
@@ -104,7 +104,7 @@ export function renderMarkdown(report: Report): string {
     // Long soaks are shown a minute (six 10 s windows) apart.
     const step = w.length > 12 ? 6 : 1;
     const shown = (values: number[]) => values.filter((_, index) => index % step === 0 || index === values.length - 1).map((value) => fmt(value, 0)).join(', ');
-    lines.push('', `Soak (${report.soak.seconds} s, scenario 1, ${step === 6 ? 'each minute' : 'each 10 s'}): req/s ${shown(w.map((window) => window.rps))}; RSS MiB ${shown(rss)}; after the first minute RSS varies ${fmt((growth - 1) * 100, 1)} % (${growth <= 1.05 ? '✓ flat' : '✗ grows'}).`);
+    lines.push('', `Soak (${report.soak.seconds} s, ${report.soak.load}, ${step === 6 ? 'each minute' : 'each 10 s'}): req/s ${shown(w.map((window) => window.rps))}; RSS MiB ${shown(rss)}; after the first minute RSS varies ${fmt((growth - 1) * 100, 1)} % (${growth <= 1.05 ? '✓ flat' : '✗ grows'}).`);
   }
   return lines.join('\n');
 }

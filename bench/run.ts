@@ -255,11 +255,11 @@ async function main(): Promise<void> {
       runs.push(run);
       windows.push({ rps: run.rps, rss: memory(bff.pid).rss });
     }
-    report.soak = { seconds: options.soak, windows };
+    report.soak = { seconds: options.soak, load: many ? 'many users' : 'single session', windows };
     const settled = windows.slice(Math.min(6, windows.length - 1)).map((window) => window.rss / MIB);
     const growth = Math.max(...settled) / Math.min(...settled) - 1;
     report.memoryLines.push({
-      label: `soak, ${options.soak} s of ${many ? 'many users' : 'single session'}: RSS after the first minute`,
+      label: `soak, ${options.soak} s of ${report.soak.load}: RSS after the first minute`,
       rssMib: figure(settled),
       rps: figure(windows.map((window) => window.rps)),
       note: `${(growth * 100).toFixed(1)} % apart ${growth <= 0.05 ? '✓ flat' : '✗ grows'}`,
