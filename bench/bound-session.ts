@@ -2,9 +2,9 @@ import { freePort } from '../test/support/free-port';
 import { DbscBrowser } from '../test/support/dbsc-browser';
 import { signIn, SESSION_COOKIE } from './flows';
 import type { LoadGenerator } from './load';
-import { measure, summarise, type Measurement, type Subject } from './measure';
+import { measure, type Measurement, type Subject } from './measure';
 import type { BenchOptions } from './options';
-import type { Report } from './report';
+import { row, type Row } from './table';
 import { startIdpProcess, type BffTarget } from './targets';
 
 const BOUND_COOKIE = `${SESSION_COOKIE}-bound`;
@@ -14,7 +14,8 @@ export interface BoundSessionSetup {
   generator: LoadGenerator;
   bffEnv: (port: number, adminPort: number, extra?: Record<string, string>) => Record<string, string>;
   launch: (name: string, env: Record<string, string>) => Promise<BffTarget>;
-  /** The bare proxy, measured in the same rounds for the usual ratios. */
+  /** The job floor and the bare proxy, measured in the same rounds for the usual ratios. */
+  floor: Subject;
   bare: Subject;
   headers: Record<string, string>;
   progress: (pending: Promise<Measurement>) => Promise<Measurement>;
@@ -25,8 +26,8 @@ export interface BoundSessionSetup {
  * an unbound session and a device-bound one (registered by the DBSC test browser) in the same rounds. Their ratio is
  * what the bound-cookie check costs on the hot path: one more cookie read and one HMAC.
  */
-export async function boundSessionScenario(setup: BoundSessionSetup): Promise<{ runs: Measurement[]; scenarios: Report['scenarios'] }> {
-  const { options, generator, launch, bffEnv, bare, headers, progress } = setup;
+export async function boundSessionScenario(setup: BoundSessionSetup): Promise<{ runs: Measurement[]; rows: Row[] }> {
+  const { options, generator, launch, bffEnv, floor, bare, headers, progress } = setup;
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const idp = await startIdpProcess({ accessTokenTtlSeconds: 3600, redirectUris: [`${publicUrl}/auth/callback`] });
@@ -48,15 +49,16 @@ export async function boundSessionScenario(setup: BoundSessionSetup): Promise<{ 
     for (const subject of [unbound, await bound()]) await generator.run({ ...subject.load, connections: options.connections, seconds: 2 });
     const runs: Measurement[] = [];
     for (let round = 1; round <= options.rounds; round += 1) {
-      for (const subject of [bare, unbound, await bound()]) runs.push(await progress(measure(generator, subject, options.connections, options.duration, 400 + round)));
+      for (const subject of [floor, bare, unbound, await bound()]) runs.push(await progress(measure(generator, subject, options.connections, options.duration, 400 + round)));
     }
-    const bareName = bare.name;
+    const boundName = 'bff session, bound (DBSC)';
+    const vsUnbound = row(runs, '', boundName, unbound.name).vsFloor;
+    const shown = vsUnbound ? `÷ the unbound session on the same BFF: req/s ${vsUnbound.rps.median.toFixed(2)}×, CPU ${vsUnbound.cpu.median.toFixed(2)}×` : '';
     return {
       runs,
-      scenarios: [
-        { label: 'b = 1 against a BFF with SESSION_DEVICE_BINDING=on, unbound session', summary: summarise(runs, unbound.name, bareName) },
-        { label: 'b = 1 with a device-bound session (bound cookie checked)', summary: summarise(runs, 'bff session, bound (DBSC)', bareName) },
-        { label: 'b: the bound session ÷ the unbound one, same BFF, same rounds', summary: summarise(runs, 'bff session, bound (DBSC)', unbound.name) },
+      rows: [
+        row(runs, 'b: single session, SESSION_DEVICE_BINDING=on, unbound', unbound.name, floor.name, bare.name),
+        { ...row(runs, 'b: single session, device-bound (bound cookie checked)', boundName, floor.name, bare.name), note: shown },
       ],
     };
   } finally {

@@ -1,11 +1,10 @@
 import type { Measurement, Subject } from './measure';
-import { summarise } from './measure';
-import type { Report } from './report';
+import { row, type Row } from './table';
 
 /**
  * Scenario x: scenario 1's session call on a route with `token_exchange`. Its exchanged token rides in the vault
- * entry the BFF reads anyway (and in its one-second session cache): one vault read, no IdP call per request. Measured
- * in scenario 1's interleaved rounds, and compared with it.
+ * entry the BFF reads anyway (and in its session cache): one vault read, no IdP call per request. Measured in
+ * scenario 1's interleaved rounds, and compared with it.
  */
 export const EXCHANGE_ROUTE_PATH = '/exchanged';
 
@@ -17,11 +16,9 @@ export function exchangeSubject(session: Subject): Subject {
   return { ...session, name: 'bff session, token_exchange route', load: { ...session.load, url: session.load.url.replace('/api/', `${EXCHANGE_ROUTE_PATH}/`) } };
 }
 
-/** The scenario's line, and its ratio to scenario 1 with the IdP's token-endpoint calls made during the rounds. */
-export function exchangeScenario(runs: readonly Measurement[], subject: Subject, session: Subject, bare: string, idpCalls: number): Report['scenarios'][number] {
-  const toSession = summarise([...runs], subject.name, session.name).vsBaseline?.rps ?? Number.NaN;
-  return {
-    label: `x session on a \`token_exchange\` route (${(toSession * 100).toFixed(1)} % of 1's req/s; ${idpCalls} IdP token calls during the rounds)`,
-    summary: summarise([...runs], subject.name, bare),
-  };
+/** The scenario's row, its note the ratios to scenario 1 and the IdP's token-endpoint calls made during the rounds. */
+export function exchangeRow(runs: readonly Measurement[], subject: Subject, session: Subject, floor: string, bare: string, idpCalls: number): Row {
+  const vsSession = row(runs, '', subject.name, session.name).vsFloor;
+  const ratios = vsSession ? `÷ single session: req/s ${vsSession.rps.median.toFixed(2)}×, CPU ${vsSession.cpu.median.toFixed(2)}×; ` : '';
+  return { ...row(runs, 'x: single session on a `token_exchange` route', subject.name, floor, bare), note: `${ratios}${idpCalls} IdP token calls during the rounds` };
 }

@@ -3,6 +3,7 @@ import { startApp } from './app';
 import { loadAppConfig } from './config/app-config';
 import { readEnv } from './config/read-env';
 import { ConfigurationError } from './config/configuration.error';
+import { settleHeap } from './memory/settle-heap';
 import { announceListening, isWorker } from './workers/worker-messages';
 import { superviseWorkers } from './workers/worker-supervisor';
 
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   }
   if (result.config.workers.count > 1 && !isWorker()) return superviseWorkers(result.config);
   const running = await startApp(result.config);
+  settleHeap();
   if (isWorker()) announceListening(running.browserUrl, running.adminUrl);
   else process.stdout.write(`BFF listening: browser ${running.browserUrl}, admin ${running.adminUrl}\n`);
   let stopping = false;

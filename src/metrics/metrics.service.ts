@@ -97,6 +97,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Per session lookup: served from this instance's session cache (`hit`) or read from Redis (`miss`). */
+  readonly sessionCacheLookups = new Counter({
+    name: 'bff_session_cache_lookups_total',
+    help: 'Session lookups answered from the instance cache (hit) or read from Redis (miss)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   /** Once per proxied exchange: the upstream's status class, or `error` / `timeout` when it failed. */
   readonly upstreamResponses = new Counter({
     name: 'bff_upstream_responses_total',
