@@ -166,7 +166,6 @@ describe('admin API: consumers', () => {
       ['GET', '/readyz'],
       ['GET', '/metrics'],
       ['GET', '/openapi.json'],
-      ['GET', '/docs'],
     ];
     for (const [method, path] of paths) {
       const response = await fetch(`${sut.adminUrl}${path}`, {
