@@ -4,7 +4,7 @@ import { callbackUrlFor } from '../support/login-steps';
 import { MetricsScrape, delta } from '../support/metrics-scrape';
 import { startProxyStack, type ProxyStack } from '../support/proxy-stack';
 import { startTestApp, type TestApp } from '../support/test-app';
-import type { BrowserResponse, TestBrowser } from '../support/test-browser';
+import { JSON_ACCEPT, type BrowserResponse, type TestBrowser } from '../support/test-browser';
 import { waitFor } from '../support/wait-for';
 
 const CSRF = { 'x-csrf': '1' };
@@ -46,7 +46,7 @@ describe('IdP outage while the BFF runs', () => {
     try {
       const started = performance.now();
       const refused = await waitFor(
-        () => stack.browser().get(`${stack.publicUrl}/auth/login?returnTo=/`),
+        () => stack.browser({ accept: JSON_ACCEPT }).get(`${stack.publicUrl}/auth/login?returnTo=/`),
         (response) => response.status !== 302,
         { timeoutMs: PROBE_TTL_MS + 5_000, what: 'login starts to notice the outage' },
       );
@@ -75,7 +75,7 @@ describe('IdP outage while the BFF runs', () => {
   });
 
   it('answers a callback whose code exchange cannot reach the IdP with 503 JSON and no session', async () => {
-    const browser = stack.browser();
+    const browser = stack.browser({ accept: JSON_ACCEPT });
     const callback = await callbackUrlFor(browser, stack.publicUrl, 'bob');
     const before = await scrape();
     await stack.idp.stop();

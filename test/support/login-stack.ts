@@ -1,13 +1,13 @@
 import { startDevIdp, type DevIdp, type DevIdpOptions } from '../../dev/idp/dev-idp';
 import { freePort } from './free-port';
 import { startTestApp, type TestApp } from './test-app';
-import { TestBrowser } from './test-browser';
+import { TestBrowser, type TestBrowserOptions } from './test-browser';
 
 export interface LoginStack {
   app: TestApp;
   idp: DevIdp;
   publicUrl: string;
-  browser(): TestBrowser;
+  browser(options?: TestBrowserOptions): TestBrowser;
   /** A browser signed in as `username` (password `<username>-password`), with the session cookie in its jar. */
   signedIn(username: string, returnTo?: string): Promise<TestBrowser>;
   stop(): Promise<void>;
@@ -35,7 +35,7 @@ export async function startLoginStack(
     CONSUMER_OPTIONAL: 'true',
     ...env,
   });
-  const browser = () => new TestBrowser();
+  const browser = (options?: TestBrowserOptions) => new TestBrowser(options);
   return {
     app,
     idp,

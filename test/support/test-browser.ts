@@ -23,6 +23,15 @@ export interface Navigation {
 export type PostBody = { form: Record<string, string> | URLSearchParams } | { json: unknown };
 
 const MAX_HOPS = 20;
+/** What a browser's top-level navigation asks for: a failed login answers it with an HTML page. */
+export const BROWSER_ACCEPT = 'text/html,application/json;q=0.9,*/*;q=0.8';
+/** What a script asks for: the contract's JSON errors. */
+export const JSON_ACCEPT = 'application/json';
+
+export interface TestBrowserOptions {
+  /** The Accept header of every request (default: a browser's navigation). */
+  accept?: string;
+}
 
 /**
  * A tiny browser for e2e tests: a cookie jar, manual redirects, and the self-submitting forms a browser with
@@ -33,6 +42,11 @@ export class TestBrowser {
   readonly jar = new CookieJar();
   /** Raw Set-Cookie headers of the most recent response. */
   lastSetCookies: string[] = [];
+  private readonly accept: string;
+
+  constructor({ accept = BROWSER_ACCEPT }: TestBrowserOptions = {}) {
+    this.accept = accept;
+  }
 
   get(url: string, headers: Record<string, string> = {}): Promise<BrowserResponse> {
     return this.send('GET', url, headers, undefined);
@@ -97,7 +111,7 @@ export class TestBrowser {
     const cookie = this.jar.header(target);
     const response = await request(target, {
       method,
-      headers: { accept: 'text/html,application/json;q=0.9,*/*;q=0.8', ...(cookie ? { cookie } : {}), ...headers },
+      headers: { accept: this.accept, ...(cookie ? { cookie } : {}), ...headers },
       body,
     });
     const setCookies = asList(response.headers['set-cookie']);
