@@ -20,7 +20,7 @@ export const DOCS_PAGE_POLICY = [
 
 export const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
-<title>BFF admin API</title>
+<title>BFF admin API</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="docs/swagger-ui.css"><link rel="stylesheet" href="docs/docs.css"></head>
 <body>
 <form id="token-form" class="token-form" autocomplete="off">
