@@ -13,7 +13,7 @@ describe('two BFF instances on a 3-master Redis Cluster', () => {
       accessTokenTtlSeconds: TOKEN_TTL_SECONDS,
       refreshSkewSeconds: REFRESH_SKEW_SECONDS,
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     try {
@@ -21,7 +21,7 @@ describe('two BFF instances on a 3-master Redis Cluster', () => {
     } finally {
       await cluster?.stop();
     }
-  }, 30_000);
+  });
 
   behavesAsOneBffAcrossInstances(() => ({
     fleet: fleet!,

@@ -1,5 +1,5 @@
 import { startDevIdp, type DevIdp, type DevIdpOptions } from '../../dev/idp/dev-idp';
-import { freePort } from './free-port';
+import { onFreePort } from './free-port';
 import { startTestApp, type TestApp } from './test-app';
 import { TestBrowser, type TestBrowserOptions } from './test-browser';
 
@@ -18,23 +18,29 @@ export async function startLoginStack(
   env: Record<string, string | undefined> = {},
   idpOptions: DevIdpOptions = {},
 ): Promise<LoginStack> {
-  const port = await freePort();
+  const { port, idp, app } = await onFreePort(async (port) => {
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const idp = await startDevIdp({
+      redirectUris: [`${publicUrl}/auth/callback`],
+      postLogoutRedirectUris: [`${publicUrl}/`, `${publicUrl}/signed-out`],
+      backchannelLogoutUri: `${publicUrl}/auth/backchannel-logout`,
+      ...idpOptions,
+    });
+    const app = await startTestApp({
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: idp.clientId,
+      OIDC_CLIENT_SECRET: idp.clientSecret,
+      CONSUMER_OPTIONAL: 'true',
+      ...env,
+    }).catch(async (error: unknown) => {
+      await idp.stop();
+      throw error;
+    });
+    return { port, idp, app };
+  });
   const publicUrl = `http://127.0.0.1:${port}`;
-  const idp = await startDevIdp({
-    redirectUris: [`${publicUrl}/auth/callback`],
-    postLogoutRedirectUris: [`${publicUrl}/`, `${publicUrl}/signed-out`],
-    backchannelLogoutUri: `${publicUrl}/auth/backchannel-logout`,
-    ...idpOptions,
-  });
-  const app = await startTestApp({
-    PORT: String(port),
-    PUBLIC_URL: publicUrl,
-    OIDC_ISSUER: idp.issuer,
-    OIDC_CLIENT_ID: idp.clientId,
-    OIDC_CLIENT_SECRET: idp.clientSecret,
-    CONSUMER_OPTIONAL: 'true',
-    ...env,
-  });
   const browser = (options?: TestBrowserOptions) => new TestBrowser(options);
   return {
     app,
