@@ -15,13 +15,14 @@ import { databaseOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OidcModule } from './oidc/oidc.module';
+import type { Route } from './proxy/forwarding/route';
 import { ProxyModule } from './proxy/proxy.module';
 import { RedisModule } from './redis/redis.module';
 import { ThrottleModule } from './throttle/throttle.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, routes: readonly Route[]): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -36,7 +37,7 @@ export class AppModule {
         OidcModule,
         ConsumerModule,
         AuthModule,
-        ProxyModule,
+        ProxyModule.forRoutes(routes),
       ],
       providers: [
         { provide: APP_GUARD, useClass: PlaneGuard },

@@ -17,7 +17,7 @@ import { requestMetrics } from './metrics/request-metrics.middleware';
 import { buildOpenApiDocument } from './openapi';
 import { ProxyHandler } from './proxy/proxy.handler';
 import { WebSocketProxy } from './proxy/websocket.proxy';
-import { loadRoutes } from './proxy/forwarding/route-table';
+import { loadRoutes } from './proxy/forwarding/load-routes';
 import { stepUpConfigProblems } from './proxy/forwarding/step-up';
 import { BODY_LIMIT_BYTES, bodyLimit } from './security/body-limit';
 import { hardenListener } from './security/client-error';
@@ -48,7 +48,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   // The app's own pino logger from the first line on, so that even a failing start-up logs JSON; the error itself is
   // rethrown (abortOnError: false) for main.ts to report in one line.
   const params = loggerOptions(config.log.level);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, routes.routes), {
     logger: new QuietFrameworkLogger(new Logger(new PinoLogger(params), params)),
     bodyParser: false,
     abortOnError: false,

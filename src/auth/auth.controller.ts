@@ -6,7 +6,6 @@ import type { HttpConfig, OidcConfig } from '../config/app-config';
 import { HTTP_CONFIG, OIDC_CONFIG } from '../config/config.tokens';
 import { SessionCookie } from '../session/session-cookie';
 import { SessionGate } from '../session/session-gate';
-import { SessionStore } from '../session/session.store';
 import { RateLimit } from '../throttle/rate-limit.decorator';
 import { BackchannelLogoutService } from './backchannel-logout.service';
 import { FrontchannelLogoutService } from './frontchannel-logout.service';
@@ -26,7 +25,6 @@ export class AuthController {
     private readonly backchannel: BackchannelLogoutService,
     private readonly frontchannel: FrontchannelLogoutService,
     private readonly gate: SessionGate,
-    private readonly sessions: SessionStore,
     private readonly cookie: SessionCookie,
     @Inject(OIDC_CONFIG) private readonly oidc: OidcConfig,
     @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
@@ -91,7 +89,6 @@ export class AuthController {
   }
 
   private async finishLogin(parameters: URLSearchParams, request: Request, response: Response): Promise<void> {
-    const previous = this.cookie.read(request.headers.cookie);
     const forget = this.login.forgetLogin(parameters);
     // Success or failure, this attempt's binding cookie is done with.
     if (forget) response.setHeader('set-cookie', forget);
@@ -107,8 +104,6 @@ export class AuthController {
       return;
     }
     const { sessionId, returnTo, clearBindingCookie } = outcome;
-    // A new id on every login; the browser's previous session, if any, ends here (no fixation).
-    if (previous) await this.sessions.destroy(previous).catch(() => false);
     response.setHeader('set-cookie', [this.cookie.issue(sessionId), clearBindingCookie]);
     noStore(response).redirect(302, returnTo);
   }

@@ -8,11 +8,13 @@ import { MetricsService } from '../metrics/metrics.service';
 import { classifyIdpError, type IdpFailure } from '../oidc/idp-errors';
 import { OidcClient } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
+import { SessionCookie } from '../session/session-cookie';
 import { SessionStore } from '../session/session.store';
 import type { VaultContents } from '../session/session.types';
-import { accessTokenFacts } from '../session/vault-contents.parser';
+import { accessTokenFacts } from '../identity/claims';
+import type { ConsumerMapping } from '../identity/caller-identity';
+import { deriveCallerIdentity, identitySettingsOf, type IdentitySettings } from '../identity/derive-identity';
 import { AuthError } from './auth.errors';
-import { groupsFrom, headerClaimsFrom } from '../common/claims';
 import { LoginBinding } from './login-binding';
 import { assertPromptSupported, parseLoginQuery } from './login-parameters';
 import { LoginStateStore } from './login-state.store';
@@ -35,20 +37,23 @@ export interface LoginAttempt {
 export class LoginService {
   private readonly logger = new Logger('Login');
   private readonly binding: LoginBinding;
+  private readonly identitySettings: IdentitySettings;
 
   constructor(
     private readonly oidc: OidcClient,
     private readonly states: LoginStateStore,
     private readonly sessions: SessionStore,
+    private readonly sessionCookie: SessionCookie,
     private readonly consumers: ConsumerMappingService,
     private readonly metrics: MetricsService,
     @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
     @Inject(OIDC_CONFIG) private readonly settings: OidcConfig,
-    @Inject(CONSUMER_CONFIG) private readonly consumerConfig: ConsumerConfig,
-    @Inject(PROXY_CONFIG) private readonly proxyConfig: ProxyConfig,
+    @Inject(CONSUMER_CONFIG) consumerConfig: ConsumerConfig,
+    @Inject(PROXY_CONFIG) proxyConfig: ProxyConfig,
     @Inject(SESSION_CONFIG) sessionConfig: SessionConfig,
   ) {
     this.binding = new LoginBinding(sessionConfig.cookieSecure, settings.responseMode === 'form_post');
+    this.identitySettings = identitySettingsOf(consumerConfig, proxyConfig);
   }
 
   /** Returns where to send the browser and the cookies to set: the one binding this attempt, and clearings of stale ones. */
@@ -82,7 +87,10 @@ export class LoginService {
     return state ? this.binding.clear(state) : undefined;
   }
 
-  /** Every failure ends here without a session: bad state → 400, IdP refusal → 401, unmapped user → 403. */
+  /**
+   * Every failure ends here without a session: bad state → 400, IdP refusal → 401, unmapped user → 403. A new session
+   * replaces the browser's previous one, which ends (a new id on every login: no fixation); a failed login keeps it.
+   */
   async complete(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined, attempt: LoginAttempt = {}): Promise<LoginOutcome> {
     try {
       const result = await this.completeOrThrow(response, cookieHeader, userAgent, attempt);
@@ -116,6 +124,8 @@ export class LoginService {
     const claims = tokens.claims ?? {};
     const mapping = await this.consumers.map(claims);
     const { sessionId } = await this.sessions.create(this.vaultContents(tokens, claims, mapping), userAgent);
+    const previous = this.sessionCookie.read(cookieHeader);
+    if (previous) await this.sessions.destroy(previous).catch(() => false);
     this.logger.log({ sub: claims['sub'], consumer: mapping.consumer?.id ?? null }, 'login completed');
     return { sessionId, returnTo: login.returnTo, clearBindingCookie: this.binding.clear(state) };
   }
@@ -150,26 +160,16 @@ export class LoginService {
     }
   }
 
-  private vaultContents(
-    tokens: TokenResult,
-    claims: Record<string, unknown>,
-    mapping: Awaited<ReturnType<ConsumerMappingService['map']>>,
-  ): VaultContents {
+  private vaultContents(tokens: TokenResult, claims: Record<string, unknown>, mapping: ConsumerMapping): VaultContents {
     return {
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken,
       idToken: tokens.idToken,
       accessTokenExpiresAt: tokens.expiresAt,
       scope: tokens.scope,
-      ...accessTokenFacts(tokens.accessToken, tokens.scope),
       sub: String(claims['sub']),
       sid: typeof claims['sid'] === 'string' ? claims['sid'] : undefined,
-      groups: groupsFrom(claims, this.consumerConfig),
-      credential: mapping.credential,
-      consumer: mapping.consumer,
-      headerClaims: headerClaimsFrom(claims, this.proxyConfig),
-      acr: typeof claims['acr'] === 'string' ? claims['acr'] : undefined,
-      authTime: typeof claims['auth_time'] === 'number' ? claims['auth_time'] : undefined,
+      identity: deriveCallerIdentity(claims, mapping, accessTokenFacts(tokens.accessToken, tokens.scope), this.identitySettings),
     };
   }
 }

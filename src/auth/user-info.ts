@@ -1,7 +1,7 @@
 import { sessionHandle } from '../session/session.keys';
 import type { Session } from '../session/session.types';
-import { decodeJwtPayload } from '../common/claims';
-import type { ConsumerIdentity } from '../common/consumer-identity';
+import { decodeJwtPayload } from '../identity/claims';
+import type { ConsumerIdentity } from '../identity/caller-identity';
 import { logoutUrl } from '../common/public-surface';
 
 export interface UserInfo {
@@ -21,8 +21,8 @@ export function toUserInfo(session: Session): UserInfo {
   return {
     sub: contents.sub,
     claims,
-    groups: contents.groups,
-    consumer: contents.consumer,
+    groups: [...contents.identity.groups],
+    consumer: contents.identity.consumer,
     session: {
       expires_at: new Date(session.absoluteExpiresAt).toISOString(),
       idle_expires_at: new Date(session.idleExpiresAt).toISOString(),

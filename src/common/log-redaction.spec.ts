@@ -3,6 +3,12 @@ import pino from 'pino';
 import { CENSOR, REDACT_PATHS, redactParameters, redactUrl, SECRET_PARAMETERS } from './log-redaction';
 
 describe('log redaction', () => {
+  it('covers every parameter the contract lists', () => {
+    const contract = ['password', 'client_secret', 'api_key', 'access_token', 'refresh_token', 'id_token', 'code', 'state', 'sid', 'logout_token',
+      'login_hint', 'id_token_hint', 'client_assertion', 'subject_token', 'actor_token', 'request', 'request_uri'];
+    expect(SECRET_PARAMETERS).toEqual(expect.arrayContaining(contract));
+  });
+
   it.each(SECRET_PARAMETERS)('censors %s in a query string, whatever its case and however often it appears', (name) => {
     const sut = redactUrl(`/auth/callback?keep=1&${name}=s3cret&${name.toUpperCase()}=s3cret&${name}=again`);
     expect(sut).not.toContain('s3cret');
@@ -28,12 +34,13 @@ describe('log redaction', () => {
       password: 's3',
       cause: { refresh_token: 's4', id_token: 's5', body: { code: 's6', state: 's7' } },
       body: { sid: 's8', logout_token: 's9', code: 's10', access_token: 's11' },
-      query: { code: 's12' },
+      query: { code: 's12', login_hint: 's13', request_uri: 's14' },
+      form: { client_assertion: 's15', subject_token: 's16', actor_token: 's17', request: 's18' },
       err: { code: 'ECONNREFUSED' },
     });
 
     const logged = lines.join('');
-    for (let secret = 1; secret <= 12; secret += 1) expect(logged).not.toContain(`"s${secret}"`);
+    for (let secret = 1; secret <= 18; secret += 1) expect(logged).not.toContain(`"s${secret}"`);
     expect(logged).toContain('ECONNREFUSED');
   });
 });

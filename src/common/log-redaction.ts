@@ -1,10 +1,13 @@
 /**
  * What never reaches a log line, wherever it appears: query strings, form bodies and JSON (logged objects).
- * Credentials, tokens and the single-use values of a login or logout (code, state, sid).
+ * Credentials, tokens and the single-use values of a login or logout (code, state, sid); what identifies the user
+ * before the IdP has (login_hint: often an email address); client assertions (RFC 7523); the tokens of a token
+ * exchange (RFC 8693); signed or pushed authorization requests (RFC 9101 `request`, RFC 9126 `request_uri`).
  */
 export const SECRET_PARAMETERS = [
   'password', 'client_secret', 'api_key', 'access_token', 'refresh_token', 'id_token', 'code', 'state', 'sid', 'logout_token',
-  'session_state', 'id_token_hint', 'token',
+  'session_state', 'id_token_hint', 'token', 'login_hint', 'client_assertion', 'subject_token', 'actor_token', 'request',
+  'request_uri',
 ] as const;
 
 export const CENSOR = '[redacted]';

@@ -163,8 +163,9 @@ describe('ConsumerMappingService', () => {
 
     expect(victim.consumer).toMatchObject({ custom_id: 'victim-sub', username: 'victim' });
     expect(victim.consumer?.id).not.toBe(attacker.consumer?.id);
-    // …and the attacker's username, now the victim's custom_id, gets a suffix.
-    expect(repository.rows.find((row) => row.id === attacker.consumer?.id)?.username).toMatch(/^victim-sub#/);
+    // …and the attacker's consumer is left as it was: a first login never renames an existing consumer.
+    expect(repository.rows.find((row) => row.id === attacker.consumer?.id)?.username).toBe('victim-sub');
+    await expect(sut.map({ sub: 'victim-sub' })).resolves.toMatchObject({ consumer: { id: victim.consumer?.id } });
   });
 
   it('still maps by username to a consumer an operator created', async () => {

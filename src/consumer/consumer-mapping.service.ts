@@ -1,8 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { AppError, ServiceUnavailableError } from '../common/app.error';
-import type { ConsumerIdentity } from '../common/consumer-identity';
+import type { ConsumerIdentity, ConsumerMapping } from '../identity/caller-identity';
 import type { ConsumerConfig } from '../config/app-config';
 import { CONSUMER_CONFIG } from '../config/config.tokens';
 import { isDatabaseUnavailable } from '../database/database-errors';
@@ -11,13 +11,6 @@ import { disambiguatedUsername, requestedUsername } from './auto-created-usernam
 import { isUuid } from './consumer.cursor';
 import { Consumer } from './consumer.entity';
 
-
-export interface ConsumerMapping {
-  consumer: ConsumerIdentity | null;
-  /** The consumer claim's value, forwarded as `X-Credential-Identifier`. */
-  credential: string | undefined;
-  anonymous: boolean;
-}
 
 type LookupField = ConsumerConfig['by'][number];
 
@@ -43,6 +36,12 @@ export class ConsumerMappingService {
       this.metrics?.dependencyErrors.inc({ dependency: 'postgres' });
       throw new ServiceUnavailableError('postgres', error);
     }
+  }
+
+  /** Which of these consumers still exist: for callers mapped before, while deletions cannot be heard (consumer-deletion.ts). */
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    const rows = ids.length === 0 ? [] : await this.repository.find({ select: { id: true }, where: { id: In([...ids]) } });
+    return new Set(rows.map((row) => row.id));
   }
 
   private async resolve(claims: Readonly<Record<string, unknown>>): Promise<ConsumerMapping> {
@@ -84,14 +83,13 @@ export class ConsumerMappingService {
   /**
    * Race-safe: concurrent first logins all insert with ON CONFLICT DO NOTHING and then read the one row that won.
    * The username is made unique and never another consumer's custom_id; should it still clash, the row goes without.
+   * Existing consumers are left as they are: one whose username is this new custom_id keeps it (a first login never
+   * renames anyone), and cannot be taken for this identity, which usernames of auto-created consumers never map.
    */
   private async autoCreate(customId: string, claims: Readonly<Record<string, unknown>>): Promise<Consumer> {
     const username = await this.freeUsername(requestedUsername(claims), customId);
     const created = await this.insertIgnoringConflicts(customId, username);
-    if (created) {
-      await this.renameNamesakes(created);
-      return created;
-    }
+    if (created) return created;
     if (username !== null) {
       const withoutUsername = await this.insertIgnoringConflicts(customId, null);
       if (withoutUsername) return withoutUsername;
@@ -107,15 +105,6 @@ export class ConsumerMappingService {
       if (!clash) return candidate;
     }
     return null;
-  }
-
-  /** An auto-created consumer that earlier took this new custom_id as its username gets the suffixed name instead. */
-  private async renameNamesakes(created: Consumer): Promise<void> {
-    const customId = created.customId;
-    if (customId === null) return;
-    const namesake = await this.repository.findOneBy({ username: customId, autoCreated: true });
-    if (!namesake || namesake.id === created.id || namesake.customId === null) return;
-    await this.repository.update({ id: namesake.id }, { username: disambiguatedUsername(customId, namesake.customId) });
   }
 
   private async insertIgnoringConflicts(customId: string, username: string | null): Promise<Consumer | null> {

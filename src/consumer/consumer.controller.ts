@@ -11,8 +11,6 @@ import {
 } from '@nestjs/swagger';
 import { AdminApi } from '../admin/admin-plane.decorator';
 import { DatabaseUnavailableInterceptor } from '../database/database-unavailable.interceptor';
-import { SessionCache } from '../session/session-cache';
-import { SessionStore } from '../session/session.store';
 import { ConsumerPage, ConsumerResponse, CreateConsumerDto, ListConsumersQuery, UpdateConsumerDto } from './consumer.dto';
 import { toConsumerResponse } from './consumer.response';
 import { ConsumerService } from './consumer.service';
@@ -22,11 +20,7 @@ import { ConsumerService } from './consumer.service';
 @UseInterceptors(DatabaseUnavailableInterceptor)
 @Controller('consumers')
 export class ConsumerController {
-  constructor(
-    private readonly consumers: ConsumerService,
-    private readonly sessions: SessionStore,
-    private readonly sessionCache: SessionCache,
-  ) {}
+  constructor(private readonly consumers: ConsumerService) {}
 
   @Post()
   @ApiCreatedResponse({ type: ConsumerResponse })
@@ -67,11 +61,6 @@ export class ConsumerController {
   @ApiNoContentResponse({ description: "Deleted; the consumer's sessions end too, and no instance injects it any more" })
   @ApiNotFoundResponse()
   async remove(@Param('idOrUsername') idOrUsername: string): Promise<void> {
-    // Sessions first: if Redis fails, the consumer is still there and the call can simply be retried.
-    const consumer = await this.consumers.get(idOrUsername);
-    await this.sessions.destroyByConsumer(consumer.id);
-    await this.consumers.remove(consumer.id);
-    // Bearer callers mapped to it are cached by every instance: they forget them now (consumer-deletion.ts).
-    await this.sessionCache.announceConsumerDeleted(consumer.id);
+    await this.consumers.remove(idOrUsername);
   }
 }

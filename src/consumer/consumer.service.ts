@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { SessionCache } from '../session/session-cache';
+import { SessionStore } from '../session/session.store';
 import type { CreateConsumerDto, ListConsumersQuery, UpdateConsumerDto } from './consumer.dto';
 import { Consumer } from './consumer.entity';
 import { ConsumerNotFoundError, translateWriteError } from './consumer.errors';
@@ -13,7 +15,11 @@ export interface ConsumerPageResult {
 
 @Injectable()
 export class ConsumerService {
-  constructor(@InjectRepository(Consumer) private readonly consumers: Repository<Consumer>) {}
+  constructor(
+    @InjectRepository(Consumer) private readonly consumers: Repository<Consumer>,
+    private readonly sessions: SessionStore,
+    private readonly sessionEvents: SessionCache,
+  ) {}
 
   async create(input: CreateConsumerDto): Promise<Consumer> {
     const consumer = this.consumers.create({
@@ -61,9 +67,16 @@ export class ConsumerService {
     return this.consumers.save(consumer).catch(translateWriteError);
   }
 
+  /**
+   * Deletes the consumer, ends its sessions, and tells every instance to stop injecting it within 2 s: cached bearer
+   * callers are forgotten and its token WebSockets closed (consumer-deletion.ts). Sessions first: should Redis fail,
+   * the consumer is still there and the call can simply be retried.
+   */
   async remove(idOrUsername: string): Promise<Consumer> {
     const consumer = await this.get(idOrUsername);
+    await this.sessions.destroyByConsumer(consumer.id);
     await this.consumers.delete({ id: consumer.id });
+    await this.sessionEvents.announceConsumerDeleted(consumer.id);
     return consumer;
   }
 }

@@ -1,11 +1,13 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { identityWith } from '../../test/support/caller-identity';
 import { sendRaw } from '../../test/support/raw-http';
 import { routeFor } from '../../test/support/routes';
 import { AppError } from '../common/app.error';
 import { markAdminRequest } from '../common/plane';
 import type { HttpConfig, ProxyConfig, SessionConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import type { Session } from '../session/session.types';
 import type { CallerAuthenticator } from './caller/caller-authenticator';
 import type { Caller } from './forwarding/caller';
 import { ForwardingRules } from './forwarding/forwarding-rules';
@@ -15,8 +17,13 @@ import { Tracing } from '../tracing/tracing';
 import { ProxyHandler } from './proxy.handler';
 
 const ORIGIN = 'https://app.example.com';
-const sessionCaller: Caller = { kind: 'session', identity: { bearer: 'at', consumer: null, groups: ['staff'], claims: {} }, facts: { groups: ['staff'], scopes: [], audiences: [] } };
-const tokenCaller: Caller = { ...sessionCaller, kind: 'token' };
+const sessionCaller: Caller = {
+  kind: 'session',
+  identity: identityWith({ groups: ['staff'] }),
+  bearer: 'at',
+  session: { sessionId: 's'.repeat(43), session: {} as Session },
+};
+const tokenCaller: Caller = { kind: 'token', identity: identityWith({ groups: ['staff'] }), bearer: 'at', expiresAt: Date.now() + 60_000 };
 
 type UpstreamAnswer = (target: ForwardTarget, res: ServerResponse) => void;
 const ok: UpstreamAnswer = (target, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: target.path, headers: target.headers }));

@@ -2,13 +2,13 @@ import type { IncomingHttpHeaders, IncomingMessage, RequestListener, Server, Ser
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app.error';
 import { toErrorResponse } from '../common/error-body';
+import { sendJsonError } from '../common/raw-json-response';
 import { requestIdOf } from '../common/logger.options';
 import { isAdminRequest } from '../common/plane';
 import { MetricsService } from '../metrics/metrics.service';
 import { CallerAuthenticator } from './caller/caller-authenticator';
 import type { Caller } from './forwarding/caller';
 import { ForwardingRules } from './forwarding/forwarding-rules';
-import { sendJsonError } from './forwarding/json-error';
 import { isRefusedMethod, METHOD_REFUSED, refuseConnect } from './forwarding/refused-methods';
 import type { RouteMatch } from './forwarding/route';
 import { RouteTable } from './forwarding/route-table';
@@ -16,6 +16,7 @@ import { insufficientUserAuthentication, stepUpRequired } from './forwarding/ste
 import { UpstreamClient } from './forwarding/upstream.client';
 import { isAuthPath } from '../common/public-surface';
 import type { RequestSpan } from '../tracing/request-span';
+import { replaceTrace } from '../tracing/trace-context';
 import { Tracing } from '../tracing/tracing';
 
 /**
@@ -92,16 +93,11 @@ export class ProxyHandler {
     const { request, response, match, requestId } = proxied;
     const { route } = match;
     try {
-      const denied = caller && this.rules.refusal(route, caller, request);
-      if (denied) throw denied;
+      const prepared = this.rules.prepare(request, match, caller, requestId);
       const upstreamSpan = proxied.span?.upstream(route.origin);
-      const headers = this.rules.upstreamHeaders(request, caller?.identity, requestId, upstreamSpan?.headers);
+      if (upstreamSpan) replaceTrace(prepared.headers, upstreamSpan.headers);
       const target = {
-        origin: route.origin,
-        budget: { name: route.path, connections: route.maxConnections },
-        path: match.upstreamPath,
-        timeoutMs: route.timeoutMs,
-        headers,
+        ...prepared,
         ownCookies: this.rules.ownCookies,
         responseHeaders: { 'x-request-id': requestId },
         // RFC 9470 challenges mean something to token clients; a browser's SPA gets the step-up JSON instead.

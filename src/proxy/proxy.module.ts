@@ -1,43 +1,41 @@
 import { TracingModule } from '../tracing/tracing.module';
-import { Module } from '@nestjs/common';
-import type { ProxyConfig } from '../config/app-config';
-import { ConfigurationError } from '../config/configuration.error';
-import { PROXY_CONFIG } from '../config/config.tokens';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ConsumerModule } from '../consumer/consumer.module';
 import { OidcModule } from '../oidc/oidc.module';
 import { SessionModule } from '../session/session.module';
 import { ThrottleModule } from '../throttle/throttle.module';
 import { BearerVerifier } from './caller/bearer-verifier';
 import { CallerAuthenticator } from './caller/caller-authenticator';
+import { CredentialWatch } from './caller/credential-watch';
 import { TokenCallers } from './caller/token-callers';
 import { ClientCredentialsExchange } from './caller/client-credentials/client-credentials.exchange';
 import { ForwardingRules } from './forwarding/forwarding-rules';
+import type { Route } from './forwarding/route';
 import { ProxyHandler } from './proxy.handler';
-import { loadRoutes, RouteTable } from './forwarding/route-table';
+import { RouteTable } from './forwarding/route-table';
 import { UpstreamClient } from './forwarding/upstream.client';
 import { WebSocketProxy } from './websocket.proxy';
 
-@Module({
-  imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule, TracingModule],
-  providers: [
-    {
-      provide: RouteTable,
-      inject: [PROXY_CONFIG],
-      useFactory: (config: ProxyConfig) => {
-        const loaded = loadRoutes(config);
-        if (!loaded.ok) throw new ConfigurationError(loaded.problems);
-        return new RouteTable(loaded.routes);
-      },
-    },
-    BearerVerifier,
-    ClientCredentialsExchange,
-    TokenCallers,
-    CallerAuthenticator,
-    UpstreamClient,
-    ForwardingRules,
-    ProxyHandler,
-    WebSocketProxy,
-  ],
-  exports: [ProxyHandler, WebSocketProxy],
-})
-export class ProxyModule {}
+@Module({})
+export class ProxyModule {
+  /** `routes`: ROUTES_FILE and the UPSTREAM_URL shortcut, loaded and checked once at boot (app.ts). */
+  static forRoutes(routes: readonly Route[]): DynamicModule {
+    return {
+      module: ProxyModule,
+      imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule, TracingModule],
+      providers: [
+        { provide: RouteTable, useValue: new RouteTable(routes) },
+        BearerVerifier,
+        ClientCredentialsExchange,
+        TokenCallers,
+        CallerAuthenticator,
+        CredentialWatch,
+        UpstreamClient,
+        ForwardingRules,
+        ProxyHandler,
+        WebSocketProxy,
+      ],
+      exports: [ProxyHandler, WebSocketProxy],
+    };
+  }
+}

@@ -6,8 +6,8 @@ import { AppError } from '../common/app.error';
 import { toErrorResponse } from '../common/error-body';
 import { requestIdOf } from '../common/logger.options';
 import { endWithJsonError } from '../common/raw-json-response';
-import { SessionWatch } from '../session/session-watch';
-import { CallerAuthenticator, type AuthenticatedCaller } from './caller/caller-authenticator';
+import { CallerAuthenticator } from './caller/caller-authenticator';
+import { CredentialWatch, type CredentialEnd } from './caller/credential-watch';
 import { ForwardingRules } from './forwarding/forwarding-rules';
 import { RouteTable } from './forwarding/route-table';
 import type { RouteMatch } from './forwarding/route';
@@ -18,15 +18,16 @@ import { assertValidHandshake } from './forwarding/websocket/upgrade-handshake';
 import { upgradeUpstream, type UpstreamUpgraded } from './forwarding/websocket/upstream-handshake';
 import { isAuthPath } from '../common/public-surface';
 
-/** RFC 6455 §7.4.1: 1008 policy violation (the session ended), 1001 going away (the BFF stops). */
+/** RFC 6455 §7.4.1: 1008 policy violation (the credential ended), 1001 going away (the BFF stops). */
 const CLOSE_POLICY = 1008;
 const CLOSE_GOING_AWAY = 1001;
 
 /**
  * WebSockets on proxied routes: the handshake is authenticated and checked like any proxied call (a session caller
  * shows `Origin` instead of the CSRF header), every refusal is answered before the upstream is contacted, and the
- * upstream's handshake carries the bearer and identity headers. Then the bytes are relayed as they come; a socket of
- * a session closes with 1008 and the reason once that session ends, on whichever instance it ended.
+ * upstream's handshake carries the bearer and identity headers. Then the bytes are relayed as they come; a socket
+ * closes with 1008 and the reason once its credential ends — its session, its token's expiry, its consumer's
+ * deletion — on whichever instance it ended.
  */
 @Injectable()
 export class WebSocketProxy {
@@ -36,7 +37,7 @@ export class WebSocketProxy {
   constructor(
     private readonly routes: RouteTable,
     private readonly callers: CallerAuthenticator,
-    private readonly watch: SessionWatch,
+    private readonly credentials: CredentialWatch,
     private readonly rules: ForwardingRules,
   ) {}
 
@@ -57,30 +58,27 @@ export class WebSocketProxy {
   private async handle(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const requestId = requestIdOf(request);
+    let credential: CredentialEnd | undefined;
     try {
       const match = this.matchRoute(request);
       assertValidHandshake(request);
-      const authenticated = match.route.auth === 'none' ? undefined : await this.callers.authenticateUpgrade(request, match.route, this.rules.clientAddress(request));
-      const denied = authenticated && this.rules.refusal(match.route, authenticated.caller, request);
-      if (denied) throw denied;
-      const upstream = await upgradeUpstream({
-        origin: match.route.origin,
-        path: match.upstreamPath,
-        timeoutMs: match.route.timeoutMs,
-        headers: this.rules.upstreamHeaders(request, authenticated?.caller.identity, requestId),
-      });
+      const caller = match.route.auth === 'none' ? undefined : await this.callers.authenticate(request, match.route, this.rules.clientAddress(request), 'origin');
+      const prepared = this.rules.prepare(request, match, caller, requestId);
+      // Watched from here: a credential that ends during the upstream's handshake ends the socket as soon as it opens.
+      credential = caller && this.credentials.watch(caller);
+      const upstream = await upgradeUpstream(prepared);
       if (socket.destroyed) {
         if (upstream.kind === 'upgraded') upstream.socket.destroy();
-        return;
-      }
-      if (upstream.kind === 'answered') {
+      } else if (upstream.kind === 'answered') {
         relayAnswer(socket, upstream.response, this.rules.ownCookies);
+      } else {
+        this.relay(socket, head, upstream, credential);
         return;
       }
-      this.relay(socket, head, upstream, authenticated);
     } catch (error: unknown) {
       this.refuse(socket, error, requestId);
     }
+    credential?.stop();
   }
 
   private matchRoute(request: IncomingMessage): RouteMatch {
@@ -92,15 +90,14 @@ export class WebSocketProxy {
     return match;
   }
 
-  private relay(socket: Duplex, head: Buffer, upstream: UpstreamUpgraded, authenticated: AuthenticatedCaller | undefined): void {
+  private relay(socket: Duplex, head: Buffer, upstream: UpstreamUpgraded, credential: CredentialEnd | undefined): void {
     socket.write(switchingProtocols(upstream.rawHeaders, this.rules.ownCookies));
     const relay = new SocketRelay(socket, upstream.socket, head, upstream.head);
     this.open.add(relay);
-    const session = authenticated?.session;
-    const unwatch = session ? this.watch.watch(session.sessionId, session.session, (reason) => relay.close(CLOSE_POLICY, reason)) : undefined;
+    void credential?.ended.then((reason) => relay.close(CLOSE_POLICY, reason));
     void relay.closed.then(() => {
       this.open.delete(relay);
-      unwatch?.();
+      credential?.stop();
     });
   }
 

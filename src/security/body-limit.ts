@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { sendJsonError } from '../proxy/forwarding/json-error';
+import { sendJsonError } from '../common/raw-json-response';
 
 /** The largest body the BFF's own endpoints read (admin JSON, form_post callbacks, back-channel logout tokens). */
 export const BODY_LIMIT_BYTES = 64 * 1024;

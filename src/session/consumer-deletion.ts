@@ -2,7 +2,8 @@
  * Deleting a consumer stops every instance from injecting it within 2 s, bearer callers included. Sessions of the
  * consumer end through the vault (their own invalidation messages); callers known by a bearer token are cached by
  * the proxy, so the deletion is announced on the session-events channel too, and every instance forgets its cached
- * token callers on receipt. While an instance cannot hear the channel, what it caches is trusted for 2 s at most.
+ * token callers and closes their WebSockets on receipt. While an instance cannot hear the channel, what it caches is
+ * trusted for 2 s at most, and its open token sockets' consumers are looked up instead.
  */
 export const UNCONFIRMED_CALLER_TTL_MS = 2_000;
 
@@ -15,4 +16,8 @@ export function consumerDeletedMessage(consumerId: string): string {
 /** Session key hashes are base64url: a message with the prefix's `:` can only be a deletion. */
 export function isConsumerDeletedMessage(message: string): boolean {
   return message.startsWith(PREFIX);
+}
+
+export function deletedConsumerOf(message: string): string {
+  return message.slice(PREFIX.length);
 }

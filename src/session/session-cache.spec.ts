@@ -3,6 +3,7 @@ import type { SessionConfig } from '../config/app-config';
 import type { RedisConnection } from '../redis/redis.connection';
 import { SessionCache } from './session-cache';
 import type { Session } from './session.types';
+import { identityWith } from '../../test/support/caller-identity';
 
 /** Stands in for the duplicated ioredis connection: events are emitted by the test. */
 class FakeSubscriber extends EventEmitter {
@@ -26,7 +27,7 @@ const T0 = 1_000_000;
 function session(keyHash: string, absoluteExpiresAt = T0 + 3_600_000): Session {
   return {
     keyHash,
-    contents: { accessToken: 'at', accessTokenExpiresAt: T0 + 300_000, sub: 'user-1', groups: [], scopes: [], audiences: [], consumer: null, headerClaims: {} },
+    contents: { accessToken: 'at', accessTokenExpiresAt: T0 + 300_000, sub: 'user-1', identity: identityWith() },
     version: 1,
     absoluteExpiresAt,
     idleExpiresAt: T0 + 1_800_000,

@@ -3,7 +3,7 @@ import { Cluster } from 'ioredis';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
 import { RedisConnection, type RedisClient } from '../redis/redis.connection';
-import { consumerDeletedMessage, isConsumerDeletedMessage } from './consumer-deletion';
+import { consumerDeletedMessage, deletedConsumerOf, isConsumerDeletedMessage } from './consumer-deletion';
 import type { Session } from './session.types';
 
 /** How long a session read from Redis may serve further requests of this instance without another read. */
@@ -38,6 +38,7 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
   /** Bumped by every invalidation: a read that began under an older epoch may have seen a session since ended. */
   private epoch = 0;
   private readonly watchers: ((keyHash: string | undefined) => void)[] = [];
+  private readonly consumerWatchers: ((consumerId: string) => void)[] = [];
   /** Bumped by every consumer deletion, and whenever the subscription goes up or down (a deletion may go unheard). */
   private consumers = 0;
 
@@ -62,7 +63,7 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
     });
     subscriber.on('message', (_channel: string, message: string) => {
       if (isConsumerDeletedMessage(message)) {
-        this.consumers += 1;
+        this.consumerDeleted(deletedConsumerOf(message));
         return;
       }
       this.drop(message);
@@ -96,9 +97,14 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
     return this.consumers;
   }
 
+  /** Hears every consumer deletion announced by any instance (this one's at once, and again as it comes back). */
+  watchConsumerDeletions(watcher: (consumerId: string) => void): void {
+    this.consumerWatchers.push(watcher);
+  }
+
   /** Tells every instance, this one at once, to forget what it cached about consumers. */
   async announceConsumerDeleted(consumerId: string): Promise<void> {
-    this.consumers += 1;
+    this.consumerDeleted(consumerId);
     await this.redis.run((client) => client.publish(this.channel, consumerDeletedMessage(consumerId)));
   }
 
@@ -128,6 +134,11 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
   drop(keyHash: string): void {
     this.epoch += 1;
     this.entries.delete(keyHash);
+  }
+
+  private consumerDeleted(consumerId: string): void {
+    this.consumers += 1;
+    for (const watcher of this.consumerWatchers) watcher(consumerId);
   }
 
   private goLive(): void {

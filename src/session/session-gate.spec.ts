@@ -113,4 +113,14 @@ describe('SessionGate.enterCached', () => {
     refresher.isDue.mockReturnValue(true);
     expect(sut.enterCached(withCookie(CSRF))).toBeUndefined();
   });
+
+  it('asks the same anti-forgery rule as enter, and minds a due token only where enter would refresh it', () => {
+    const { sut, store, refresher } = setUp();
+    store.cachedSession.mockReturnValue(session);
+    const upgrade = { antiForgery: 'origin', refresh: true } as const;
+    expect(sut.enterCached(withCookie({ origin: ORIGIN }), upgrade)).toEqual({ sessionId: SESSION_ID, session });
+    expect(sut.enterCached(withCookie({ origin: 'https://evil.example', ...CSRF }), upgrade)).toBeUndefined();
+    refresher.isDue.mockReturnValue(true);
+    expect(sut.enterCached(withCookie(CSRF), { antiForgery: 'csrf-header', refresh: false })).toEqual({ sessionId: SESSION_ID, session });
+  });
 });

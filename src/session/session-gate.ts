@@ -28,6 +28,8 @@ export interface EntryOptions {
   refresh: boolean;
 }
 
+const CSRF_HEADER_ENTRY: EntryOptions = { antiForgery: 'csrf-header', refresh: true };
+
 /**
  * The session protocol, in one place: no session cookie at all is "sign in" (401), answered before the anti-forgery
  * check; then the anti-forgery check (403); then the vault lookup and, when due, the refresh — every way a session
@@ -50,21 +52,22 @@ export class SessionGate {
   }
 
   /**
-   * `enter`'s twin for the common request, without waiting: the CSRF header is there and this instance read the
-   * session a moment ago (SessionCache) and its token is not due. `undefined` means "ask `enter`", which also
-   * produces every refusal.
+   * `enter` for the common request, without waiting: the same anti-forgery rule passes, and this instance read the
+   * session a moment ago (SessionCache) and its token is not due. `undefined` means "ask `enter`", which also produces
+   * every refusal.
    */
-  enterCached(request: IncomingMessage): OpenSession | undefined {
-    if (request.headers[this.csrfHeader] !== '1') return undefined;
+  enterCached(request: IncomingMessage, options: EntryOptions = CSRF_HEADER_ENTRY): OpenSession | undefined {
+    if (!this.isFromApp(request, options.antiForgery)) return undefined;
     const sessionId = this.cookie.read(request.headers.cookie);
     const session = sessionId === undefined ? undefined : this.store.cachedSession(sessionId);
-    return sessionId !== undefined && session && !this.refresher.isDue(session) ? { sessionId, session } : undefined;
+    if (sessionId === undefined || !session || (options.refresh && this.refresher.isDue(session))) return undefined;
+    return { sessionId, session };
   }
 
-  async enter(request: IncomingMessage, options: EntryOptions = { antiForgery: 'csrf-header', refresh: true }): Promise<OpenSession> {
+  async enter(request: IncomingMessage, options: EntryOptions = CSRF_HEADER_ENTRY): Promise<OpenSession> {
     const cookie = this.cookie.inspect(request.headers.cookie);
     if (cookie === 'absent') throw this.failure(request, 'not_authenticated');
-    this.assertFromApp(request, options.antiForgery);
+    if (!this.isFromApp(request, options.antiForgery)) throw this.antiForgeryRefusal(options.antiForgery);
     try {
       if (cookie === 'malformed') throw new SessionEnded('session_expired');
       const { sessionId } = cookie;
@@ -77,19 +80,23 @@ export class SessionGate {
     }
   }
 
-  private assertFromApp(request: IncomingMessage, antiForgery: AntiForgery): void {
+  /** Each anti-forgery rule, once: the cached and the uncached entry both ask it. */
+  private isFromApp(request: IncomingMessage, antiForgery: AntiForgery): boolean {
     switch (antiForgery) {
       case 'csrf-header':
-        if (request.headers[this.csrfHeader] !== '1') throw new CsrfHeaderMissingError(this.csrfHeader);
-        return;
+        return request.headers[this.csrfHeader] === '1';
       case 'origin':
-        if (request.headers.origin !== this.publicOrigin) {
-          throw new AppError(403, 'origin_mismatch', 'A WebSocket with the session cookie must come from the app\'s own origin.');
-        }
-        return;
+        return request.headers.origin === this.publicOrigin;
       case 'logout-sid':
-        return;
+        // The caller checks the sid against the session's handle once it is known.
+        return true;
     }
+  }
+
+  private antiForgeryRefusal(antiForgery: AntiForgery): AppError {
+    return antiForgery === 'origin'
+      ? new AppError(403, 'origin_mismatch', 'A WebSocket with the session cookie must come from the app\'s own origin.')
+      : new CsrfHeaderMissingError(this.csrfHeader);
   }
 
   private failure(request: IncomingMessage, reason: SessionFailure): SessionError {

@@ -5,9 +5,10 @@ import type { SessionCache } from './session-cache';
 import { SessionStore } from './session.store';
 import type { Session, VaultContents } from './session.types';
 import { hashSessionId, newSessionId, TokenCrypto } from './token-crypto';
+import { identityWith } from '../../test/support/caller-identity';
 
 const key = randomBytes(32);
-const contents: VaultContents = { accessToken: 'at', accessTokenExpiresAt: Date.now() + 300_000, sub: 'user-1', groups: [], scopes: [], audiences: [], consumer: null, headerClaims: {} };
+const contents: VaultContents = { accessToken: 'at', accessTokenExpiresAt: Date.now() + 300_000, sub: 'user-1', identity: identityWith() };
 
 /** Redis answering the touch script by hand, so a test decides when each read completes. */
 class FakeRedis {

@@ -53,7 +53,7 @@ export class SessionStore implements OnModuleInit {
     const meta: SessionMeta = {
       handle: sessionHandle(keyHash),
       sub: contents.sub,
-      consumerId: contents.consumer?.id ?? null,
+      consumerId: contents.identity.consumer?.id ?? null,
       createdAt: now,
       absoluteExpiresAt,
       userAgent: userAgent?.slice(0, 256),
@@ -197,7 +197,7 @@ export class SessionStore implements OnModuleInit {
   private indexKeys(contents: VaultContents): string[] {
     const keys = [this.keys.bySub(contents.sub), this.keys.all()];
     if (contents.sid) keys.push(this.keys.bySid(contents.sid));
-    if (contents.consumer) keys.push(this.keys.byConsumer(contents.consumer.id));
+    if (contents.identity.consumer) keys.push(this.keys.byConsumer(contents.identity.consumer.id));
     return keys;
   }
 

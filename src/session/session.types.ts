@@ -1,4 +1,4 @@
-import type { ConsumerIdentity } from '../common/consumer-identity';
+import type { CallerIdentity } from '../identity/caller-identity';
 import type { SessionEndReason } from './session.errors';
 
 
@@ -10,19 +10,11 @@ export interface VaultContents {
   /** Epoch milliseconds when the access token expires. */
   accessTokenExpiresAt: number;
   scope?: string;
-  /** The access token's scopes and audiences, worked out once when it was obtained (not on every request). */
-  scopes: string[];
-  audiences: string[];
+  /** The ID token's `sub` and `sid`: whose session it is, for its indexes, logout and the refresh's check (OIDC Core 12.2). */
   sub: string;
   sid?: string;
-  groups: string[];
-  credential?: string;
-  consumer: ConsumerIdentity | null;
-  /** Only the claims UPSTREAM_HEADERS injects; the full claim set is the ID token's. */
-  headerClaims: Record<string, unknown>;
-  /** The login's ID token `acr` and `auth_time` (epoch seconds), for routes that require a step-up. */
-  acr?: string;
-  authTime?: number;
+  /** Worked out once at login (and its scopes and audiences at each refresh), never on a request. */
+  identity: CallerIdentity;
 }
 
 /** Stored in clear beside the sealed contents: enough to list a user's sessions without decrypting them. */

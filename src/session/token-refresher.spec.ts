@@ -11,6 +11,7 @@ import type { SessionStore } from './session.store';
 import type { Session, SessionLookup, VaultContents } from './session.types';
 import { SessionEnded } from './session.errors';
 import { TokenRefresher } from './token-refresher';
+import { identityWith } from '../../test/support/caller-identity';
 
 const config = { refreshSkewSeconds: 60 } as SessionConfig;
 
@@ -20,11 +21,7 @@ function session(version: number, expiresInMs: number, refreshToken = `rt-${vers
     refreshToken,
     accessTokenExpiresAt: Date.now() + expiresInMs,
     sub: 'user-1',
-    groups: [],
-    consumer: null,
-    scopes: [],
-    audiences: [],
-    headerClaims: {},
+    identity: identityWith(),
   };
   return { keyHash: 'hash', contents, version, absoluteExpiresAt: Date.now() + 3_600_000, idleExpiresAt: Date.now() + 1_800_000 };
 }

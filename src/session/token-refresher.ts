@@ -4,7 +4,7 @@ import { ServiceUnavailableError } from '../common/app.error';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
 import { MetricsService } from '../metrics/metrics.service';
-import { decodeJwtPayload } from '../common/claims';
+import { accessTokenFacts, decodeJwtPayload } from '../identity/claims';
 import { classifyIdpError, type IdpFailure } from '../oidc/idp-errors';
 import { OidcClient, type OriginalLogin } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
@@ -14,7 +14,6 @@ import { Tracing } from '../tracing/tracing';
 import { SessionEnded } from './session.errors';
 import { SessionStore } from './session.store';
 import { SessionWatch } from './session-watch';
-import { accessTokenFacts } from './vault-contents.parser';
 import type { Session } from './session.types';
 
 // Longer than the IdP call's own timeout, so a live holder never loses its lease mid-call.
@@ -106,7 +105,7 @@ export class TokenRefresher {
       idToken: tokens.idToken ?? current.contents.idToken,
       accessTokenExpiresAt: tokens.expiresAt,
       scope,
-      ...accessTokenFacts(tokens.accessToken, scope),
+      identity: { ...current.contents.identity, ...accessTokenFacts(tokens.accessToken, scope) },
     });
     this.metrics.refreshes.inc({ outcome: updated ? 'success' : 'superseded' });
     return updated ?? this.current(sessionId);

@@ -16,13 +16,25 @@ const contents: VaultContents = {
   scope: 'openid profile email offline_access',
   sub: 'user-1',
   sid: 'sid-1',
-  groups: ['admins', 'users'],
-  credential: 'user-1',
-  consumer: { id: '6f1c1c1e-4a47-4c2f-9f35-2b8a1f5e4a10', username: 'alice', custom_id: null },
-  scopes: [],
-  audiences: [],
-  headerClaims: { email: 'alice@example.com' },
+  identity: {
+    consumer: { id: '6f1c1c1e-4a47-4c2f-9f35-2b8a1f5e4a10', username: 'alice', custom_id: null },
+    anonymous: false,
+    credential: 'user-1',
+    groups: ['admins', 'users'],
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    audiences: ['api://default'],
+    acr: undefined,
+    authTime: undefined,
+    headerClaims: { email: 'alice@example.com' },
+  },
 };
+
+/** How sessions stored before the identity had one home kept it: beside the tokens, without `anonymous`. */
+function storedBefore(value: VaultContents, withFacts = true): Record<string, unknown> {
+  const { identity, ...rest } = value;
+  const { consumer, credential, groups, scopes, audiences, acr, authTime, headerClaims } = identity;
+  return { ...rest, consumer, credential, groups, acr, authTime, headerClaims, ...(withFacts ? { scopes, audiences } : {}) };
+}
 
 describe('vault contents codec', () => {
   it('round-trips a token set and stores JWTs a quarter smaller than their text', () => {
@@ -66,13 +78,32 @@ describe('vault contents codec', () => {
     expect(decodeVaultContents(encodeVaultContents(withoutSub))).toBeUndefined();
   });
 
-  it('keeps the login\'s acr and auth_time, and refuses them in another form', () => {
-    const stepped = { ...contents, acr: 'urn:okta:loa:2fa:any', authTime: 1_899_999_000 };
+  it('keeps the login\'s acr and auth_time and the anonymous mark, and refuses them in another form', () => {
+    const stepped = { ...contents, identity: { ...contents.identity, acr: 'urn:okta:loa:2fa:any', authTime: 1_899_999_000, anonymous: true } };
     expect(decodeVaultContents(encodeVaultContents(stepped))).toEqual(stepped);
-    expect(decodeVaultContents(encodeVaultContents(contents))).not.toHaveProperty('acr');
-    const wrongTime = { ...contents, authTime: '1899999000' } as unknown as VaultContents;
-    expect(decodeVaultContents(encodeVaultContents(wrongTime))).toBeUndefined();
-    const wrongAcr = { ...contents, acr: ['urn:a'] } as unknown as VaultContents;
-    expect(decodeVaultContents(encodeVaultContents(wrongAcr))).toBeUndefined();
+    const withIdentity = (changes: Record<string, unknown>): VaultContents => ({ ...contents, identity: { ...contents.identity, ...changes } });
+    for (const wrong of [{ authTime: '1899999000' }, { acr: ['urn:a'] }, { anonymous: 'yes' }, { groups: 'admins' }, { consumer: { id: 7 } }, { headerClaims: [] }]) {
+      expect([wrong, decodeVaultContents(encodeVaultContents(withIdentity(wrong)))]).toEqual([wrong, undefined]);
+    }
+  });
+
+  it('reads every field of the identity back, the absent ones as undefined', () => {
+    const decoded = decodeVaultContents(encodeVaultContents(contents));
+    expect(Object.keys(decoded?.identity ?? {}).sort()).toEqual(Object.keys(contents.identity).sort());
+  });
+
+  it('still reads sessions stored before the identity had one home, as not anonymous', () => {
+    const stepped = { ...contents, identity: { ...contents.identity, acr: 'urn:mfa', authTime: 1_899_999_000 } };
+    expect(decodeVaultContents(Buffer.from(JSON.stringify(storedBefore(stepped))))).toEqual(stepped);
+    expect(decodeVaultContents(Buffer.from(JSON.stringify(storedBefore(contents))))).toEqual(contents);
+    const compact = encodeVaultContents(storedBefore(contents) as unknown as VaultContents);
+    expect(decodeVaultContents(compact)).toEqual(contents);
+  });
+
+  it('works out the scopes and audiences of sessions stored before they were kept, from the access token', () => {
+    const decoded = decodeVaultContents(Buffer.from(JSON.stringify(storedBefore(contents, false))));
+    expect(decoded?.identity).toMatchObject({ scopes: ['openid', 'profile', 'email', 'offline_access'], audiences: ['api://default'] });
+    const withoutScope = decodeVaultContents(Buffer.from(JSON.stringify({ ...storedBefore(contents, false), scope: undefined })));
+    expect(withoutScope?.identity.scopes).toEqual(['openid', 'profile']);
   });
 });

@@ -1,5 +1,6 @@
-import { audiencesOf, decodeJwtPayload, scopesOf } from '../common/claims';
-import type { ConsumerIdentity } from '../common/consumer-identity';
+import { accessTokenFacts } from '../identity/claims';
+import type { CallerIdentity } from '../identity/caller-identity';
+import { isRecord, isStrings, optionalString, parseCallerIdentity, parseConsumer } from '../identity/caller-identity.parser';
 import type { VaultContents } from './session.types';
 
 /**
@@ -19,62 +20,25 @@ export function parseVaultContents(json: string): VaultContents | undefined {
 /** The same check on a value already parsed. */
 export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!isRecord(value)) return undefined;
-  const { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, scopes, audiences, sub, sid, groups, credential, consumer, headerClaims, acr, authTime } = value;
+  const { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid } = value;
   if (typeof accessToken !== 'string' || typeof sub !== 'string' || typeof accessTokenExpiresAt !== 'number') return undefined;
-  if (!optionalString(refreshToken) || !optionalString(idToken) || !optionalString(scope) || !optionalString(sid) || !optionalString(credential)) {
-    return undefined;
-  }
-  if (!Array.isArray(groups) || !groups.every((group) => typeof group === 'string')) return undefined;
-  if (consumer !== null && !isConsumer(consumer)) return undefined;
-  if (!isRecord(headerClaims)) return undefined;
-  if (!optionalString(acr) || (authTime !== undefined && typeof authTime !== 'number')) return undefined;
-  if (!optionalStrings(scopes) || !optionalStrings(audiences)) return undefined;
-  // Sessions stored before the facts were kept work them out once here, on their first read.
-  const facts = scopes && audiences ? { scopes, audiences } : accessTokenFacts(accessToken, scope);
-  return {
-    accessToken,
-    refreshToken,
-    idToken,
-    accessTokenExpiresAt,
-    scope,
-    ...facts,
-    sub,
-    sid,
-    groups: groups.filter((group): group is string => typeof group === 'string'),
-    credential,
-    consumer,
-    headerClaims,
-    ...(acr !== undefined ? { acr } : {}),
-    ...(authTime !== undefined ? { authTime } : {}),
-  };
+  if (!optionalString(refreshToken) || !optionalString(idToken) || !optionalString(scope) || !optionalString(sid)) return undefined;
+  const identity = value['identity'] === undefined ? identityStoredBefore(value, accessToken, scope) : parseCallerIdentity(value['identity']);
+  if (!identity) return undefined;
+  return { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, identity };
 }
 
 /**
- * The access token's scopes (the token response's `scope`, or the token's own claim where RFC 6749 §5.1 let the IdP
- * leave it out) and audiences. The token is read, not verified: it came straight from the IdP's token endpoint.
+ * Sessions stored before the identity had one home kept its parts beside the tokens (and, before that, no scopes or
+ * audiences: worked out here, once, on their first read). They never knew whether their consumer was the anonymous
+ * one, so they say not until their next login.
  */
-export function accessTokenFacts(accessToken: string, scope: string | undefined): Pick<VaultContents, 'scopes' | 'audiences'> {
-  const claims = decodeJwtPayload(accessToken);
-  return { scopes: scope?.split(' ') ?? scopesOf(claims), audiences: audiencesOf(claims) };
-}
-
-function optionalStrings(value: unknown): value is string[] | undefined {
-  return value === undefined || (Array.isArray(value) && value.every((entry) => typeof entry === 'string'));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalString(value: unknown): value is string | undefined {
-  return value === undefined || typeof value === 'string';
-}
-
-function isConsumer(value: unknown): value is ConsumerIdentity {
-  return (
-    isRecord(value) &&
-    typeof value['id'] === 'string' &&
-    (value['username'] === null || typeof value['username'] === 'string') &&
-    (value['custom_id'] === null || typeof value['custom_id'] === 'string')
-  );
+function identityStoredBefore(value: Record<string, unknown>, accessToken: string, scope: string | undefined): CallerIdentity | undefined {
+  const { credential, groups, headerClaims, acr, authTime, scopes, audiences } = value;
+  const consumer = parseConsumer(value['consumer']);
+  if (consumer === undefined || !optionalString(credential) || !optionalString(acr) || !isStrings(groups) || !isRecord(headerClaims)) return undefined;
+  if (authTime !== undefined && typeof authTime !== 'number') return undefined;
+  if ((scopes !== undefined && !isStrings(scopes)) || (audiences !== undefined && !isStrings(audiences))) return undefined;
+  const access = scopes && audiences ? { scopes, audiences } : accessTokenFacts(accessToken, scope);
+  return { consumer, anonymous: false, credential, groups, ...access, acr, authTime, headerClaims };
 }

@@ -10,12 +10,13 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from '../config/app-config';
 import { samplerOf } from './otel-sampler';
 import type { RequestSpan, TraceHeaders, UpstreamSpan } from './request-span';
-import { formatTraceparent, newSpanId } from './trace-context';
+import { formatTraceparent, newSpanId, validTracestate } from './trace-context';
 import type { IdpFetch, SpanExport } from './tracing';
 
 const headerGetter: TextMapGetter<IncomingMessage['headers']> = {
   keys: (headers) => Object.keys(headers),
-  get: (headers, key) => headers[key],
+  // The propagator would keep a malformed tracestate's valid members: the contract drops the whole of it.
+  get: (headers, key) => (key === 'tracestate' ? validTracestate(headers.tracestate) : headers[key]),
 };
 
 const headersSetter: TextMapSetter<Headers> = { set: (carrier, key, value) => carrier.set(key, value) };

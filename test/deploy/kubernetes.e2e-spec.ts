@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadAppConfig } from '../../src/config/app-config';
 import { envSchema } from '../../src/config/env.schema';
-import { loadRoutes } from '../../src/proxy/forwarding/route-table';
+import { loadRoutes } from '../../src/proxy/forwarding/load-routes';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
 import { TEST_ADMIN_TOKEN } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

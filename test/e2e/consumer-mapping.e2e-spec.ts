@@ -54,6 +54,15 @@ describe('consumer mapping against Postgres', () => {
     }
   });
 
+  it('tells which consumers still exist, for the sockets of callers mapped before', async () => {
+    const [kept, gone] = [await add('exists-kept', null), await add('exists-gone', null)];
+    await consumers.delete({ id: gone.id });
+    const sut = mappingWith();
+
+    await expect(sut.existing([kept.id, gone.id, '00000000-0000-4000-8000-000000000000'])).resolves.toEqual(new Set([kept.id]));
+    await expect(sut.existing([])).resolves.toEqual(new Set());
+  });
+
   it('matches custom_id before username by default', async () => {
     const byCustomId = await add('order-a', 'order-shared');
     await add('order-shared', 'order-b');

@@ -4,21 +4,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { Client } from 'undici';
-import { sendJsonError } from '../../src/proxy/forwarding/json-error';
+import { sendJsonError } from '../../src/common/raw-json-response';
 import type { Route } from '../../src/proxy/forwarding/route';
 import { RouteTable } from '../../src/proxy/forwarding/route-table';
 import { UpstreamClient } from '../../src/proxy/forwarding/upstream.client';
-import { buildUpstreamHeaders, type UpstreamIdentity } from '../../src/proxy/forwarding/upstream-headers';
+import type { UpstreamCaller } from '../../src/proxy/forwarding/identity-headers';
+import { buildUpstreamHeaders } from '../../src/proxy/forwarding/upstream-headers';
 import { startEchoUpstream, type EchoBody, type EchoUpstream } from '../support/echo-upstream';
 import { waitFor } from '../support/wait-for';
 
 const MB = 1024 * 1024;
-const identity: UpstreamIdentity = {
+const caller: UpstreamCaller = {
   bearer: 'upstream-access-token',
-  consumer: { id: 'c0ffee00-0000-4000-8000-000000000001', username: 'alice', custom_id: 'okta|alice' },
-  credential: 'okta|alice',
-  groups: ['admins', 'users'],
-  claims: { email: 'alice@example.com' },
+  identity: {
+    consumer: { id: 'c0ffee00-0000-4000-8000-000000000001', username: 'alice', custom_id: 'okta|alice' },
+    anonymous: false,
+    credential: 'okta|alice',
+    groups: ['admins', 'users'],
+    headerClaims: { email: 'alice@example.com' },
+  },
 };
 
 /** Stands in for the BFF: route, rewrite headers, forward. No Nest, no sessions. */
@@ -28,7 +32,7 @@ async function startProxy(table: RouteTable, client: UpstreamClient): Promise<Se
     if (found === undefined) return sendJsonError(res, 404, 'not_found', 'No route.');
     if ('rejected' in found) return sendJsonError(res, 400, 'bad_path', 'The path is not allowed.');
     const headers = buildUpstreamHeaders(req.headers, {
-      identity,
+      caller,
       sessionCookieName: 'bff-session',
       strippedCookies: ['__Host-bff-login*'],
       csrfHeader: 'x-csrf',
@@ -397,7 +401,7 @@ describe('proxy forwarding: route table, header rules and upstream client togeth
     });
     expect(seen.headers).toMatchObject({
       authorization: 'Bearer upstream-access-token',
-      'x-consumer-id': identity.consumer!.id,
+      'x-consumer-id': caller.identity.consumer!.id,
       'x-consumer-username': 'alice',
       'x-consumer-custom-id': 'okta|alice',
       'x-credential-identifier': 'okta|alice',

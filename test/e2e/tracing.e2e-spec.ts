@@ -12,6 +12,16 @@ const CSRF = { 'x-csrf': '1' };
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_PARENT = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${CLIENT_PARENT}-01`;
+// W3C Trace Context §3.3.1: at most 32 list members, 512 characters in all, each member `key=value` of its grammar.
+const INVALID_TRACESTATES: [string, string][] = [
+  ['8 KB', `vendor=${'x'.repeat(8185)}`],
+  ['longer than 512 characters', `a=${'x'.repeat(250)},b=${'x'.repeat(250)},c=${'x'.repeat(10)}`],
+  ['33 members', Array.from({ length: 33 }, (_, index) => `k${index}=v`).join(',')],
+  ['an upper-case key', 'vendor=ok,Vendor=1'],
+  ['a member without =', 'vendor=ok,junk'],
+  ['a value holding =', 'vendor=a=b'],
+  ['a repeated key', 'vendor=1,vendor=2'],
+];
 const SERVER = 2;
 const CLIENT = 3;
 
@@ -144,6 +154,19 @@ describe('trace context with span export off', () => {
     expect(body.headers['tracestate']).toBe('vendor=opaque');
   });
 
+  it.each(INVALID_TRACESTATES)('drops a tracestate that breaks the W3C grammar (%s), and still continues the trace', async (_case, tracestate) => {
+    const { status, body } = await call(alice, `${stack.publicUrl}/api/x`, { traceparent: TRACEPARENT, tracestate });
+    expect(status).toBe(200);
+    expect(String(body.headers['traceparent'])).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+    expect(body.headers['tracestate']).toBeUndefined();
+  });
+
+  it('forwards a tracestate the grammar allows: 32 members, multi-tenant keys, empty members and spaces', async () => {
+    const members = Array.from({ length: 31 }, (_, index) => `k${index}=v${index}`);
+    const { body } = await call(alice, `${stack.publicUrl}/api/x`, { traceparent: TRACEPARENT, tracestate: ` t@sys=a b, ,${members.join(',')}` });
+    expect(body.headers['tracestate']).toBe(`t@sys=a b,${members.join(',')}`);
+  });
+
   it('gives every call its own parent id', async () => {
     const parents = new Set<string>();
     for (let i = 0; i < 5; i++) parents.add(String((await call(alice, `${stack.publicUrl}/api/x`, { traceparent: TRACEPARENT })).body.headers['traceparent']));
@@ -202,6 +225,10 @@ describe('span export on, the trace not sampled', () => {
     const { body } = await call(alice, `${stack.publicUrl}/api/x`, { traceparent: `00-${TRACE_ID}-${CLIENT_PARENT}-00`, tracestate: 'vendor=opaque' });
     expect(String(body.headers['traceparent'])).toMatch(new RegExp(`^00-${TRACE_ID}-(?!${CLIENT_PARENT})[0-9a-f]{16}-00$`));
     expect(body.headers['tracestate']).toBe('vendor=opaque');
+    for (const [, tracestate] of INVALID_TRACESTATES) {
+      const { body: dropped } = await call(alice, `${stack.publicUrl}/api/x`, { traceparent: `00-${TRACE_ID}-${CLIENT_PARENT}-00`, tracestate });
+      expect(dropped.headers['tracestate']).toBeUndefined();
+    }
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.spans.filter((span) => span.traceId === TRACE_ID)).toEqual([]);
   });

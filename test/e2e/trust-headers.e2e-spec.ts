@@ -31,7 +31,13 @@ describe('identity headers against a CGI-style upstream (wsgiref reads _ as -)',
     routesFile = join(tmpdir(), `bff-cgi-${randomBytes(4).toString('hex')}.yaml`);
     writeFileSync(
       routesFile,
-      `routes:\n  - { path: /open, upstream: "${cgi.url}", auth: none }\n  - { path: /app, upstream: "${cgi.url}", auth: session }\n`,
+      [
+        'routes:',
+        `  - { path: /open, upstream: "${cgi.url}", auth: none }`,
+        `  - { path: /app, upstream: "${cgi.url}", auth: session }`,
+        `  - { path: /staff, upstream: "${cgi.url}/staff", auth: session, groups: [admins] }`,
+        '',
+      ].join('\n'),
     );
     stack = await startLoginStack({ ROUTES_FILE: routesFile, UPSTREAM_HEADERS: 'email:X-User-Email' });
     [bob, alice] = [await stack.signedIn('bob'), await stack.signedIn('alice')];
@@ -88,6 +94,26 @@ describe('identity headers against a CGI-style upstream (wsgiref reads _ as -)',
     );
   });
 
+  it('lets no client header re-route or re-method a call after the route was chosen, in any spelling', async () => {
+    // The control: bob is kept out of /staff by its route's groups, and the upstream trusts that.
+    expect((await bob.get(url('/staff/report'), CSRF)).status).toBe(403);
+    for (const name of ['X-Original-URL', 'X-Rewrite-URL', 'X-Override-URL']) {
+      for (const spelling of spellingsOf(name)) {
+        for (const path of ['/app/whoami', '/open/whoami']) {
+          const echo = await echoOf(await bob.get(url(path), { ...CSRF, [spelling]: '/staff/report' }));
+          expect([spelling, path, echo]).toEqual([spelling, path, expect.objectContaining({ method: 'GET', path: '/whoami' })]);
+          expect(JSON.stringify(echo.http)).not.toContain('/staff');
+        }
+      }
+    }
+    for (const name of ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override']) {
+      for (const spelling of spellingsOf(name)) {
+        const echo = await echoOf(await bob.get(url('/app/whoami'), { ...CSRF, [spelling]: 'DELETE' }));
+        expect([spelling, echo.method, JSON.stringify(echo.http)]).toEqual([spelling, 'GET', expect.not.stringContaining('DELETE')]);
+      }
+    }
+  });
+
   it('drops other headers whose name holds _, and keeps ordinary ones', async () => {
     const { http } = await echoOf(await fetch(url('/open/whoami'), { headers: { X_Tenant: 'evil', 'X-Tenant': 'good', Accept_Language: 'xx' } }));
     expect(http['HTTP_X_TENANT']).toBe('good');
@@ -123,3 +149,9 @@ describe('identity headers against a CGI-style upstream (wsgiref reads _ as -)',
     }
   });
 });
+
+/** The spellings one upstream or another reads as the same header: any case, `_` for `-`. */
+function spellingsOf(name: string): string[] {
+  const mixed = [...name].map((char, index) => (index % 2 === 0 ? char.toLowerCase() : char.toUpperCase())).join('');
+  return [name, name.toLowerCase(), name.toUpperCase(), mixed, name.replaceAll('-', '_'), name.toLowerCase().replaceAll('-', '_')];
+}

@@ -127,3 +127,32 @@ describe('failed credentials per client IP (RATE_LIMIT_CREDENTIAL_FAILURES)', ()
     expect((await call(`Bearer ${known}`)).status).toBe(200);
   });
 });
+
+describe('a locked-out address keeps what it used successfully before', () => {
+  let stack: ProxyStack;
+
+  beforeAll(async () => {
+    stack = await startProxyStack({ RATE_LIMIT_CREDENTIAL_FAILURES: '3/60' });
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  const call = (path: string, authorization: string) => fetch(`${stack.publicUrl}${path}`, { headers: { authorization } });
+
+  it('serves a Basic pair whose token is cached from memory, asking the IdP nothing, while new pairs get 429', async () => {
+    const good = basic(MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET);
+    expect((await call('/cc/jobs', good)).status).toBe(200);
+    for (let guess = 0; guess < 3; guess += 1) expect((await call('/cc/jobs', basic(MACHINE_CLIENT_ID, `guess-${guess}`))).status).toBe(401);
+    expect((await call('/cc/jobs', basic(MACHINE_CLIENT_ID, 'guess-3'))).status).toBe(429);
+
+    stack.idp.resetCounters();
+    const known = await call('/cc/jobs', good);
+    expect(known.status).toBe(200);
+    expect(((await known.json()) as EchoBody).headers['authorization']).toMatch(/^Bearer ey/);
+    expect(stack.idp.counters.tokenRequests).toBe(0);
+    // A pair this address never used successfully is still refused before the IdP is asked.
+    expect((await call('/cc/jobs', basic('someone-else', 'secret'))).status).toBe(429);
+    expect(stack.idp.counters.tokenRequests).toBe(0);
+  });
+});

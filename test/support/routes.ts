@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRoutes, type RoutesResult } from '../../src/proxy/forwarding/route-table';
+import { loadRoutes, type RoutesResult } from '../../src/proxy/forwarding/load-routes';
 import type { Route } from '../../src/proxy/forwarding/route';
 
 /** A route with the loader's defaults, for unit specs of what consumes one. */

@@ -1,5 +1,5 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
-import { audiencesOf } from '../../common/claims';
+import { audiencesOf } from '../../identity/claims';
 
 /**
  * Whether a verified bearer token is positively an access token for us — never an ID token (any client's), a logout

@@ -11,7 +11,7 @@ import { OidcClient } from '../../oidc/oidc.client';
 import { isAccessTokenIntrospection, isAccessTokenJwt } from './access-token-rule';
 import { BoundedCache } from './bounded-cache';
 import { FailedCredential, failureExpiry, isCredentialFailure } from './failed-credential-memory';
-import { audiencesOf } from '../../common/claims';
+import { audiencesOf } from '../../identity/claims';
 import { invalidTokenError, isJwtShaped, tokenDigest, toVerifiedToken, type VerifiedToken } from './verified-token';
 
 const MAX_CACHED_TOKENS = 10_000;
@@ -37,6 +37,12 @@ export class BearerVerifier {
     @Inject(OIDC_CONFIG) private readonly settings: OidcConfig,
     private readonly metrics: MetricsService,
   ) {}
+
+  /** A token verified before and not yet expired, from memory; `undefined` for one unknown or remembered as failed. */
+  cached(token: string): VerifiedToken | undefined {
+    const cached = this.verified.get(tokenDigest(token));
+    return cached instanceof FailedCredential ? undefined : cached;
+  }
 
   verify(token: string): Promise<VerifiedToken> {
     const key = tokenDigest(token);

@@ -1,26 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../../common/app.error';
-import { SessionGate, type OpenSession } from '../../session/session-gate';
+import { SessionGate, type AntiForgery, type EntryOptions } from '../../session/session-gate';
 import { CredentialFailureLimiter } from '../../throttle/credential-failure-limiter';
-import type { Caller } from '../forwarding/caller';
+import type { Caller, TokenCaller } from '../forwarding/caller';
 import type { Route, RouteAuth } from '../forwarding/route';
 import { BearerVerifier } from './bearer-verifier';
 import { credentialsRejectedError, parseBasicCredentials } from './client-credentials/basic-credentials';
-import { ClientCredentialsExchange } from './client-credentials/client-credentials.exchange';
+import { ClientCredentialsExchange, type ExchangedToken } from './client-credentials/client-credentials.exchange';
+import { credentialOf } from './credential-kind';
 import { isCredentialFailure } from './failed-credential-memory';
 import { sessionCaller } from './session-caller';
 import { TokenCallers } from './token-callers';
 
-/** A caller, and the session it came with (none for token callers). */
-export interface AuthenticatedCaller {
-  caller: Caller;
-  session?: OpenSession;
-}
+/** How a session caller proves it comes from the app: the CSRF header, or (a WebSocket handshake) its `Origin`. */
+export type CallerAntiForgery = Exclude<AntiForgery, 'logout-sid'>;
+
+const ENTRIES: Record<CallerAntiForgery, EntryOptions> = {
+  'csrf-header': { antiForgery: 'csrf-header', refresh: true },
+  origin: { antiForgery: 'origin', refresh: true },
+};
 
 /**
  * Works out who is calling a proxied route, by the route's `auth` mode: a bearer token, a client-credentials pair
- * (Kong's flow) or the session cookie (SessionGate: CSRF, lookup, refresh).
+ * (Kong's flow) or the session cookie (SessionGate: anti-forgery, lookup, refresh). Each kind has one rule, which the
+ * cached and the uncached path both apply: the cached path is the same decision with only a memory read.
  */
 @Injectable()
 export class CallerAuthenticator {
@@ -33,59 +37,76 @@ export class CallerAuthenticator {
   ) {}
 
   /**
-   * The caller when all it takes is already in memory — a bearer token verified before, or a session this instance
-   * read a moment ago whose token is not due — so the common request needs no promise; `undefined` means "ask
-   * `authenticate`", which also produces every refusal.
+   * The caller when all it takes is already in memory — a token verified and mapped before, a Basic pair whose token
+   * is cached, or a session this instance read a moment ago whose token is not due — so the common request needs no
+   * promise; `undefined` means "ask `authenticate`", which also produces every refusal.
    */
-  authenticateCached(request: IncomingMessage, route: Route): Caller | undefined {
-    const authorization = request.headers.authorization;
-    if (authorization) {
-      if (!allows(route.auth, 'bearer') || !/^bearer /i.test(authorization)) return undefined;
-      return this.tokens.cached(authorization.slice(7).trim());
+  authenticateCached(request: IncomingMessage, route: Route, antiForgery: CallerAntiForgery = 'csrf-header'): Caller | undefined {
+    const credential = credentialOf(request.headers.authorization, route.auth);
+    switch (credential.kind) {
+      case 'bearer':
+        return this.tokens.cached(credential.token);
+      case 'client_credentials': {
+        const exchanged = this.exchangedFromMemory(credential.authorization);
+        return exchanged && this.tokens.cached(exchanged.accessToken);
+      }
+      case 'session': {
+        const open = this.sessions.enterCached(request, ENTRIES[antiForgery]);
+        return open && sessionCaller(open, route);
+      }
+      case 'none':
+        return undefined;
     }
-    if (!allows(route.auth, 'session')) return undefined;
-    const open = this.sessions.enterCached(request);
-    return open && sessionCaller(open.session, route);
-  }
-
-  /** `clientIp` is whose failed credentials count (RATE_LIMIT_CREDENTIAL_FAILURES). */
-  async authenticate(request: IncomingMessage, route: Route, clientIp: string): Promise<Caller> {
-    return (await this.authenticateAs(request, route, clientIp, false)).caller;
   }
 
   /**
-   * For a WebSocket handshake: browsers cannot add a header to one, so a session caller proves it comes from the app
-   * with `Origin` instead of the CSRF header. Says which session too, so the socket can close when it ends.
+   * The same decision as `authenticateCached`, which it starts with, then what takes I/O: verification, an exchange,
+   * the consumer mapping, the vault, a refresh, and every refusal. `clientIp` is whose failed credentials count
+   * (RATE_LIMIT_CREDENTIAL_FAILURES). A WebSocket handshake passes `origin`: browsers cannot add a header to one, so a
+   * session caller proves it comes from the app with `Origin`.
    */
-  authenticateUpgrade(request: IncomingMessage, route: Route, clientIp: string): Promise<AuthenticatedCaller> {
-    return this.authenticateAs(request, route, clientIp, true);
+  async authenticate(request: IncomingMessage, route: Route, clientIp: string, antiForgery: CallerAntiForgery = 'csrf-header'): Promise<Caller> {
+    const cached = this.authenticateCached(request, route, antiForgery);
+    if (cached) return cached;
+    const credential = credentialOf(request.headers.authorization, route.auth);
+    switch (credential.kind) {
+      case 'bearer': {
+        const { token } = credential;
+        const known = this.verifier.cached(token);
+        return this.countingFailures(clientIp, known !== undefined, async () => this.tokens.of(token, known ?? (await this.verifier.verify(token))));
+      }
+      case 'client_credentials': {
+        const known = this.exchangedFromMemory(credential.authorization);
+        return this.countingFailures(clientIp, known !== undefined, async () => {
+          const exchanged = known ?? (await this.exchange(credential.authorization));
+          return this.tokens.of(exchanged.accessToken, exchanged.verified);
+        });
+      }
+      case 'session':
+        return sessionCaller(await this.sessions.enter(request, ENTRIES[antiForgery]), route);
+      case 'none':
+        throw missingCredentials(route.auth);
+    }
   }
 
-  private async authenticateAs(request: IncomingMessage, route: Route, clientIp: string, upgrade: boolean): Promise<AuthenticatedCaller> {
-    const authorization = request.headers.authorization;
-    if (authorization && /^bearer /i.test(authorization) && allows(route.auth, 'bearer')) {
-      const token = authorization.slice(7).trim();
-      return { caller: await this.countingFailures(clientIp, async () => this.tokens.of(token, await this.verifier.verify(token))) };
-    }
-    if (authorization && /^basic /i.test(authorization) && allows(route.auth, 'client_credentials')) {
-      const caller = await this.countingFailures(clientIp, async () => {
-        const credentials = parseBasicCredentials(authorization);
-        if (!credentials) throw credentialsRejectedError();
-        const exchanged = await this.clientCredentials.exchange(credentials.clientId, credentials.clientSecret);
-        return this.tokens.of(exchanged.accessToken, exchanged.verified);
-      });
-      return { caller };
-    }
-    if (allows(route.auth, 'session')) {
-      const session = await this.sessions.enter(request, { antiForgery: upgrade ? 'origin' : 'csrf-header', refresh: true });
-      return { caller: sessionCaller(session.session, route), session };
-    }
-    throw missingCredentials(route.auth);
+  /** The token a Basic pair was exchanged for, while this instance still holds it; no I/O. */
+  private exchangedFromMemory(authorization: string): ExchangedToken | undefined {
+    const credentials = parseBasicCredentials(authorization);
+    return credentials && this.clientCredentials.cached(credentials.clientId, credentials.clientSecret);
   }
 
-  /** A locked-out address is refused before anything is checked; each credential that fails counts against it. */
-  private async countingFailures(clientIp: string, attempt: () => Promise<Caller>): Promise<Caller> {
-    await this.failures.assertNotLocked(clientIp);
+  private exchange(authorization: string): Promise<ExchangedToken> {
+    const credentials = parseBasicCredentials(authorization);
+    if (!credentials) return Promise.reject(credentialsRejectedError());
+    return this.clientCredentials.exchange(credentials.clientId, credentials.clientSecret);
+  }
+
+  /**
+   * A locked-out address is refused before anything is checked, except what it used successfully before and this
+   * instance still holds (one noisy client behind a NAT locks out nobody else); each credential that fails counts.
+   */
+  private async countingFailures(clientIp: string, known: boolean, attempt: () => Promise<TokenCaller>): Promise<TokenCaller> {
+    if (!known) await this.failures.assertNotLocked(clientIp);
     try {
       return await attempt();
     } catch (error: unknown) {
@@ -93,10 +114,6 @@ export class CallerAuthenticator {
       throw error;
     }
   }
-}
-
-function allows(routeAuth: RouteAuth, mode: 'session' | 'bearer' | 'client_credentials'): boolean {
-  return routeAuth === mode || routeAuth === 'any';
 }
 
 function missingCredentials(routeAuth: RouteAuth): AppError {

@@ -1,25 +1,14 @@
-import type { Caller } from '../forwarding/caller';
+import type { SessionCaller } from '../forwarding/caller';
 import type { Route } from '../forwarding/route';
-import type { Session } from '../../session/session.types';
+import type { OpenSession } from '../../session/session-gate';
 
-/** A browser's caller, straight from its vault session: no token is decoded, the facts were stored with it. */
-export function sessionCaller(session: Session, route: Route): Caller {
-  const { contents } = session;
+/** A browser's caller, straight from its vault session: no token is decoded, the identity was stored with it. */
+export function sessionCaller(open: OpenSession, route: Route): SessionCaller {
+  const { contents } = open.session;
   return {
     kind: 'session',
-    identity: {
-      bearer: route.token === 'id' && contents.idToken ? contents.idToken : contents.accessToken,
-      consumer: contents.consumer,
-      credential: contents.credential,
-      groups: contents.groups,
-      claims: contents.headerClaims,
-    },
-    facts: {
-      groups: contents.groups,
-      scopes: contents.scopes,
-      audiences: contents.audiences,
-      acr: contents.acr,
-      authTime: contents.authTime,
-    },
+    identity: contents.identity,
+    bearer: route.token === 'id' && contents.idToken ? contents.idToken : contents.accessToken,
+    session: open,
   };
 }

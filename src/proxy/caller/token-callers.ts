@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { groupsFrom } from '../../common/claims';
-import type { ConsumerConfig } from '../../config/app-config';
-import { CONSUMER_CONFIG } from '../../config/config.tokens';
+import type { ConsumerConfig, ProxyConfig } from '../../config/app-config';
+import { CONSUMER_CONFIG, PROXY_CONFIG } from '../../config/config.tokens';
 import { ConsumerMappingService } from '../../consumer/consumer-mapping.service';
+import { deriveCallerIdentity, identitySettingsOf, type IdentitySettings } from '../../identity/derive-identity';
 import { SessionCache } from '../../session/session-cache';
-import type { Caller } from '../forwarding/caller';
+import type { TokenCaller } from '../forwarding/caller';
 import { TokenCallerCache } from './token-caller-cache';
 import { tokenDigest, type VerifiedToken } from './verified-token';
 
@@ -14,46 +14,35 @@ import { tokenDigest, type VerifiedToken } from './verified-token';
  */
 @Injectable()
 export class TokenCallers {
-  private readonly cache: TokenCallerCache<Caller>;
+  private readonly cache: TokenCallerCache<TokenCaller>;
+  private readonly identitySettings: IdentitySettings;
 
   constructor(
     private readonly consumers: ConsumerMappingService,
     sessionCache: SessionCache,
-    @Inject(CONSUMER_CONFIG) private readonly consumerConfig: ConsumerConfig,
+    @Inject(CONSUMER_CONFIG) consumerConfig: ConsumerConfig,
+    @Inject(PROXY_CONFIG) proxyConfig: ProxyConfig,
   ) {
     this.cache = new TokenCallerCache(sessionCache);
+    this.identitySettings = identitySettingsOf(consumerConfig, proxyConfig);
   }
 
   /** The caller of a token seen before and still good, without waiting; `undefined` means "verify it". */
-  cached(token: string): Caller | undefined {
+  cached(token: string): TokenCaller | undefined {
     return this.cache.get(tokenDigest(token));
   }
 
-  async of(token: string, verified: VerifiedToken): Promise<Caller> {
+  async of(token: string, verified: VerifiedToken): Promise<TokenCaller> {
     const key = tokenDigest(token);
     const cached = this.cache.get(key);
     if (cached) return cached;
     const since = this.cache.begin();
     const mapping = await this.consumers.map(verified.claims);
-    const groups = groupsFrom(verified.claims, this.consumerConfig);
-    const { acr, auth_time: authTime } = verified.claims;
-    const caller: Caller = {
+    const caller: TokenCaller = {
       kind: 'token',
-      identity: {
-        bearer: token,
-        consumer: mapping.consumer,
-        credential: mapping.credential,
-        anonymous: mapping.anonymous,
-        groups,
-        claims: verified.claims,
-      },
-      facts: {
-        groups,
-        scopes: verified.scopes,
-        audiences: verified.audiences,
-        ...(typeof acr === 'string' ? { acr } : {}),
-        ...(typeof authTime === 'number' ? { authTime } : {}),
-      },
+      identity: deriveCallerIdentity(verified.claims, mapping, verified, this.identitySettings),
+      bearer: token,
+      expiresAt: verified.expiresAt,
     };
     this.cache.set(key, caller, since, verified.expiresAt);
     return caller;

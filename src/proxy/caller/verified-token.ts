@@ -1,6 +1,6 @@
 import { AppError } from '../../common/app.error';
 import { sha256Base64url } from '../../common/sha256';
-import { audiencesOf, scopesOf } from '../../common/claims';
+import { audiencesOf, scopesOf } from '../../identity/claims';
 
 /** What the BFF knows about a bearer token after checking it with the issuer. */
 export interface VerifiedToken {

@@ -1,15 +1,9 @@
 import { AppError } from '../../common/app.error';
+import type { CallerIdentity } from '../../identity/caller-identity';
 import type { Route } from './route';
 
-export interface AccessFacts {
-  groups: readonly string[];
-  scopes: readonly string[];
-  audiences: readonly string[];
-  /** How the user authenticated (ID token for sessions, access token claims for bearer callers). */
-  acr?: string;
-  /** `auth_time`, epoch seconds. */
-  authTime?: number;
-}
+/** What a route's rules are checked against: a view of the identity (the upstream is told another, identity-headers.ts). */
+export type AccessFacts = Pick<CallerIdentity, 'groups' | 'scopes' | 'audiences' | 'acr' | 'authTime'>;
 
 /** A route's `groups` (any one), `scopes` (all) and `audience` rules; the first unmet one is the 403's reason. */
 export function checkRouteAccess(route: Route, facts: AccessFacts): AppError | undefined {

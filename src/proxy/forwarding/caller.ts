@@ -1,15 +1,26 @@
-import type { AccessFacts } from './access-rules';
-import type { UpstreamIdentity } from './upstream-headers';
+import type { CallerIdentity } from '../../identity/caller-identity';
+import type { OpenSession } from '../../session/session-gate';
 
 /**
  * The seam between the proxy's two halves: all that forwarding knows of whoever is calling. The caller half
  * (`proxy/caller/`) builds it from a session, a bearer token or a client-credentials exchange.
  */
-export interface Caller {
-  /** A browser with a session cookie, or a client with a token (its own, or one from a client-credentials exchange). */
-  kind: 'session' | 'token';
-  /** What the upstream is told (bearer token, consumer, groups, claims). */
-  identity: UpstreamIdentity;
-  /** What the route's rules are checked against. */
-  facts: AccessFacts;
+interface CallerOf<Kind extends string> {
+  kind: Kind;
+  identity: CallerIdentity;
+  /** The token the upstream receives as `Authorization: Bearer`. */
+  bearer: string;
 }
+
+/** A browser with a session cookie; what it opens lasts as long as the session (SessionWatch). */
+export interface SessionCaller extends CallerOf<'session'> {
+  session: OpenSession;
+}
+
+/** A client with a token (its own, or one from a client-credentials exchange); what it opens lasts as long as the token. */
+export interface TokenCaller extends CallerOf<'token'> {
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export type Caller = SessionCaller | TokenCaller;

@@ -6,12 +6,21 @@ import { HTTP_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../../config/config.t
 import { checkRouteAccess } from './access-rules';
 import type { Caller } from './caller';
 import { clientAddressOf } from './client-address';
-import type { Route } from './route';
+import type { Route, RouteMatch } from './route';
 import { stepUpRefusal } from './step-up';
 import { continuedTraceHeaders } from '../../tracing/trace-context';
-import type { TraceHeaders } from '../../tracing/request-span';
-import { buildUpstreamHeaders, type UpstreamHeaders, type UpstreamIdentity } from './upstream-headers';
+import type { ConnectionBudget } from './upstream.client';
+import { buildUpstreamHeaders, type UpstreamHeaders } from './upstream-headers';
 import { loginCookiePatterns, ownCookiesOf, type OwnCookies } from './upstream-set-cookie';
+
+/** A call the route's rules let through, ready for the upstream: where it goes, what it says, under which budget. */
+export interface PreparedForward {
+  origin: string;
+  path: string;
+  timeoutMs: number;
+  budget: ConnectionBudget;
+  headers: UpstreamHeaders;
+}
 
 /**
  * The rules every forwarded call follows, an HTTP request or a WebSocket handshake alike: whether this caller may use
@@ -41,18 +50,34 @@ export class ForwardingRules {
     this.publicOrigin = new URL(http.publicUrl).origin;
   }
 
-  /** Groups, scopes and audience first, then step-up: the refusal to answer, or undefined when the caller may pass. */
-  refusal(route: Route, caller: Caller, request: IncomingMessage): AppError | undefined {
-    return checkRouteAccess(route, caller.facts) ?? stepUpRefusal(route, caller, request.headers.referer, this.publicOrigin);
+  /**
+   * The one step between "who is calling" and "send it upstream", for an HTTP request and a WebSocket handshake alike:
+   * the route's rules (groups, scopes and audience first, then step-up) — a refusal is thrown, nothing is forwarded —
+   * then what the upstream receives. `caller` is absent on `auth: none` routes. The client's trace is continued with a
+   * new parent id; with span export on, the HTTP proxy puts its upstream span's context in its place (replaceTrace).
+   */
+  prepare(request: IncomingMessage, match: RouteMatch, caller: Caller | undefined, requestId: string): PreparedForward {
+    const { route } = match;
+    if (caller) {
+      const refusal = this.refusal(route, caller, request);
+      if (refusal) throw refusal;
+    }
+    return {
+      origin: route.origin,
+      path: match.upstreamPath,
+      timeoutMs: route.timeoutMs,
+      budget: { name: route.path, connections: route.maxConnections },
+      headers: this.upstreamHeaders(request, caller, requestId),
+    };
   }
 
-  /**
-   * The request headers the upstream receives; `identity` is absent on `auth: none` routes. `trace` is the upstream
-   * span's context when span export is on; otherwise the client's trace is continued with a new parent id.
-   */
-  upstreamHeaders(request: IncomingMessage, identity: UpstreamIdentity | undefined, requestId: string, trace?: TraceHeaders): UpstreamHeaders {
+  private refusal(route: Route, caller: Caller, request: IncomingMessage): AppError | undefined {
+    return checkRouteAccess(route, caller.identity) ?? stepUpRefusal(route, caller, request.headers.referer, this.publicOrigin);
+  }
+
+  private upstreamHeaders(request: IncomingMessage, caller: Caller | undefined, requestId: string): UpstreamHeaders {
     const headers = buildUpstreamHeaders(request.headers, {
-      identity,
+      caller,
       sessionCookieName: this.session.cookieName,
       strippedCookies: this.strippedCookies,
       csrfHeader: this.session.csrfHeader,
@@ -61,7 +86,7 @@ export class ForwardingRules {
       proto: this.proto,
       // The browser-visible host is PUBLIC_URL's; a client-chosen Host header must not reach upstreams as X-Forwarded-Host.
       host: this.publicHost,
-      trace: trace ?? continuedTraceHeaders(request.headers.traceparent, request.headers.tracestate),
+      trace: continuedTraceHeaders(request.headers.traceparent, request.headers.tracestate),
     });
     headers['x-request-id'] = requestId;
     return headers;

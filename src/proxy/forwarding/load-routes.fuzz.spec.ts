@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import type { RoutesResult } from './route-table';
+import type { RoutesResult } from './load-routes';
 import { useRoutesFile } from '../../../test/support/routes';
 
 describe('loadRoutes on any input', () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadRoutes, type RoutesResult } from './route-table';
+import { loadRoutes, type RoutesResult } from './load-routes';
 import { useRoutesFile } from '../../../test/support/routes';
 
 describe('loadRoutes', () => {

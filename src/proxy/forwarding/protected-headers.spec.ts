@@ -1,9 +1,13 @@
 import fc from 'fast-check';
-import { canonicalHeaderName } from './protected-headers';
+import { IDENTITY_HEADERS, identityHeaders } from './identity-headers';
+import { canonicalHeaderName, isProtected } from './protected-headers';
 import { buildUpstreamHeaders, filterResponseHeaders, type UpstreamHeaderContext } from './upstream-headers';
 
 const context: UpstreamHeaderContext = {
-  identity: { bearer: 'ours', consumer: { id: 'c1', username: 'alice', custom_id: 'sub-1' }, credential: 'sub-1', groups: ['users'], claims: { email: 'a@x' } },
+  caller: {
+    bearer: 'ours',
+    identity: { consumer: { id: 'c1', username: 'alice', custom_id: 'sub-1' }, anonymous: true, credential: 'sub-1', groups: ['users'], headerClaims: { email: 'a@x' } },
+  },
   sessionCookieName: 'bff-session',
   csrfHeader: 'X-CSRF',
   claimHeaders: [{ claim: 'email', header: 'x-user-email' }],
@@ -16,6 +20,7 @@ const PROTECTED = [
   'authorization', 'x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-consumer-groups', 'x-credential-identifier',
   'x-authenticated-groups', 'x-authenticated-userid', 'x-anonymous-consumer', 'x-forwarded-for', 'x-forwarded-host',
   'x-forwarded-proto', 'x-forwarded-prefix', 'forwarded', 'x-real-ip', 'x-user-email', 'x-request-id', 'x-csrf',
+  'x-original-url', 'x-rewrite-url', 'x-override-url', 'x-http-method-override', 'x-http-method', 'x-method-override',
 ];
 
 /** Every way of writing `name` that canonicalises to it: any case per letter, any `-` written as `_`. */
@@ -45,8 +50,14 @@ describe('protected header names', () => {
     );
   });
 
+  it('protects every header the identity builder can set: a new one is listed, or this fails', () => {
+    const everything = identityHeaders(context.caller!);
+    expect(new Set(Object.keys(everything))).toEqual(new Set(['authorization', ...IDENTITY_HEADERS]));
+    for (const name of IDENTITY_HEADERS) expect([name, isProtected(name)]).toEqual([name, true]);
+  });
+
   it('drops every header whose name holds _, protected or not', () => {
-    const sut = buildUpstreamHeaders({ x_tenant: 'evil', 'x-tenant': 'good', accept_language: 'x' }, { ...context, identity: undefined });
+    const sut = buildUpstreamHeaders({ x_tenant: 'evil', 'x-tenant': 'good', accept_language: 'x' }, { ...context, caller: undefined });
     expect(sut['x-tenant']).toBe('good');
     expect(Object.keys(sut).some((name) => name.includes('_') || name === 'accept-language')).toBe(false);
   });
@@ -58,7 +69,7 @@ describe('protected header names', () => {
   });
 
   it('keeps the client Authorization on auth: none routes, but never its spoofed identity headers', () => {
-    const sut = buildUpstreamHeaders({ authorization: 'Basic x', 'x-consumer-id': 'evil' }, { ...context, identity: undefined });
+    const sut = buildUpstreamHeaders({ authorization: 'Basic x', 'x-consumer-id': 'evil' }, { ...context, caller: undefined });
     expect(sut['authorization']).toBe('Basic x');
     expect(sut['x-consumer-id']).toBeUndefined();
   });

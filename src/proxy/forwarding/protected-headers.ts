@@ -1,3 +1,5 @@
+import { IDENTITY_HEADERS } from './identity-headers';
+
 /**
  * The one reading of a header name that every header rule uses: lower-cased, with `_` read as `-`, the way CGI-style
  * servers (RFC 3875 §4.1.18: `HTTP_X_CONSUMER_ID`), PHP and most WSGI servers read it. Two names that canonicalise
@@ -8,14 +10,22 @@ export function canonicalHeaderName(name: string): string {
   return lower.includes('_') ? lower.replaceAll('_', '-') : lower;
 }
 
-// Names the BFF sets or derives itself: a client's copy, in any spelling, never reaches an upstream.
-const SET_BY_BFF = new Set(['x-credential-identifier', 'x-anonymous-consumer', 'forwarded', 'x-real-ip', 'x-request-id']);
-const SET_BY_BFF_PREFIXES = ['x-consumer-', 'x-authenticated-', 'x-forwarded-'];
+/**
+ * Headers that make frameworks re-route or change the method after the BFF chose the route (and so its rules):
+ * IIS's URL Rewrite and Symfony's or Zend's request read `X-Original-URL`/`X-Rewrite-URL`; method-override
+ * middlewares (Express, Rails, Laravel, ASP.NET) read the other three.
+ */
+const REROUTING = ['x-original-url', 'x-rewrite-url', 'x-override-url', 'x-http-method-override', 'x-http-method', 'x-method-override'];
 
-/** Whether a canonical name is one of the identity or forwarding headers the BFF sets (UPSTREAM_HEADERS aside). */
-export function isSetByBff(canonicalName: string): boolean {
-  if (SET_BY_BFF.has(canonicalName)) return true;
-  for (const prefix of SET_BY_BFF_PREFIXES) if (canonicalName.startsWith(prefix)) return true;
+// Names a client's copy of never reaches an upstream, in any spelling: the identity and forwarding headers the BFF
+// sets or derives itself, and the re-routing ones.
+const PROTECTED = new Set([...IDENTITY_HEADERS, 'forwarded', 'x-real-ip', 'x-request-id', ...REROUTING]);
+const PROTECTED_PREFIXES = ['x-consumer-', 'x-authenticated-', 'x-forwarded-'];
+
+/** Whether a canonical name is one a client may never send an upstream, nor a claim fill (UPSTREAM_HEADERS aside). */
+export function isProtected(canonicalName: string): boolean {
+  if (PROTECTED.has(canonicalName)) return true;
+  for (const prefix of PROTECTED_PREFIXES) if (canonicalName.startsWith(prefix)) return true;
   return false;
 }
 

@@ -18,7 +18,7 @@ const SECONDS = /^\d{1,10}$/;
  * A route's `acr` (one of) and `max_age` rules against how the caller authenticated. Unmet, the answer names all of
  * the route's rules, not only the failing one: the login that follows must satisfy every one of them.
  */
-export function unmetStepUp(route: Pick<Route, 'acr' | 'maxAge'>, facts: Pick<AccessFacts, 'acr' | 'authTime'>, nowMs = Date.now()): StepUpNeed | undefined {
+export function unmetStepUp(route: Pick<Route, 'acr' | 'maxAge'>, facts: Partial<Pick<AccessFacts, 'acr' | 'authTime'>>, nowMs = Date.now()): StepUpNeed | undefined {
   const { acr, maxAge } = route;
   if (acr === undefined && maxAge === undefined) return undefined;
   const acrMet = acr === undefined || (facts.acr !== undefined && acr.includes(facts.acr));
@@ -72,8 +72,8 @@ export function insufficientUserAuthenticationError(need: StepUpNeed): AppError 
 }
 
 /** Route `acr`/`max_age` rules: a session is sent to log in again, a token client gets RFC 9470's challenge. */
-export function stepUpRefusal(route: Pick<Route, 'acr' | 'maxAge'>, caller: Pick<Caller, 'kind' | 'facts'>, referer: string | undefined, publicOrigin: string): AppError | undefined {
-  const need = unmetStepUp(route, caller.facts);
+export function stepUpRefusal(route: Pick<Route, 'acr' | 'maxAge'>, caller: Pick<Caller, 'kind' | 'identity'>, referer: string | undefined, publicOrigin: string): AppError | undefined {
+  const need = unmetStepUp(route, caller.identity);
   if (!need) return undefined;
   return caller.kind === 'session' ? stepUpRequired(need, referer, publicOrigin) : insufficientUserAuthenticationError(need);
 }

@@ -1,17 +1,22 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { buildUpstreamHeaders, type UpstreamHeaderContext, type UpstreamIdentity } from './upstream-headers';
+import type { UpstreamCaller, UpstreamIdentity } from './identity-headers';
+import { buildUpstreamHeaders, type UpstreamHeaderContext } from './upstream-headers';
 
 const identity: UpstreamIdentity = {
-  bearer: 'access-token',
   consumer: { id: '6f1c1c1e-4a47-4c2f-9f35-2b8a1f5e4a10', username: 'alice', custom_id: 'okta|alice' },
+  anonymous: false,
   credential: 'okta|alice',
   groups: ['admins', 'users'],
-  claims: { email: 'alice@example.com', iss: 'https://idp.example', age: 42, verified: true, roles: ['a', 'b'], address: { city: 'X' } },
+  headerClaims: { email: 'alice@example.com', iss: 'https://idp.example', age: 42, verified: true, roles: ['a', 'b'], address: { city: 'X' } },
 };
+const caller: UpstreamCaller = { bearer: 'access-token', identity };
+
+/** The caller with some of its identity changed. */
+const callerWith = (changes: Partial<UpstreamIdentity>): UpstreamCaller => ({ ...caller, identity: { ...identity, ...changes } });
 
 function context(overrides: Partial<UpstreamHeaderContext> = {}): UpstreamHeaderContext {
   return {
-    identity,
+    caller,
     sessionCookieName: '__Host-bff-session',
     strippedCookies: ['__Host-bff-login*'],
     csrfHeader: 'X-CSRF',
@@ -82,7 +87,7 @@ describe('buildUpstreamHeaders', () => {
   it('strips the identity headers even when no identity is injected, but keeps the client authorization', () => {
     const sut = buildUpstreamHeaders(
       { authorization: 'Basic abc', 'x-consumer-id': 'admin', 'x-authenticated-groups': 'admins', 'x-user-email': 'm@example.com' },
-      context({ identity: undefined }),
+      context({ caller: undefined }),
     );
     expect(sut).toEqual({
       authorization: 'Basic abc',
@@ -93,16 +98,16 @@ describe('buildUpstreamHeaders', () => {
   });
 
   it('sends X-Consumer-* only for a mapped consumer, and only the fields it has', () => {
-    const noConsumer = buildUpstreamHeaders({}, context({ identity: { ...identity, consumer: null, groups: [] } }));
+    const noConsumer = buildUpstreamHeaders({}, context({ caller: callerWith({ consumer: null, groups: [] }) }));
     expect(Object.keys(noConsumer).filter((name) => name.startsWith('x-consumer') || name === 'x-authenticated-groups')).toEqual([]);
-    const partial = buildUpstreamHeaders({}, context({ identity: { ...identity, consumer: { id: 'c1', username: null, custom_id: 'cid' } } }));
+    const partial = buildUpstreamHeaders({}, context({ caller: callerWith({ consumer: { id: 'c1', username: null, custom_id: 'cid' } }) }));
     expect(partial['x-consumer-id']).toBe('c1');
     expect(partial).not.toHaveProperty('x-consumer-username');
     expect(partial['x-consumer-custom-id']).toBe('cid');
   });
 
   it('marks an anonymous consumer as Kong does', () => {
-    expect(buildUpstreamHeaders({}, context({ identity: { ...identity, anonymous: true } }))['x-anonymous-consumer']).toBe('true');
+    expect(buildUpstreamHeaders({}, context({ caller: callerWith({ anonymous: true }) }))['x-anonymous-consumer']).toBe('true');
   });
 
   it('removes hop-by-hop headers and any header the Connection header names', () => {
@@ -120,7 +125,7 @@ describe('buildUpstreamHeaders', () => {
         expect: '100-continue',
         accept: '*/*',
       },
-      context({ identity: undefined }),
+      context({ caller: undefined }),
     );
     expect(Object.keys(sut).sort()).toEqual(['accept', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto']);
   });
@@ -205,7 +210,7 @@ describe('buildUpstreamHeaders cookies', () => {
 
 describe('buildUpstreamHeaders claim headers', () => {
   function claimHeader(claims: Record<string, unknown>, claim = 'value'): string | string[] | undefined {
-    const ctx = context({ identity: { ...identity, claims }, claimHeaders: [{ claim, header: 'x-claim' }] });
+    const ctx = context({ caller: callerWith({ headerClaims: claims }), claimHeaders: [{ claim, header: 'x-claim' }] });
     return buildUpstreamHeaders({}, ctx)['x-claim'];
   }
 

@@ -1,26 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ConsumerIdentity } from '../../common/consumer-identity';
 import type { TraceHeaders } from '../../tracing/request-span';
 import { withoutCookies } from './cookie-header';
 import { claimHeaderValue, toHeaderValue } from './header-value';
-import { canonicalHeaderName, hasUnderscore, isSetByBff } from './protected-headers';
+import { identityHeaders, type UpstreamCaller, type UpstreamHeaders, type UpstreamIdentity } from './identity-headers';
+import { canonicalHeaderName, hasUnderscore, isProtected } from './protected-headers';
 import { withoutOwnCookies, type OwnCookies } from './upstream-set-cookie';
 
-/** Who the upstream is told it is talking to; built by the caller half (`proxy/caller/`). */
-export interface UpstreamIdentity {
-  bearer: string;
-  consumer: ConsumerIdentity | null;
-  /** The consumer claim's value. */
-  credential?: string;
-  /** Set when the consumer is ANONYMOUS_CONSUMER, as Kong does. */
-  anonymous?: boolean;
-  groups: readonly string[];
-  claims: Readonly<Record<string, unknown>>;
-}
+export type { UpstreamHeaders } from './identity-headers';
 
 export interface UpstreamHeaderContext {
   /** Absent on `auth: none` routes: then the client's own Authorization goes through. */
-  identity?: UpstreamIdentity;
+  caller?: UpstreamCaller;
   sessionCookieName: string;
   /** More cookies the upstream must not see (login state); a trailing `*` makes a prefix. */
   strippedCookies?: readonly string[];
@@ -33,8 +23,6 @@ export interface UpstreamHeaderContext {
   /** The trace the upstream continues; the client's own traceparent and tracestate never go through as sent. */
   trace?: TraceHeaders;
 }
-
-export type UpstreamHeaders = Record<string, string | string[]>;
 
 // RFC 9110 §7.6.1, plus the non-standard ones proxies have always dropped.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
@@ -54,8 +42,8 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: Upstrea
     if (value === undefined) continue;
     const name = canonicalHeaderName(rawName);
     if (name === 'connection') connection = connection === undefined ? value : [connection, value].flat();
-    if (hasUnderscore(rawName) || NEVER_FORWARDED.has(name) || name === csrf || isSetByBff(name)) continue;
-    if ((ctx.identity && name === 'authorization') || isClaimHeader(name, ctx.claimHeaders)) continue;
+    if (hasUnderscore(rawName) || NEVER_FORWARDED.has(name) || name === csrf || isProtected(name)) continue;
+    if ((ctx.caller && name === 'authorization') || isClaimHeader(name, ctx.claimHeaders)) continue;
     const previous = headers[name];
     headers[name] = previous === undefined ? value : [previous, value].flat();
   }
@@ -64,7 +52,7 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: Upstrea
   if (cookie === undefined) delete headers.cookie;
   else headers.cookie = cookie;
 
-  if (ctx.identity) Object.assign(headers, claimHeaders(ctx.identity, ctx.claimHeaders), identityHeaders(ctx.identity));
+  if (ctx.caller) Object.assign(headers, claimHeaders(ctx.caller.identity, ctx.claimHeaders), identityHeaders(ctx.caller));
   if (ctx.clientIp) headers['x-forwarded-for'] = ctx.clientIp;
   headers['x-forwarded-proto'] = ctx.proto;
   if (ctx.host) headers['x-forwarded-host'] = toHeaderValue(ctx.host);
@@ -102,27 +90,12 @@ function isClaimHeader(name: string, mapping: UpstreamHeaderContext['claimHeader
   return false;
 }
 
-function identityHeaders(identity: UpstreamIdentity): UpstreamHeaders {
-  const headers: UpstreamHeaders = { authorization: `Bearer ${identity.bearer}` };
-  const { consumer } = identity;
-  if (consumer) {
-    headers['x-consumer-id'] = toHeaderValue(consumer.id);
-    if (consumer.username !== null) headers['x-consumer-username'] = toHeaderValue(consumer.username);
-    if (consumer.custom_id !== null) headers['x-consumer-custom-id'] = toHeaderValue(consumer.custom_id);
-  }
-  if (identity.credential !== undefined) headers['x-credential-identifier'] = toHeaderValue(identity.credential);
-  // Kong joins groups with ", "; readers split on "," and trim.
-  if (identity.groups.length > 0) headers['x-authenticated-groups'] = identity.groups.map(toHeaderValue).join(', ');
-  if (identity.anonymous) headers['x-anonymous-consumer'] = 'true';
-  return headers;
-}
-
 function claimHeaders(identity: UpstreamIdentity, mapping: UpstreamHeaderContext['claimHeaders']): UpstreamHeaders {
   const headers: UpstreamHeaders = {};
   for (const { claim, header } of mapping) {
     const name = canonicalHeaderName(header);
-    const value = Object.hasOwn(identity.claims, claim) ? claimHeaderValue(identity.claims[claim]) : undefined;
-    if (value !== undefined && !NOT_CLAIM_TARGETS.has(name) && !isSetByBff(name)) headers[name] = value;
+    const value = Object.hasOwn(identity.headerClaims, claim) ? claimHeaderValue(identity.headerClaims[claim]) : undefined;
+    if (value !== undefined && !NOT_CLAIM_TARGETS.has(name) && !isProtected(name)) headers[name] = value;
   }
   return headers;
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
-import { sendJsonError } from './json-error';
+import { sendJsonError } from '../../common/raw-json-response';
 import { classifyUpstreamFailure, errorCode, UPSTREAM_TIMEOUT } from './upstream-failure';
 import { UpstreamExchange, type ExchangeEnd, type ExchangeTarget } from './upstream-exchange';
 

@@ -61,6 +61,12 @@ export class ClientCredentialsExchange {
     this.scopes = oidcConfig.clientCredentialsScopes;
   }
 
+  /** The token this pair was exchanged for, while this instance may still reuse it; no I/O. */
+  cached(clientId: string, clientSecret: string): ExchangedToken | undefined {
+    const cached = this.local.get(this.pairKey(clientId, clientSecret));
+    return cached instanceof FailedCredential ? undefined : cached;
+  }
+
   exchange(clientId: string, clientSecret: string): Promise<ExchangedToken> {
     const pair = this.pairKey(clientId, clientSecret);
     const cached = this.local.get(pair);

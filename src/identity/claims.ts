@@ -1,21 +1,20 @@
-import type { ConsumerConfig, ProxyConfig } from '../config/app-config';
+import type { AccessTokenFacts } from './caller-identity';
 
 /**
  * Groups from the configured claim: an array of strings, or one string of comma- or space-separated names (glewlwyd
  * puts multi-valued properties in access tokens as `"admins,staff"`).
  */
-export function groupsFrom(claims: Readonly<Record<string, unknown>>, config: ConsumerConfig): string[] {
-  const value = claims[config.groupsClaim];
+export function groupsFrom(claims: Readonly<Record<string, unknown>>, groupsClaim: string): string[] {
+  const value = claims[groupsClaim];
   if (typeof value === 'string') return value.split(/[\s,]+/).filter((group) => group !== '');
   if (Array.isArray(value)) return value.filter((group): group is string => typeof group === 'string');
   return [];
 }
 
-/** Only the claims that UPSTREAM_HEADERS injects are kept in the vault; the rest stays inside the ID token. */
-export function headerClaimsFrom(claims: Readonly<Record<string, unknown>>, config: ProxyConfig): Record<string, unknown> {
-  const picked: Record<string, unknown> = {};
-  for (const { claim } of config.upstreamHeaders) if (claims[claim] !== undefined) picked[claim] = claims[claim];
-  return picked;
+/** Only the claims UPSTREAM_HEADERS injects are kept; the rest stays inside the token. */
+export function headerClaimsFrom(claims: Readonly<Record<string, unknown>>, names: readonly string[]): Record<string, unknown> {
+  // fromEntries defines own properties: a claim named `__proto__` stays a claim.
+  return Object.fromEntries(names.flatMap((claim) => (Object.hasOwn(claims, claim) && claims[claim] !== undefined ? [[claim, claims[claim]]] : [])));
 }
 
 /**
@@ -43,6 +42,15 @@ export function scopesOf(claims: Readonly<Record<string, unknown>>): string[] {
 export function audiencesOf(claims: Readonly<Record<string, unknown>>): string[] {
   const aud = claims['aud'];
   return typeof aud === 'string' ? stringsOf([aud]) : stringsOf(aud);
+}
+
+/**
+ * A session's access token's scopes (the token response's `scope`, or the token's own claim where RFC 6749 §5.1 let
+ * the IdP leave it out) and audiences. The token is read, not verified: it came straight from the IdP's token endpoint.
+ */
+export function accessTokenFacts(accessToken: string, scope: string | undefined): AccessTokenFacts {
+  const claims = decodeJwtPayload(accessToken);
+  return { scopes: scope?.split(' ') ?? scopesOf(claims), audiences: audiencesOf(claims) };
 }
 
 function spaceSeparated(value: string): string[] {
