@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { sha256Base64url as digest } from '../src/common/sha256';
-import { SessionKeys, sessionHandle } from '../src/session/session.keys';
-import { hashSessionId, newSessionId, TokenCrypto } from '../src/session/token-crypto';
+import { SessionKeys } from '../src/session/session.keys';
+import { hashSessionId, TokenCrypto } from '../src/session/token-crypto';
 import type { VaultContents } from '../src/session/session.types';
 import { decodeVaultContents } from '../src/session/vault-contents.codec';
 
@@ -76,53 +75,4 @@ export async function vaultFootprint(redis: Redis, prefix: string, sessionId: st
   const rawTokenBytes = [contents.accessToken, contents.refreshToken, contents.idToken].reduce((sum, token) => sum + Buffer.byteLength(token ?? ''), 0);
   const sessionKeyBytes = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
   return { sessionKeyBytes, rawTokenBytes, sealedBytes: sealed.length, hasSid: contents.sid !== undefined, sub: contents.sub };
-}
-
-export interface SeedResult {
-  sessions: number;
-  seconds: number;
-  /** Growth of Redis `used_memory` per session written (session hash plus its index entries). */
-  usedMemoryPerSession: number;
-}
-
-/**
- * Writes `count` other sessions the way the BFF stores them — a hash with sealed contents of the real session's size,
- * clear metadata, TTL, and entries in the `all`, `sub` (and `sid`) indexes — through pipelines of a few thousand commands.
- */
-export async function seedSessions(redis: Redis, prefix: string, count: number, like: VaultFootprint): Promise<SeedResult> {
-  const keys = new SessionKeys(prefix);
-  const started = Date.now();
-  const before = await usedMemory(redis);
-  const now = Date.now();
-  const absolute = now + 8 * 3600_000;
-  const idleMs = 1800_000;
-  const batch = 2_000;
-  for (let offset = 0; offset < count; offset += batch) {
-    const pipeline = redis.pipeline();
-    for (let index = offset; index < Math.min(count, offset + batch); index += 1) {
-      const keyHash = hashSessionId(newSessionId());
-      const sub = `00u${randomBytes(8).toString('hex')}`;
-      const meta = { handle: sessionHandle(keyHash), sub, consumerId: null, createdAt: now, absoluteExpiresAt: absolute, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) bench' };
-      const key = keys.session(keyHash);
-      pipeline.hset(key, { d: randomBytes(like.sealedBytes), v: 1, a: absolute, s: now, m: JSON.stringify(meta) });
-      pipeline.pexpire(key, idleMs);
-      pipeline.zadd(keys.all(), absolute, keyHash);
-      pipeline.zadd(keys.bySub(sub), absolute, keyHash);
-      pipeline.pexpire(keys.bySub(sub), absolute - now);
-      if (like.hasSid) {
-        const sid = keys.bySid(digest(randomBytes(16).toString('hex')));
-        pipeline.zadd(sid, absolute, keyHash);
-        pipeline.pexpire(sid, absolute - now);
-      }
-    }
-    await pipeline.exec();
-  }
-  const after = await usedMemory(redis);
-  return { sessions: count, seconds: (Date.now() - started) / 1000, usedMemoryPerSession: (after - before) / count };
-}
-
-async function usedMemory(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  const match = /^used_memory:(\d+)/m.exec(info);
-  return match ? Number(match[1]) : 0;
 }

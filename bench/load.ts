@@ -19,6 +19,8 @@ export interface LoadRun {
   headers: Readonly<Record<string, string>>;
   connections: number;
   seconds: number;
+  /** Many users: each request carries the next session id of this file (one a line) as this cookie, in turn. */
+  cookies?: { name: string; file: string };
 }
 
 export type LoadGenerator = { name: 'wrk' | 'autocannon'; run(load: LoadRun): Promise<LoadResult> };
@@ -27,7 +29,13 @@ export type LoadGenerator = { name: 'wrk' | 'autocannon'; run(load: LoadRun): Pr
 export function loadGenerator(prefer: 'auto' | 'wrk' | 'autocannon'): LoadGenerator {
   if (prefer !== 'autocannon' && hasWrk()) return { name: 'wrk', run: runWrk };
   if (prefer === 'wrk') throw new Error('--loader wrk, but wrk is not installed (apt-get install wrk)');
-  return { name: 'autocannon', run: runAutocannon };
+  return {
+    name: 'autocannon',
+    run: (load) => {
+      if (load.cookies) throw new Error('the many-users scenario needs wrk (apt-get install wrk)');
+      return runAutocannon(load);
+    },
+  };
 }
 
 function hasWrk(): boolean {
@@ -49,12 +57,30 @@ done = function(summary, latency, requests)
 end
 `;
 
-let wrkScript: string | undefined;
+// One wrk thread walks the list in turn: with more sessions than requests in a session-cache lifetime, every one misses.
+const WRK_ROTATE_COOKIES = (file: string, name: string) => `
+local ids = {}
+for line in io.lines(${JSON.stringify(file)}) do ids[#ids + 1] = line end
+local next_id = 0
+request = function()
+  next_id = next_id % #ids + 1
+  wrk.headers["cookie"] = "${name}=" .. ids[next_id]
+  return wrk.format()
+end
+`;
+
+const wrkScripts = new Map<string, string>();
 
 async function runWrk(load: LoadRun): Promise<LoadResult> {
-  wrkScript ??= writeTemp('bench-wrk-report.lua', WRK_REPORT);
-  const args = ['-t', '1', '-c', String(load.connections), '-d', `${load.seconds}s`, '--timeout', '10s', '-s', wrkScript];
-  for (const [name, value] of Object.entries(load.headers)) args.push('-H', `${name}: ${value}`);
+  const cookies = load.cookies;
+  const scriptKey = cookies ? `${cookies.name}:${cookies.file}` : '';
+  let script = wrkScripts.get(scriptKey);
+  if (script === undefined) {
+    script = writeTemp(`bench-wrk-${wrkScripts.size}.lua`, (cookies ? WRK_ROTATE_COOKIES(cookies.file, cookies.name) : '') + WRK_REPORT);
+    wrkScripts.set(scriptKey, script);
+  }
+  const args = ['-t', '1', '-c', String(load.connections), '-d', `${load.seconds}s`, '--timeout', '10s', '-s', script];
+  for (const [name, value] of Object.entries(load.headers)) if (!(cookies && name === 'cookie')) args.push('-H', `${name}: ${value}`);
   const output = await capture('wrk', [...args, load.url]);
   const line = output.split('\n').find((entry) => entry.startsWith('BENCH_JSON '));
   if (!line) throw new Error(`wrk printed no report:\n${output}`);

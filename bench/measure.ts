@@ -1,11 +1,13 @@
 import type { LoadGenerator, LoadResult, LoadRun } from './load';
-import { cpuMicros, memory, sampleRss } from './processes';
+import { cpuMicros, memory, sampleRss, syscalls } from './processes';
 
 export interface Measurement extends LoadResult {
   target: string;
   round: number;
   connections: number;
   cpuUsPerRequest: number;
+  /** Read and write system calls per request: the socket work, which CPU time on a shared machine only blurs. */
+  syscallsPerRequest: number;
   /** Highest sampled RSS of the target's process tree during the run, bytes. */
   maxRss: number;
   /** VmHWM after the run (peak since the process started), bytes. */
@@ -21,14 +23,17 @@ export interface Subject {
 /** One closed-loop run against one target, with that target's CPU time and memory around it. */
 export async function measure(generator: LoadGenerator, subject: Subject, connections: number, seconds: number, round: number): Promise<Measurement> {
   const cpuBefore = cpuMicros(subject.pid);
+  const syscallsBefore = syscalls(subject.pid);
   const { result, maxRss } = await sampleRss(subject.pid, 250, () => generator.run({ ...subject.load, connections, seconds }));
   const cpu = cpuMicros(subject.pid) - cpuBefore;
+  const calls = syscalls(subject.pid) - syscallsBefore;
   return {
     ...result,
     target: subject.name,
     round,
     connections,
     cpuUsPerRequest: result.requests > 0 ? cpu / result.requests : 0,
+    syscallsPerRequest: result.requests > 0 ? calls / result.requests : 0,
     maxRss,
     peakRss: memory(subject.pid).peak,
   };

@@ -22,25 +22,27 @@ export interface BenchOptions {
   hold: boolean;
   /** The memory limit of the `m` part's BFF, MiB (0: no such run). */
   memoryLimitMib: number;
-  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency), `t` (span export on), `m` (memory limit). */
+  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency), `t` (span export on), `m` (memory limit), `b` (a device-bound session). */
   only: ReadonlySet<string>;
 }
 
 export const USAGE = `npm run bench -- [options]
 
   --duration <s>        seconds per run (default 8)
-  --rounds <n>          interleaved rounds of scenarios 1 and 4 (default 3; scenario 2 gets rounds − 1, at least 1)
+  --rounds <n>          interleaved rounds of every target in the table (default 5)
   --connections <n>     keep-alive connections per run (default 32)
-  --sessions <n>        other sessions stored in Redis for scenario 2 (default 100000)
+  --sessions <n>        users of scenario 2 (many users), each with a session, taken in turn (default 20000; needs wrk)
   --storms <n>          refresh storms in scenario 3 (default 3), --storm-concurrency <n> requests each (default 200)
   --idp-delay <ms>      added latency of the dev IdP's token endpoint in scenario 3 (default 50)
   --logins <s>          seconds of full logins in scenario 5 (default 5)
   --high <n>            connections of the peak-RSS run (default 256)
-  --soak <s>            also run scenario 1 this long, in 10 s windows, to show RSS and req/s stay flat (default off)
+  --soak <s>            then run scenario 2 (else 1) this long, in 10 s windows: RSS and req/s over time (default 600; 0: off)
   --workers <n>         also run a BFF with WORKERS=n in scenario 1's rounds (default off)
-  --only <list>         run only these parts, e.g. 1,4 or 1,2,3,4,5,rss,ws,t,m (default all); 0 adds the BFF on an
+  --only <list>         run only these parts, e.g. 1,2 or 1,2,3,4,5,rss,ws,t,m (default all; the job floor and the bare
+                        proxy always run); 0 adds the BFF on an
                         \`auth: none\` route (its own overhead without authentication); t adds a BFF exporting
-                        spans (OTLP/HTTP to a sink in the bench), m a BFF inside a memory limit, both in scenario 1's rounds
+                        spans (OTLP/HTTP to a sink in the bench), m a BFF inside a memory limit, both in scenario 1's rounds;
+                        b scenario 1 with a device-bound session (DBSC) beside an unbound one on a BFF of its own
   --memory-limit <MiB>  the m part's limit: a memory cgroup when the bench may make one (default 256)
   --loader <name>       wrk | autocannon | auto (default auto: wrk when installed)
   --cpu-prof            run the BFF with --cpu-prof; profiles land in bench/results/
@@ -54,10 +56,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     args: [...argv],
     options: {
       duration: { type: 'string', default: '8' },
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '32' },
-      sessions: { type: 'string', default: '100000' },
-      soak: { type: 'string', default: '0' },
+      sessions: { type: 'string', default: '20000' },
+      soak: { type: 'string', default: '600' },
       workers: { type: 'string', default: '0' },
       loader: { type: 'string', default: 'auto' },
       storms: { type: 'string', default: '3' },
@@ -65,7 +67,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       'idp-delay': { type: 'string', default: '50' },
       logins: { type: 'string', default: '5' },
       high: { type: 'string', default: '256' },
-      only: { type: 'string', default: '1,2,3,4,5,rss,ws,t,m' },
+      only: { type: 'string', default: '1,2,3,4,5,rss,ws,t,m,b' },
       'memory-limit': { type: 'string', default: '256' },
       'cpu-prof': { type: 'boolean', default: false },
       'bff-node-args': { type: 'string', default: '' },

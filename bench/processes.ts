@@ -95,6 +95,20 @@ export function cpuMicros(pid: number): number {
   return (ticks * 1e6) / CLOCK_TICKS;
 }
 
+/** Read and write system calls of a process and its descendants so far (/proc/<pid>/io `syscr` + `syscw`). */
+export function syscalls(pid: number): number {
+  let count = 0;
+  for (const member of [pid, ...descendants(pid)]) {
+    try {
+      const io = readFileSync(`/proc/${member}/io`, 'utf8');
+      count += Number(/^syscr: (\d+)/m.exec(io)?.[1] ?? 0) + Number(/^syscw: (\d+)/m.exec(io)?.[1] ?? 0);
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return count;
+}
+
 export interface MemorySample {
   /** Resident set size now, summed over the process tree, bytes. */
   rss: number;

@@ -5,20 +5,29 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startDevIdp } from '../dev/idp/dev-idp';
 import { freePort } from '../test/support/free-port';
-import { benchRedisPrefix, createBenchDatabase, dropKeysUnder, readVault, REDIS_URL, seedSessions, vaultFootprint } from './fixtures';
-import { loginRate, refreshStorms, SESSION_COOKIE, signIn } from './flows';
-import { loadGenerator, type LoadGenerator } from './load';
+import { benchRedisPrefix, createBenchDatabase, dropKeysUnder, REDIS_URL, vaultFootprint } from './fixtures';
+import { loginRate, SESSION_COOKIE, signIn } from './flows';
+import { idleRss } from './idle-memory';
+import { loadGenerator } from './load';
+import { checkEquivalence, seedUsers, writeSessionIds } from './many-users';
 import { measure, summarise, type Measurement, type Subject } from './measure';
-import { parseOptions, USAGE, type BenchOptions } from './options';
+import { missSteps } from './miss-steps';
+import { cacheLookups } from './metrics-scrape';
+import { parseOptions, USAGE } from './options';
 import { killAllNow, memory, stopAll } from './processes';
 import { renderMarkdown, type Report } from './report';
 import { websocketRoundTrips, type WebSocketRun } from './websocket-load';
-import { REPO_ROOT, startBff, startHelper, startIdpProcess, type BffTarget } from './targets';
+import { figure, row, type Goal } from './table';
+import { stormScenario } from './storm-scenario';
+import { REPO_ROOT, startBff, startHelper, type BffTarget } from './targets';
 import { limitedBff, startOtlpSink, tracedBff } from './variants';
+import { boundSessionScenario } from './bound-session';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
-// Issue 16's targets against the bare proxy in the same run: cookie sessions and bearer JWTs alike.
-const ISSUE_16_GOAL = { rps: 0.85, cpu: 1.3, p99: 1.5 };
+// Issue 25's targets against the job floor in the same rounds.
+const SINGLE_SESSION_GOAL: Goal = { rps: 0.9, cpu: 1.2, p99: 1.5 };
+const MANY_USERS_GOAL: Goal = { rps: 0.7, cpu: 1.6, p99: 2 };
+const MIB = 1024 * 1024;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdefghijklmnop';
 // Browser-like request headers, sent to every target alike.
 const BROWSER_HEADERS = {
@@ -48,7 +57,8 @@ async function main(): Promise<void> {
   const report: Report = {
     startedAt,
     machine: { cpus: availableParallelism(), node: process.version, loader: generator.name, connections: options.connections, duration: options.duration, rounds: options.rounds },
-    scenarios: [],
+    rows: [],
+    memoryLines: [],
   };
 
   const redis = new Redis(REDIS_URL);
@@ -120,59 +130,87 @@ async function main(): Promise<void> {
   log(`BFF pid ${bff.pid} on ${bff.url}${workers ? `, WORKERS=${options.workers} pid ${workers.pid} on ${workers.url}` : ''}`);
 
   const sessionId = await signIn(publicUrl, 'alice');
+  // A sidecar's footprint at rest: start-up and one login, no load yet (the helpers are as they started).
+  const idle = { bff: await idleRss(bff.pid), bare: await idleRss(bare.pid) };
   const machineToken = (await idp.issueClientCredentialsToken()).access_token;
   const session = { ...BROWSER_HEADERS, cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' };
+  // The job floor adds, from constants, exactly the identity headers this BFF sent upstream for the signed-in user.
+  const floor = await startHelper('job floor', 'floor-proxy.js', [upstream.url, JSON.stringify(await forwardedIdentity(`${bff.url}/api/__headers`, session))]);
   const subjects = {
     bare: { name: 'bare proxy', pid: bare.pid, load: { url: `${bare.url}/orders/42?expand=items`, headers: session } },
+    floor: { name: 'job floor', pid: floor.pid, load: { url: `${floor.url}/orders/42?expand=items`, headers: session } },
     s1: { name: 'bff session', pid: bff.pid, load: { url: `${bff.url}/api/orders/42?expand=items`, headers: session } },
     s4: { name: 'bff bearer', pid: bff.pid, load: { url: `${bff.url}/machines/orders/42?expand=items`, headers: { ...BROWSER_HEADERS, authorization: `Bearer ${machineToken}` } } },
     s0: { name: 'bff no auth', pid: bff.pid, load: { url: `${bff.url}/public/orders/42?expand=items`, headers: session } },
     s1w: workers ? { name: `bff session ×${options.workers} workers`, pid: workers.pid, load: { url: `${workers.url}/api/orders/42?expand=items`, headers: session } } : undefined,
   } satisfies Record<string, Subject | undefined>;
+
+  const env = bffEnv(ports.bff, ports.admin);
+  const many = options.only.has('2') && options.sessions > 0 ? await manyUsers(env, redis, sessionId, options.sessions, subjects) : undefined;
+  if (many) {
+    report.manyUsers = { sessions: options.sessions, seed: many.seed, equivalence: many.equivalence, hitRate: 0, lookups: 0 };
+    log('timing the steps of a session-cache miss');
+    report.missSteps = await missSteps(redis, prefix, encryptionKey, many.sessionIds);
+  }
   const sink = options.only.has('t') ? await startOtlpSink() : undefined;
   if (sink) cleanups.push(() => sink.close());
   const traced = sink ? await tracedBff(launch, bffEnv, sink, subjects.s1.load) : undefined;
   const sampled = sink ? await tracedBff(launch, bffEnv, sink, subjects.s1.load, 0.1) : undefined;
   const limited = options.only.has('m') && options.memoryLimitMib > 0 ? await limitedBff(launch, bffEnv, options.memoryLimitMib, subjects.s1.load) : undefined;
   if (limited?.limit) cleanups.push(() => Promise.resolve(limited.target.stop().then(() => limited.limit?.remove())));
-  for (const subject of [subjects.bare, subjects.s0, subjects.s1, subjects.s4, subjects.s1w, traced?.subject, sampled?.subject, limited?.subject]) if (subject) await expectOk(subject);
-  if (options.hold) return hold([subjects.bare, subjects.s0, subjects.s1, subjects.s4, ...(subjects.s1w ? [subjects.s1w] : [])]);
+  for (const subject of [subjects.bare, subjects.floor, subjects.s0, subjects.s1, subjects.s4, subjects.s1w, traced?.subject, sampled?.subject, limited?.subject]) if (subject) await expectOk(subject);
+  if (options.hold) return hold([subjects.bare, subjects.floor, subjects.s0, subjects.s1, subjects.s4, ...(subjects.s1w ? [subjects.s1w] : [])]);
 
-  const phase1 = [subjects.bare, ...(options.only.has('0') ? [subjects.s0] : []), ...(options.only.has('1') || traced || limited ? [subjects.s1] : []), ...(options.only.has('4') ? [subjects.s4] : []), ...(options.only.has('1') && subjects.s1w ? [subjects.s1w] : []), ...(traced ? [traced.subject] : []), ...(sampled ? [sampled.subject] : []), ...(limited ? [limited.subject] : [])];
-  if (phase1.length > 1) {
-    log(`warming up ${phase1.map((s) => s.name).join(', ')}`);
-    for (const subject of phase1) await generator.run({ ...subject.load, connections: options.connections, seconds: 2 });
-    for (let round = 1; round <= options.rounds; round += 1) {
-      for (const subject of phase1) runs.push(await progress(measure(generator, subject, options.connections, options.duration, round)));
+  const phase1 = [
+    subjects.floor,
+    subjects.bare,
+    ...(options.only.has('0') ? [subjects.s0] : []),
+    ...(options.only.has('1') ? [subjects.s1] : []),
+    ...(options.only.has('4') ? [subjects.s4] : []),
+    ...(many ? [many.floor, many.subject] : []),
+    ...(options.only.has('1') && subjects.s1w ? [subjects.s1w] : []),
+    ...(traced ? [traced.subject] : []),
+    ...(sampled ? [sampled.subject] : []),
+    ...(limited ? [limited.subject] : []),
+  ];
+  log(`warming up ${phase1.map((s) => s.name).join(', ')}`);
+  for (const subject of phase1) await generator.run({ ...subject.load, connections: options.connections, seconds: 2 });
+  const lookups = { hits: 0, misses: 0 };
+  for (let round = 1; round <= options.rounds; round += 1) {
+    for (const subject of phase1) {
+      const before = subject === many?.subject ? await cacheLookups(bff.adminUrl, ADMIN_TOKEN) : undefined;
+      runs.push(await progress(measure(generator, subject, options.connections, options.duration, round)));
+      if (before) {
+        const after = await cacheLookups(bff.adminUrl, ADMIN_TOKEN);
+        lookups.hits += after.hits - before.hits;
+        lookups.misses += after.misses - before.misses;
+      }
     }
-    const base = subjects.bare.name;
-    report.scenarios.push({ label: 'bare proxy (baseline)', summary: summarise(runs, base) });
-    if (options.only.has('0')) report.scenarios.push({ label: '0 no auth (route `auth: none`)', summary: summarise(runs, subjects.s0.name, base) });
-    if (options.only.has('1')) report.scenarios.push({ label: '1 session cookie + CSRF', summary: summarise(runs, subjects.s1.name, base), goal: ISSUE_16_GOAL });
-    if (options.only.has('4')) report.scenarios.push({ label: '4 bearer JWT (machine)', summary: summarise(runs, subjects.s4.name, base), goal: ISSUE_16_GOAL });
-    if (subjects.s1w && options.only.has('1')) report.scenarios.push({ label: `1 with WORKERS=${options.workers}`, summary: summarise(runs, subjects.s1w.name, base) });
-    if (traced) report.scenarios.push({ label: '1 with span export on (OTLP/HTTP)', summary: summarise(runs, traced.subject.name, base) });
-    if (limited) report.scenarios.push({ label: `1 inside a ${options.memoryLimitMib} MiB memory limit${limited.limit ? ' (cgroup)' : ' (--max-old-space-size)'}`, summary: summarise(runs, limited.subject.name, base), goal: { rps: 0.75 } });
-    if (sampled) report.scenarios.push({ label: '1 with span export on, 10 % of traces sampled', summary: summarise(runs, sampled.subject.name, base) });
-    if (traced && sampled) {
-      const cost = (subject: Subject) => 1 - (summarise(runs, subject.name, subjects.s1.name).vsBaseline?.rps ?? Number.NaN);
-      report.tracing = { costRps: cost(traced.subject), sampledCostRps: cost(sampled.subject), exports: sink!.exports, bytes: sink!.bytes };
-    }
-    if (limited) report.memoryLimit = { mib: options.memoryLimitMib, alive: limited.target.process.exitCode === null && limited.target.process.signalCode === null, ...(limited.limit?.usage() ?? {}) };
   }
+  const [floorName, bareName] = [subjects.floor.name, subjects.bare.name];
+  const rows = report.rows;
+  rows.push(row(runs, 'job floor (bare proxy + what a BFF must add)', floorName, undefined, bareName), row(runs, 'bare proxy', bareName, floorName));
+  if (options.only.has('0')) rows.push(row(runs, 'no auth (route `auth: none`)', subjects.s0.name, floorName, bareName));
+  if (options.only.has('1')) rows.push(row(runs, 'single session (cache hits)', subjects.s1.name, floorName, bareName, SINGLE_SESSION_GOAL));
+  if (many && report.manyUsers) {
+    const lookupCount = lookups.hits + lookups.misses;
+    Object.assign(report.manyUsers, { hitRate: lookupCount > 0 ? lookups.hits / lookupCount : Number.NaN, lookups: lookupCount });
+    rows.push({ ...row(runs, `many users (${options.sessions} sessions in turn)`, many.subject.name, many.floor.name, bareName, MANY_USERS_GOAL), note: `hit rate ${(report.manyUsers.hitRate * 100).toFixed(1)} %` });
+  }
+  if (options.only.has('4')) rows.push(row(runs, 'bearer JWT (machine client)', subjects.s4.name, floorName, bareName, SINGLE_SESSION_GOAL));
+  if (subjects.s1w && options.only.has('1')) rows.push(row(runs, `single session, WORKERS=${options.workers}`, subjects.s1w.name, floorName, bareName));
+  if (limited) rows.push(row(runs, `single session in ${options.memoryLimitMib} MiB${limited.limit ? ' (cgroup)' : ' (--max-old-space-size)'}`, limited.subject.name, floorName, bareName, { rps: 0.8 }));
+  if (traced) rows.push(row(runs, 'single session, span export on (OTLP/HTTP)', traced.subject.name, floorName, bareName));
+  if (sampled) rows.push(row(runs, 'single session, span export on, 10 % sampled', sampled.subject.name, floorName, bareName));
+  if (traced && sampled) {
+    const cost = (subject: Subject) => 1 - (summarise(runs, subject.name, subjects.s1.name).vsBaseline?.rps ?? Number.NaN);
+    report.tracing = { costRps: cost(traced.subject), sampledCostRps: cost(sampled.subject), exports: sink!.exports, bytes: sink!.bytes };
+  }
+  if (limited) report.memoryLimit = { mib: options.memoryLimitMib, alive: limited.target.process.exitCode === null && limited.target.process.signalCode === null, ...(limited.limit?.usage() ?? {}) };
+  report.memoryLines.push({ label: 'idle RSS after start-up and one login: BFF', rssMib: idle.bff / MIB, note: `${idle.bff / MIB <= 110 ? '✓' : '✗'} ≤ 110 MiB; bare proxy ${(idle.bare / MIB).toFixed(0)} MiB` });
 
   const footprint = await vaultFootprint(redis, prefix, sessionId, encryptionKey);
   report.memory = { footprint };
-  if (options.only.has('2') && options.sessions > 0) {
-    log(`seeding ${options.sessions} sessions`);
-    report.memory.seed = await seedSessions(redis, prefix, options.sessions, footprint);
-    const s2: Subject = { ...subjects.s1, name: `bff session + ${options.sessions} sessions` };
-    const bare2: Subject = { ...subjects.bare, name: 'bare proxy (scenario 2 rounds)' };
-    for (let round = 1; round <= Math.max(1, options.rounds - 1); round += 1) {
-      for (const subject of [bare2, s2]) runs.push(await progress(measure(generator, subject, options.connections, options.duration, 100 + round)));
-    }
-    report.scenarios.push({ label: `2 = 1 with ${options.sessions} other sessions`, summary: summarise(runs, s2.name, bare2.name), goal: { rps: 0.6, cpu: 1.6, p99: 2 } });
-  }
 
   if (options.only.has('rss')) {
     const high = [];
@@ -203,7 +241,13 @@ async function main(): Promise<void> {
     report.websocket = { connections: options.connections, runs: wsRuns };
   }
 
-  if (options.only.has('3')) report.storm = await stormScenario(options, generator, { redis, prefix, encryptionKey }, { url: bare.url, path: '/orders/42' }, bffEnv, launch);
+  if (options.only.has('b')) {
+    log('scenario 1 with a device-bound session (DBSC)');
+    const bound = await boundSessionScenario({ options, generator, bffEnv, launch, floor: subjects.floor, bare: subjects.bare, headers: BROWSER_HEADERS, progress });
+    runs.push(...bound.runs);
+    report.rows.push(...bound.rows);
+  }
+  if (options.only.has('3')) report.storm = await stormScenario(options, generator, { redis, prefix, encryptionKey }, { url: bare.url, path: '/orders/42' }, bffEnv, launch, log);
   if (options.only.has('5') && options.loginSeconds > 0) {
     log('full logins');
     report.logins = await loginRate(publicUrl, bff.pid, options.loginSeconds, 4);
@@ -211,13 +255,29 @@ async function main(): Promise<void> {
   if (options.soak > 0) {
     log(`soak ${options.soak} s`);
     const windows: { rps: number; rss: number }[] = [];
+    // The many-users load when there is one: every request a session-cache miss, the path that allocates most.
+    const soaked = many?.subject ?? subjects.s1;
     for (let window = 0; window < Math.ceil(options.soak / 10); window += 1) {
-      const run = await measure(generator, { ...subjects.s1, name: 'soak' }, options.connections, 10, 300 + window);
+      const run = await measure(generator, { ...soaked, name: 'soak' }, options.connections, 10, 300 + window);
       runs.push(run);
       windows.push({ rps: run.rps, rss: memory(bff.pid).rss });
     }
-    report.soak = { seconds: options.soak, windows };
+    report.soak = { seconds: options.soak, load: many ? 'many users' : 'single session', windows };
+    const settled = windows.slice(Math.min(6, windows.length - 1)).map((window) => window.rss / MIB);
+    const growth = Math.max(...settled) / Math.min(...settled) - 1;
+    report.memoryLines.push({
+      label: `soak, ${options.soak} s of ${report.soak.load}: RSS after the first minute`,
+      rssMib: figure(settled),
+      rps: figure(windows.map((window) => window.rps)),
+      note: `${(growth * 100).toFixed(1)} % apart ${growth <= 0.05 ? '✓ flat' : '✗ grows'}`,
+    });
   }
+  const peaks = { bff: memory(bff.pid).peak, bare: memory(bare.pid).peak };
+  report.memoryLines.push({
+    label: 'peak RSS over the whole run (VmHWM): BFF',
+    rssMib: peaks.bff / MIB,
+    note: `${(peaks.bff / peaks.bare).toFixed(2)}× the bare proxy's ${(peaks.bare / MIB).toFixed(0)} MiB ${peaks.bff / peaks.bare <= 1.3 ? '✓' : '✗'} ≤ 1.3×`,
+  });
 
   const markdown = renderMarkdown(report);
   const resultFile = join(RESULTS_DIR, `bench-${stamp}.json`);
@@ -226,45 +286,30 @@ async function main(): Promise<void> {
   log(`results: ${resultFile}${options.cpuProf ? `; CPU profiles: ${profileDir} (after the BFF exits)` : ''}`);
 }
 
-async function stormScenario(
-  options: BenchOptions,
-  generator: LoadGenerator,
-  vault: { redis: Redis; prefix: string; encryptionKey: Buffer },
-  bare: { url: string; path: string },
-  bffEnv: (port: number, adminPort: number, extra?: Record<string, string>) => Record<string, string>,
-  launch: (name: string, env: Record<string, string>) => Promise<BffTarget>,
-): Promise<NonNullable<Report['storm']>> {
-  // A BFF and IdP of their own: a 20 s access token due 15 s before expiry, so a token is due 5 s after it was issued.
-  const ttl = 20;
-  const skew = 15;
-  const port = await freePort();
-  const idp = await startIdpProcess({ accessTokenTtlSeconds: ttl, tokenDelayMs: options.idpDelayMs, redirectUris: [`http://127.0.0.1:${port}/auth/callback`] });
-  const { redis, prefix, encryptionKey } = vault;
-  const bff = await launch('bff-storm', { ...bffEnv(port, await freePort()), OIDC_ISSUER: idp.issuer, TOKEN_REFRESH_SKEW: String(skew) });
-  log(`refresh storms (${options.storms} × ${options.stormConcurrency} requests)`);
-  try {
-    const result = await refreshStorms({
-      bffUrl: bff.url,
-      bffPid: bff.pid,
-      idp,
-      dueAfterSeconds: ttl - skew,
-      concurrency: options.stormConcurrency,
-      storms: options.storms,
-      bare,
-      refreshTokenOf: async (sessionId) => {
-        const { contents } = await readVault(redis, prefix, sessionId, encryptionKey);
-        if (!contents.refreshToken) throw new Error('the dev IdP issued no refresh token');
-        return contents.refreshToken;
-      },
-      // A running BFF is warm; this one just started. Two seconds of the same session's calls, before it is due.
-      warmUp: (sessionId) =>
-        generator.run({ url: `${bff.url}/api/orders/42`, headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' }, connections: 32, seconds: 2 }).then(() => undefined),
-    });
-    return { ...result, concurrency: options.stormConcurrency };
-  } finally {
-    await bff.stop();
-    await idp.stop();
-  }
+/** What the BFF sends upstream besides the client's own headers, minus what changes per request: the floor's constants. */
+async function forwardedIdentity(url: string, headers: Record<string, string>): Promise<Record<string, string>> {
+  const response = await fetch(url, { headers });
+  const seen = (await response.json()) as Record<string, string>;
+  const perRequest = new Set(['host', 'connection', 'x-request-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'traceparent', 'tracestate']);
+  return Object.fromEntries(Object.entries(seen).filter(([name]) => !perRequest.has(name) && !(name in headers)));
+}
+
+/** Scenario 2: the sessions (checked against the real login's), their id file, and the BFF and floor under that load. */
+async function manyUsers(env: Record<string, string>, redis: Redis, loginSessionId: string, count: number, subjects: { floor: Subject; s1: Subject }) {
+  const equivalence = await checkEquivalence(env, redis, loginSessionId);
+  log(`the fast path's vault entry ${equivalence.equal ? 'matches' : `DIFFERS from (${equivalence.differences.join(', ')})`} the login's; seeding ${count} sessions`);
+  const { sessionIds, ...seed } = await seedUsers(env, equivalence.template.contents, count, equivalence.template.userAgent, redis);
+  const file = join(RESULTS_DIR, `session-ids-${process.pid}.txt`);
+  writeSessionIds(file, sessionIds);
+  cleanups.push(() => Promise.resolve(rmSync(file, { force: true })));
+  const cookies = { name: SESSION_COOKIE, file };
+  return {
+    seed,
+    sessionIds,
+    equivalence: { equal: equivalence.equal, differences: equivalence.differences },
+    floor: { ...subjects.floor, name: 'job floor (many users)', load: { ...subjects.floor.load, cookies } },
+    subject: { ...subjects.s1, name: 'bff many users', load: { ...subjects.s1.load, cookies } },
+  };
 }
 
 /** Prints how to reach every target, then waits for Ctrl-C (which cleans up as usual). */
@@ -285,7 +330,7 @@ async function expectOk(subject: Subject): Promise<void> {
 
 async function progress(pending: Promise<Measurement>): Promise<Measurement> {
   const run = await pending;
-  log(`${run.target.padEnd(34)} r${run.round} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req  errors ${run.errors}`);
+  log(`${run.target.padEnd(34)} r${run.round} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req  ${run.syscallsPerRequest.toFixed(1)} syscalls/req  errors ${run.errors}`);
   return run;
 }
 

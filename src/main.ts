@@ -7,6 +7,7 @@ import { loadAppConfig, type AppConfig } from './config/app-config';
 import { readEnv } from './config/read-env';
 import { ConfigurationError } from './config/configuration.error';
 import { ensureDatabase } from './database/ensure-database';
+import { settleHeap } from './memory/settle-heap';
 import { StartupError } from './startup/startup-error';
 import { logStartupFailure, startupLogger } from './startup/startup-log';
 import { announceListening, isWorker } from './workers/worker-messages';
@@ -37,6 +38,7 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
   }
   if (config.workers.count > 1 && !isWorker()) return superviseWorkers(config);
   const running = await startApp(config);
+  settleHeap();
   if (isWorker()) announceListening(running.listening.browser, running.listening.admin);
   else process.stdout.write(`BFF listening: browser ${running.listening.browser}, admin ${running.listening.admin}\n`);
   let stopping = false;

@@ -1,5 +1,8 @@
-/** The `401` reasons of the BFF's contract; any other `401` is the upstream's own and is left to the caller. */
-export const SESSION_REASONS = ['not_authenticated', 'session_expired', 'session_revoked', 'refresh_failed'] as const;
+/**
+ * The `401` reasons of the BFF's contract; any other `401` is the upstream's own and is left to the caller.
+ * `device_binding_required`: a device-bound session used without its bound cookie (a copied session cookie).
+ */
+export const SESSION_REASONS = ['not_authenticated', 'session_expired', 'session_revoked', 'refresh_failed', 'device_binding_required'] as const;
 
 export type SessionReason = (typeof SESSION_REASONS)[number];
 export type AuthFailureReason = SessionReason | 'step_up_required';

@@ -4,6 +4,8 @@ import type { Request, Response } from 'express';
 import { safeReturnTo } from '../common/return-to';
 import type { HttpConfig, OidcConfig } from '../config/app-config';
 import { HTTP_CONFIG, OIDC_CONFIG } from '../config/config.tokens';
+import { BoundCookie } from '../device-binding/bound-cookie';
+import { DeviceBindingService } from '../device-binding/device-binding.service';
 import { SessionCookie } from '../session/session-cookie';
 import { SessionGate } from '../session/session-gate';
 import { RateLimit } from '../throttle/rate-limit.decorator';
@@ -26,6 +28,8 @@ export class AuthController {
     private readonly frontchannel: FrontchannelLogoutService,
     private readonly gate: SessionGate,
     private readonly cookie: SessionCookie,
+    private readonly deviceBinding: DeviceBindingService,
+    private readonly boundCookie: BoundCookie,
     @Inject(OIDC_CONFIG) private readonly oidc: OidcConfig,
     @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
   ) {}
@@ -61,13 +65,15 @@ export class AuthController {
   async user(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<UserInfo> {
     const { session } = await this.gate.enter(request, { antiForgery: 'csrf-header', refresh: false });
     noStore(response);
+    const offer = await this.deviceBinding.offerTo(session);
+    if (offer) response.setHeader('secure-session-registration', offer);
     return toUserInfo(session);
   }
 
   @Get('logout')
   async logout(@Query('sid') sid: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
     const destination = await this.logoutService.logout(request, sid);
-    response.setHeader('set-cookie', this.cookie.clear());
+    response.setHeader('set-cookie', this.boundCookie.enabled ? [this.cookie.clear(), this.boundCookie.clear()] : this.cookie.clear());
     noStore(response).redirect(302, destination);
   }
 
@@ -105,6 +111,9 @@ export class AuthController {
     }
     const { sessionId, returnTo, clearBindingCookie } = outcome;
     response.setHeader('set-cookie', [this.cookie.issue(sessionId), clearBindingCookie]);
+    // A DBSC browser answers this by registering a device key (src/device-binding/); others ignore it.
+    const offer = await this.deviceBinding.offerAtLogin(sessionId, request.headers['sec-fetch-site']);
+    if (offer) response.setHeader('secure-session-registration', offer);
     noStore(response).redirect(302, returnTo);
   }
 }

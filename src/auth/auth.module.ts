@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConsumerModule } from '../consumer/consumer.module';
+import { DeviceBindingModule } from '../device-binding/device-binding.module';
 import { OidcModule } from '../oidc/oidc.module';
 import { ThrottleModule } from '../throttle/throttle.module';
 import { SessionModule } from '../session/session.module';
@@ -11,7 +12,7 @@ import { LoginService } from './login.service';
 import { LogoutService } from './logout.service';
 
 @Module({
-  imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule],
+  imports: [SessionModule, ConsumerModule, OidcModule, ThrottleModule, DeviceBindingModule],
   controllers: [AuthController],
   providers: [LoginService, LogoutService, BackchannelLogoutService, FrontchannelLogoutService, LoginStateStore],
 })

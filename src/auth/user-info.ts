@@ -9,7 +9,8 @@ export interface UserInfo {
   claims: Record<string, unknown>;
   groups: string[];
   consumer: ConsumerIdentity | null;
-  session: { expires_at: string; idle_expires_at: string };
+  /** `device_bound`: the session is bound to the browser's device key (DBSC). */
+  session: { expires_at: string; idle_expires_at: string; device_bound: boolean };
   logoutUrl: string;
 }
 
@@ -26,6 +27,7 @@ export function toUserInfo(session: Session): UserInfo {
     session: {
       expires_at: new Date(session.absoluteExpiresAt).toISOString(),
       idle_expires_at: new Date(session.idleExpiresAt).toISOString(),
+      device_bound: contents.deviceBinding !== undefined,
     },
     logoutUrl: logoutUrl(sessionHandle(session.keyHash)),
   };

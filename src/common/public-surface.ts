@@ -10,10 +10,18 @@ export const AUTH_PATHS = {
   login: `${AUTH_PREFIX}/login`,
   callback: `${AUTH_PREFIX}/callback`,
   logout: `${AUTH_PREFIX}/logout`,
+  /** Device Bound Session Credentials: where a browser registers its device key, and proves it holds it. */
+  deviceRegistration: `${AUTH_PREFIX}/device-binding/register`,
+  deviceRefresh: `${AUTH_PREFIX}/device-binding/refresh`,
 } as const;
 
 /** The login-binding cookies' name prefixes, on http and on https; the proxy keeps them from upstreams both ways. */
 export const LOGIN_COOKIE_PREFIXES = ['bff-login-', '__Host-bff-login-'] as const;
+
+/** The short-lived cookie a device-bound session needs beside the session cookie (`__Host-bff-session-bound`). */
+export function boundCookieName(sessionCookieName: string): string {
+  return `${sessionCookieName}-bound`;
+}
 
 /** Whether a request target (path, with or without its query) is one of the BFF's own `/auth` endpoints. */
 export function isAuthPath(target: string): boolean {

@@ -170,4 +170,17 @@ describe('loadAppConfig', () => {
       'LOGIN_FORWARD_PARAMS.1: entries must be among prompt, max_age, acr_values, login_hint, ui_locales',
     ]);
   });
+  it('leaves device binding off by default, and turns it on only for a secure PUBLIC_URL with a bound cookie of at most 10 minutes', () => {
+    const on = (env: Record<string, string>) => loadAppConfig({ ...valid, SESSION_DEVICE_BINDING: 'on', ...env });
+    const result = loadAppConfig(valid);
+    expect(result.ok && result.config.session.deviceBinding).toEqual({ enabled: false, cookieLifetimeSeconds: 600 });
+    const enabled = on({ SESSION_DEVICE_BINDING_COOKIE_LIFETIME: '300' });
+    expect(enabled.ok && enabled.config.session.deviceBinding).toEqual({ enabled: true, cookieLifetimeSeconds: 300 });
+    expect(on({ PUBLIC_URL: 'http://127.0.0.1:8000' }).ok).toBe(true);
+    expect(problems(on({ PUBLIC_URL: 'http://app.example.com' }))).toEqual([
+      'SESSION_DEVICE_BINDING: needs an https PUBLIC_URL (browsers bind sessions over https only; a loopback one is allowed for tests)',
+    ]);
+    expect(problems(on({ SESSION_DEVICE_BINDING_COOKIE_LIFETIME: '601' }))).toEqual(['SESSION_DEVICE_BINDING_COOKIE_LIFETIME: must be at most 600 seconds']);
+    expect(problems(on({ SESSION_DEVICE_BINDING: 'yes' }))).toEqual(['SESSION_DEVICE_BINDING: must be on or off']);
+  });
 });

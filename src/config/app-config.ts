@@ -78,6 +78,8 @@ function toAppConfig(env: Env) {
       absoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT,
       refreshSkewSeconds: env.TOKEN_REFRESH_SKEW,
       csrfHeader: env.CSRF_HEADER.toLowerCase(),
+      /** Device Bound Session Credentials (W3C webappsec-dbsc): see src/device-binding/. */
+      deviceBinding: { enabled: env.SESSION_DEVICE_BINDING === 'on', cookieLifetimeSeconds: env.SESSION_DEVICE_BINDING_COOKIE_LIFETIME },
     },
     consumer: {
       claim: env.CONSUMER_CLAIM,

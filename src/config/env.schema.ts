@@ -150,6 +150,9 @@ export const envSchema = z
     SESSION_ABSOLUTE_TIMEOUT: seconds.default(28800),
     TOKEN_REFRESH_SKEW: z.coerce.number().int('must be whole seconds').min(0, 'must not be negative').default(60),
     CSRF_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').default('X-CSRF'),
+    SESSION_DEVICE_BINDING: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+    // The contract caps the bound cookie at 10 minutes: a copied one is worth no more than that.
+    SESSION_DEVICE_BINDING_COOKIE_LIFETIME: seconds.max(600, 'must be at most 600 seconds').default(600),
 
     CONSUMER_CLAIM: z.string().min(1).default('sub'),
     CONSUMER_BY: list(/,/)
@@ -182,9 +185,18 @@ export const envSchema = z
     if (env.SESSION_COOKIE_NAME && /^__(Host|Secure)-/.test(env.SESSION_COOKIE_NAME) && !env.PUBLIC_URL.startsWith('https:')) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_COOKIE_NAME'], message: 'a __Host- or __Secure- name needs an https PUBLIC_URL (browsers drop it otherwise)' });
     }
+    if (env.SESSION_DEVICE_BINDING === 'on' && !isSecureContext(env.PUBLIC_URL)) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_DEVICE_BINDING'], message: 'needs an https PUBLIC_URL (browsers bind sessions over https only; a loopback one is allowed for tests)' });
+    }
     if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PORT'], message: 'must differ from PORT' });
     }
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** https, or a loopback host: the draft allows DBSC on localhost too, though Chrome 156 runs it over https only. */
+function isSecureContext(publicUrl: string): boolean {
+  const { protocol, hostname } = new URL(publicUrl);
+  return protocol === 'https:' || hostname === 'localhost' || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]';
+}

@@ -12,6 +12,7 @@ class SessionSummaryResponse {
   @ApiProperty({ format: 'date-time' }) last_seen_at!: string;
   @ApiProperty({ format: 'date-time' }) expires_at!: string;
   @ApiProperty({ nullable: true, type: String }) user_agent!: string | null;
+  @ApiProperty({ description: "Bound to the browser's device key (Device Bound Session Credentials)" }) device_bound!: boolean;
 }
 
 class SessionList {

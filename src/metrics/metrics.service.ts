@@ -43,6 +43,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Device-bound sessions (DBSC): `offered` at login, `registered`, `refreshed`, `challenged` (a fresh challenge sent). */
+  readonly deviceBindings = new Counter({
+    name: 'bff_device_binding_events_total',
+    help: 'Device-bound session registrations offered and completed, bound-cookie refreshes and challenges, by event',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deviceBindingRefusals = new Counter({
+    name: 'bff_device_binding_refusals_total',
+    help: 'Requests refused for want of a device proof or bound cookie, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   private countActiveSessions: (() => Promise<number>) | undefined;
 
   readonly activeSessions = new Gauge({
@@ -72,6 +87,14 @@ export class MetricsService {
     name: 'bff_throttled_requests_total',
     help: 'Requests refused with 429 by a rate limit, by scope',
     labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+
+  /** Per session lookup: served from this instance's session cache (`hit`) or read from Redis (`miss`). */
+  readonly sessionCacheLookups = new Counter({
+    name: 'bff_session_cache_lookups_total',
+    help: 'Session lookups answered from the instance cache (hit) or read from Redis (miss)',
+    labelNames: ['result'] as const,
     registers: [this.registry],
   });
 

@@ -147,6 +147,17 @@ describe('SessionCache', () => {
     expect(sut.get('h1', T0)).toBeUndefined();
   });
 
+  it('admits a session read from Redis only when it was read once before within a cache lifetime', async () => {
+    const { sut, subscriber } = setUp();
+    await live(subscriber);
+
+    expect(sut.admit('h1', T0)).toBe(false);
+    expect(sut.admit('h1', T0 + 999)).toBe(true);
+    expect(sut.admit('h2', T0 + 1000)).toBe(false);
+    expect(sut.admit('h2', T0 + 2500)).toBe(false);
+    expect(sut.admit('h1', T0 + 2500)).toBe(false);
+  });
+
   it('closes its connection at shutdown', async () => {
     const { sut, subscriber } = setUp();
     await live(subscriber);

@@ -33,6 +33,8 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
   readonly channel: string;
   private readonly ttlMs: number;
   private readonly entries = new Map<string, Entry>();
+  /** When this instance last read each session from Redis, oldest first (admission: `admit`). */
+  private readonly reads = new Map<string, number>();
   private subscriber: RedisClient | undefined;
   private live = false;
   /** Bumped by every invalidation: a read that began under an older epoch may have seen a session since ended. */
@@ -122,6 +124,24 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
     return undefined;
   }
 
+  /**
+   * Whether a session just read from Redis is worth keeping: only when this instance read it once before within a
+   * cache lifetime. A copy of a session read once a second or less often is never served — with thousands of users
+   * each calling every few seconds, that is nearly every read — yet each one (about 5 KB) outlives two young-generation
+   * collections and is promoted to V8's old generation, which then grows by megabytes a second. A session in use
+   * pays one more read, once a cache lifetime.
+   */
+  admit(keyHash: string, now: number): boolean {
+    const last = this.reads.get(keyHash);
+    this.reads.delete(keyHash);
+    this.reads.set(keyHash, now);
+    for (const [oldest, at] of this.reads) {
+      if (now - at < this.ttlMs && this.reads.size <= MAX_ENTRIES) break;
+      this.reads.delete(oldest);
+    }
+    return last !== undefined && now - last < this.ttlMs;
+  }
+
   /** Keeps a session just read from Redis, unless anything was invalidated since the read began (`since`). */
   set(keyHash: string, session: Session, since: number, now: number): void {
     if (!this.live || since !== this.epoch || this.ttlMs <= 0) return;
@@ -154,6 +174,7 @@ export class SessionCache implements OnModuleInit, OnApplicationShutdown {
     this.epoch += 1;
     this.consumers += 1;
     this.entries.clear();
+    this.reads.clear();
   }
 
   /** Entries are kept in insertion order with one TTL, so the stale ones are always at the front. */

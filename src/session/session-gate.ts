@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../common/app.error';
 import type { HttpConfig, SessionConfig } from '../config/app-config';
@@ -9,13 +9,14 @@ import { CsrfHeaderMissingError, SessionEnded, SessionError, type SessionFailure
 import { SessionStore } from './session.store';
 import type { Session } from './session.types';
 import { TokenRefresher } from './token-refresher';
+import { BoundCookie } from '../device-binding/bound-cookie';
 
 /**
  * How a cookie-carrying call proves it comes from the app: the CSRF header (API calls), the browser-set `Origin`
  * (a WebSocket handshake, which cannot carry a custom header), or the logout's `sid`, which the caller checks
- * against the session's handle once it is known.
+ * against the session's handle once it is known, or the device proof of a DBSC registration or refresh.
  */
-export type AntiForgery = 'csrf-header' | 'origin' | 'logout-sid';
+export type AntiForgery = 'csrf-header' | 'origin' | 'logout-sid' | 'device-proof';
 
 export interface OpenSession {
   sessionId: string;
@@ -26,6 +27,8 @@ export interface EntryOptions {
   antiForgery: AntiForgery;
   /** Refresh the access token when it is due (proxied calls); `/auth/user` and logout read the session as stored. */
   refresh: boolean;
+  /** `skip` for the DBSC endpoints alone: renewing the bound cookie is what they are for. */
+  deviceBinding?: 'skip';
 }
 
 const CSRF_HEADER_ENTRY: EntryOptions = { antiForgery: 'csrf-header', refresh: true };
@@ -46,6 +49,7 @@ export class SessionGate {
     private readonly cookie: SessionCookie,
     @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
     @Inject(SESSION_CONFIG) config: SessionConfig,
+    @Optional() private readonly boundCookie?: BoundCookie,
   ) {
     this.csrfHeader = config.csrfHeader;
     this.publicOrigin = new URL(http.publicUrl).origin;
@@ -61,7 +65,7 @@ export class SessionGate {
     const sessionId = this.cookie.read(request.headers.cookie);
     const session = sessionId === undefined ? undefined : this.store.cachedSession(sessionId);
     if (sessionId === undefined || !session || (options.refresh && this.refresher.isDue(session))) return undefined;
-    return { sessionId, session };
+    return options.deviceBinding !== 'skip' && this.boundCookie?.admits(request, session) === false ? undefined : { sessionId, session };
   }
 
   async enter(request: IncomingMessage, options: EntryOptions = CSRF_HEADER_ENTRY): Promise<OpenSession> {
@@ -73,6 +77,7 @@ export class SessionGate {
       const { sessionId } = cookie;
       const lookup = await this.store.lookupCached(sessionId);
       if (lookup.status === 'ended') throw new SessionEnded(lookup.reason);
+      if (options.deviceBinding !== 'skip') this.boundCookie?.enforce(request, lookup.session);
       const session = options.refresh ? await this.refresher.ensureFresh(sessionId, lookup.session) : lookup.session;
       return { sessionId, session };
     } catch (error: unknown) {
@@ -88,7 +93,8 @@ export class SessionGate {
       case 'origin':
         return request.headers.origin === this.publicOrigin;
       case 'logout-sid':
-        // The caller checks the sid against the session's handle once it is known.
+      case 'device-proof':
+        // The caller checks the sid against the session's handle, or the device proof, once the session is known.
         return true;
     }
   }

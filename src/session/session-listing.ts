@@ -35,9 +35,9 @@ export class SessionListing implements OnModuleInit {
     const index = this.keys.byConsumer(consumerId);
     return this.redis.run(async () => {
       const hashes = await this.redis.client.zrangebyscore(index, Date.now(), '+inf');
-      const rows = await Promise.all(hashes.map((keyHash) => this.redis.client.hmget(this.keys.session(keyHash), 'm', 's')));
+      const rows = await Promise.all(hashes.map((keyHash) => this.redis.client.hmget(this.keys.session(keyHash), 'm', 's', 'b')));
       const summaries: SessionSummary[] = [];
-      rows.forEach(([metaJson, lastSeen], position) => {
+      rows.forEach(([metaJson, lastSeen, boundAt], position) => {
         const meta = metaJson ? parseMeta(metaJson) : undefined;
         if (!meta || !lastSeen) {
           void this.redis.client.zrem(index, hashes[position] ?? '').catch(() => 0);
@@ -49,6 +49,7 @@ export class SessionListing implements OnModuleInit {
           last_seen_at: new Date(Number(lastSeen)).toISOString(),
           expires_at: new Date(Math.min(Number(lastSeen) + this.idleMs, meta.absoluteExpiresAt)).toISOString(),
           user_agent: meta.userAgent ?? null,
+          device_bound: boundAt !== null && boundAt !== undefined,
         });
       });
       return summaries;

@@ -19,6 +19,11 @@ export class SessionKeys {
     return `${this.prefix}s:{${keyHash}}:refresh-lock`;
   }
 
+  /** The outstanding device-binding challenges of a session (a sorted set scored by expiry): see src/device-binding/. */
+  deviceChallenges(keyHash: string): string {
+    return `${this.prefix}s:{${keyHash}}:dbsc-challenges`;
+  }
+
   bySub(sub: string): string {
     return `${this.prefix}ix:sub:{${sha256Base64url(sub)}}`;
   }

@@ -8,10 +8,11 @@ import { SessionListing } from './session-listing';
 import { SessionStore } from './session.store';
 import { SessionWatch } from './session-watch';
 import { TokenRefresher } from './token-refresher';
+import { BoundCookie } from '../device-binding/bound-cookie';
 
 @Module({
   imports: [OidcModule, TracingModule],
-  providers: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, TokenRefresher, SessionWatch],
-  exports: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, SessionWatch],
+  providers: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, TokenRefresher, SessionWatch, BoundCookie],
+  exports: [SessionCache, SessionStore, SessionListing, SessionCookie, SessionGate, SessionWatch, BoundCookie],
 })
 export class SessionModule {}

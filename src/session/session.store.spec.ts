@@ -41,6 +41,11 @@ class FakeCache {
     return this.stored.get(keyHash);
   }
 
+  /** Admission (a second read within a cache lifetime) is SessionCache's own rule, tested there. */
+  admit(): boolean {
+    return true;
+  }
+
   set(keyHash: string, session: Session, since: number): void {
     if (since === this.epoch) this.stored.set(keyHash, session);
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common'
 import { InFlight } from '../common/in-flight';
 import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
+import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnection } from '../redis/redis.connection';
 import { Tracing } from '../tracing/tracing';
 import { SessionCache } from './session-cache';
@@ -22,17 +23,22 @@ export class SessionStore implements OnModuleInit {
   private readonly idleMs: number;
   private readonly absoluteMs: number;
   private readonly reading = new InFlight<SessionLookup>();
+  private readonly cacheHits: { inc(): void } | undefined;
+  private readonly cacheMisses: { inc(): void } | undefined;
 
   constructor(
     private readonly redis: RedisConnection,
     @Inject(SESSION_CONFIG) config: SessionConfig,
     private readonly cache: SessionCache,
     @Optional() private readonly tracing: Tracing = Tracing.off(),
+    @Optional() metrics?: MetricsService,
   ) {
     this.keys = new SessionKeys(redis.prefix);
     this.crypto = new TokenCrypto(config.encryptionKeys);
     this.idleMs = config.idleTimeoutSeconds * 1000;
     this.absoluteMs = config.absoluteTimeoutSeconds * 1000;
+    this.cacheHits = metrics?.sessionCacheLookups.labels('hit');
+    this.cacheMisses = metrics?.sessionCacheLookups.labels('miss');
   }
 
   onModuleInit(): void {
@@ -74,7 +80,10 @@ export class SessionStore implements OnModuleInit {
 
   /** A session this instance read from Redis a moment ago (SessionCache), or undefined; no I/O. */
   cachedSession(sessionId: string): Session | undefined {
-    return this.cache.get(hashSessionId(sessionId), Date.now());
+    const session = this.cache.get(hashSessionId(sessionId), Date.now());
+    // A miss here is counted by the lookupCached that follows it.
+    if (session) this.cacheHits?.inc();
+    return session;
   }
 
   /**
@@ -85,14 +94,18 @@ export class SessionStore implements OnModuleInit {
     const keyHash = hashSessionId(sessionId);
     const now = Date.now();
     const cached = this.cache.get(keyHash, now);
-    if (cached) return Promise.resolve({ status: 'active', session: cached });
+    if (cached) {
+      this.cacheHits?.inc();
+      return Promise.resolve({ status: 'active', session: cached });
+    }
+    this.cacheMisses?.inc();
     const since = this.cache.currentEpoch;
     // Concurrent calls of one session share one read, unless something was invalidated since it began.
     return this.reading.run(
       keyHash,
       () =>
         this.read(sessionId, keyHash, now).then((result) => {
-          if (result.status === 'active') this.cache.set(keyHash, result.session, since, now);
+          if (result.status === 'active' && this.cache.admit(keyHash, now)) this.cache.set(keyHash, result.session, since, now);
           return result;
         }),
       since,

@@ -1,3 +1,4 @@
+import type { DeviceBinding } from '../device-binding/device-binding.types';
 import type { CallerIdentity } from '../identity/caller-identity';
 import type { SessionEndReason } from './session.errors';
 
@@ -15,6 +16,8 @@ export interface VaultContents {
   sid?: string;
   /** Worked out once at login (and its scopes and audiences at each refresh), never on a request. */
   identity: CallerIdentity;
+  /** The browser's device key, once it registered one (SESSION_DEVICE_BINDING); then every use needs the bound cookie. */
+  deviceBinding?: DeviceBinding;
 }
 
 /** Stored in clear beside the sealed contents: enough to list a user's sessions without decrypting them. */
@@ -46,4 +49,6 @@ export interface SessionSummary {
   last_seen_at: string;
   expires_at: string;
   user_agent: string | null;
+  /** Bound to the browser's device key (DBSC). */
+  device_bound: boolean;
 }

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { sha256Bytes } from '../common/sha256';
 import { hashSessionId, newSessionId, TokenCrypto } from './token-crypto';
 
 const TOKEN_SET = JSON.stringify({ accessToken: 'at-123', refreshToken: 'rt-456' });
@@ -91,14 +92,15 @@ describe('TokenCrypto', () => {
     expect(sut.decrypt(sealed, sessionId)).toBeUndefined();
   });
 
-  it('keeps working when the derived-key cache evicts entries', () => {
-    const sut = new TokenCrypto([k1], 1);
-    const contexts = [newSessionId(), newSessionId(), newSessionId()];
-    const sealed = contexts.map((context) => sut.encrypt(context, context));
+  it('opens token sets sealed under the key hkdfSync derives (RFC 5869), as sessions stored before did', () => {
+    const header = Buffer.concat([Buffer.from([1]), sha256Bytes(Buffer.concat([Buffer.from('bff-token-vault key id\0'), k1])).subarray(0, 4)]);
+    const derived = Buffer.from(hkdfSync('sha256', k1, 'bff-token-vault/v1', sessionId, 32));
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', derived, iv, { authTagLength: 16 });
+    cipher.setAAD(header);
+    const sealed = Buffer.concat([header, iv, cipher.update(TOKEN_SET, 'utf8'), cipher.final(), cipher.getAuthTag()]);
 
-    contexts.forEach((context, index) => {
-      expect(sut.decrypt(sealed[index], context)?.toString('utf8')).toBe(context);
-    });
+    expect(new TokenCrypto([k1]).decrypt(sealed, sessionId)?.toString('utf8')).toBe(TOKEN_SET);
   });
 
   it('rejects keys that are not 32 bytes and an empty key list', () => {

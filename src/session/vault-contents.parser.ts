@@ -1,6 +1,7 @@
 import { accessTokenFacts } from '../identity/claims';
 import type { CallerIdentity } from '../identity/caller-identity';
 import { isRecord, isStrings, optionalString, parseCallerIdentity, parseConsumer } from '../identity/caller-identity.parser';
+import { deviceBindingFrom } from '../device-binding/device-binding.types';
 import type { VaultContents } from './session.types';
 
 /**
@@ -25,7 +26,9 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!optionalString(refreshToken) || !optionalString(idToken) || !optionalString(scope) || !optionalString(sid)) return undefined;
   const identity = value['identity'] === undefined ? identityStoredBefore(value, accessToken, scope) : parseCallerIdentity(value['identity']);
   if (!identity) return undefined;
-  return { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, identity };
+  const deviceBinding = deviceBindingFrom(value['deviceBinding']);
+  if (deviceBinding === null) return undefined;
+  return { accessToken, refreshToken, idToken, accessTokenExpiresAt, scope, sub, sid, identity, ...(deviceBinding ? { deviceBinding } : {}) };
 }
 
 /**

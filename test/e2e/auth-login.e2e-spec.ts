@@ -1,3 +1,4 @@
+import { DbscBrowser } from '../support/dbsc-browser';
 import { keysUnder } from '../support/test-redis';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
 
@@ -67,6 +68,18 @@ describe('login with the authorization code flow and PKCE', () => {
     });
     expect(response.body).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
     expect(response.body).not.toMatch(/access_token|refresh_token|id_token/);
+  });
+
+  it('offers no device binding unless SESSION_DEVICE_BINDING=on, and has no endpoints for it', async () => {
+    const dbsc = new DbscBrowser();
+    await dbsc.browser.loginWithForm(`${stack.publicUrl}/auth/login?returnTo=%2F`, 'alice', 'alice-password');
+    expect(dbsc.offers).toEqual([]);
+    const user = JSON.parse((await dbsc.browser.get(`${stack.publicUrl}/auth/user`, CSRF)).body) as { session: { device_bound: boolean } };
+    expect(user.session.device_bound).toBe(false);
+    for (const path of ['/auth/device-binding/register', '/auth/device-binding/refresh']) {
+      const answer = await dbsc.post(new URL(path, stack.publicUrl), { 'sec-secure-session-id': 'AAAAAAAAAAAAAAAAAAAAAA' });
+      expect([path, answer.status, JSON.parse(answer.body)]).toEqual([path, 404, expect.objectContaining({ error: 'device_binding_off' })]);
+    }
   });
 
   it('refuses /auth/user without the CSRF header (403) and without a session (401 with a login_url)', async () => {

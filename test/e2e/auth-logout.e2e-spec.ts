@@ -131,6 +131,7 @@ describe('logout, back-channel logout and admin revocation', () => {
       last_seen_at: expect.any(String) as unknown,
       expires_at: expect.any(String) as unknown,
       user_agent: null,
+      device_bound: false,
     });
     expect((await stack.app.admin(`/consumers/${consumer.data[0].id}/sessions`, { method: 'DELETE' })).status).toBe(204);
     const user = await userOf(browser);

@@ -22,6 +22,7 @@ export const KEY_LAYOUT: ReadonlyArray<readonly [name: string, pattern: RegExp]>
   ['session', /^s:\{[\w-]{43}\}$/],
   ['session tombstone', /^s:\{[\w-]{43}\}:revoked$/],
   ['refresh lease', /^s:\{[\w-]{43}\}:refresh-lock$/],
+  ['device-binding challenges', /^s:\{[\w-]{43}\}:dbsc-challenges$/],
   ['index by sub', /^ix:sub:\{[\w-]{43}\}$/],
   ['index by sid', /^ix:sid:\{[\w-]{43}\}$/],
   ['index by consumer', /^ix:consumer:\{[0-9a-f-]{36}\}$/],

@@ -33,6 +33,12 @@ export interface TestBrowserOptions {
   accept?: string;
 }
 
+/** A browser feature that sees every exchange, before and after (Device Bound Session Credentials: dbsc-browser.ts). */
+export interface BrowserInterceptor {
+  beforeRequest(url: URL): Promise<void>;
+  afterResponse(response: BrowserResponse): Promise<void>;
+}
+
 /**
  * A tiny browser for e2e tests: a cookie jar, manual redirects, and the self-submitting forms a browser with
  * JavaScript would post (form_post callbacks, the dev IdP's logout confirmation). Bodies are read whole, so
@@ -42,6 +48,7 @@ export class TestBrowser {
   readonly jar = new CookieJar();
   /** Raw Set-Cookie headers of the most recent response. */
   lastSetCookies: string[] = [];
+  interceptor: BrowserInterceptor | undefined;
   private readonly accept: string;
 
   constructor({ accept = BROWSER_ACCEPT }: TestBrowserOptions = {}) {
@@ -108,6 +115,7 @@ export class TestBrowser {
     body: string | undefined,
   ): Promise<BrowserResponse> {
     const target = new URL(url);
+    await this.interceptor?.beforeRequest(target);
     const cookie = this.jar.header(target);
     const response = await request(target, {
       method,
@@ -118,7 +126,7 @@ export class TestBrowser {
     this.jar.store(target, setCookies);
     this.lastSetCookies = setCookies;
     const location = asList(response.headers.location)[0];
-    return {
+    const answer: BrowserResponse = {
       status: response.statusCode,
       url: target.href,
       headers: response.headers,
@@ -126,6 +134,8 @@ export class TestBrowser {
       location: location === undefined ? undefined : new URL(location, target).href,
       body: await response.body.text(),
     };
+    await this.interceptor?.afterResponse(answer);
+    return answer;
   }
 }
 

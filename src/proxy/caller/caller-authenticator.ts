@@ -14,7 +14,7 @@ import { sessionCaller } from './session-caller';
 import { TokenCallers } from './token-callers';
 
 /** How a session caller proves it comes from the app: the CSRF header, or (a WebSocket handshake) its `Origin`. */
-export type CallerAntiForgery = Exclude<AntiForgery, 'logout-sid'>;
+export type CallerAntiForgery = Exclude<AntiForgery, 'logout-sid' | 'device-proof'>;
 
 const ENTRIES: Record<CallerAntiForgery, EntryOptions> = {
   'csrf-header': { antiForgery: 'csrf-header', refresh: true },

@@ -1,20 +1,22 @@
-import { LOGIN_COOKIE_PREFIXES } from '../../common/public-surface';
+import { boundCookieName, LOGIN_COOKIE_PREFIXES } from '../../common/public-surface';
 
-/** The BFF's own cookie names: the session cookie and the login-binding prefixes. */
+/** The BFF's own cookie names: the session cookie, the device-bound session's cookie and the login-binding prefixes. */
 export interface OwnCookies {
   sessionCookieName: string;
+  /** Other exact names (the bound cookie). */
+  names?: readonly string[];
   /** Name prefixes (`bff-login-`, `__Host-bff-login-`). */
   prefixes: readonly string[];
 }
 
 /** The BFF's own cookies, given its session cookie's name. */
 export function ownCookiesOf(sessionCookieName: string): OwnCookies {
-  return { sessionCookieName, prefixes: LOGIN_COOKIE_PREFIXES };
+  return { sessionCookieName, names: [boundCookieName(sessionCookieName)], prefixes: LOGIN_COOKIE_PREFIXES };
 }
 
-/** The same, in the request's strip-list form (`withoutCookies`): the login prefixes as `prefix*`. */
+/** The same, in the request's strip-list form (`withoutCookies`): the other names, and the login prefixes as `prefix*`. */
 export function loginCookiePatterns(own: OwnCookies): string[] {
-  return own.prefixes.map((prefix) => `${prefix}*`);
+  return [...(own.names ?? []), ...own.prefixes.map((prefix) => `${prefix}*`)];
 }
 
 /**
@@ -29,7 +31,7 @@ export function withoutOwnCookies(setCookie: string | readonly string[], own: Ow
 
 export function isOwnCookie(name: string, own: OwnCookies): boolean {
   const lower = name.toLowerCase();
-  if (lower === own.sessionCookieName.toLowerCase()) return true;
+  if (lower === own.sessionCookieName.toLowerCase() || (own.names ?? []).some((other) => lower === other.toLowerCase())) return true;
   return own.prefixes.some((prefix) => lower.startsWith(prefix.toLowerCase()));
 }
 
