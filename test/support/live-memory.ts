@@ -5,6 +5,8 @@ import { runInNewContext } from 'node:vm';
 // what is live right after a full collection does not.
 setFlagsFromString('--expose-gc');
 const gc: unknown = runInNewContext('gc');
+// Only this module holds it: contexts created later (other test files in this worker) do not get a `gc`.
+setFlagsFromString('--no-expose-gc');
 
 /** This process's live memory after a full garbage collection: the heap's objects and the Buffers outside it. */
 export function liveMemory(): { heap: number; buffers: number } {
