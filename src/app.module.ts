@@ -1,4 +1,4 @@
-import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { PlaneGuard } from './admin/plane.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions } from './common/logger.options';
+import { OneRuleValidationPipe } from './common/one-rule-validation.pipe';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConsumerModule } from './consumer/consumer.module';
@@ -43,7 +44,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({
+          useValue: new OneRuleValidationPipe({
             whitelist: true,
             forbidNonWhitelisted: true,
             transform: true,

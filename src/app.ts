@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { HttpDrain } from './common/http-drain';
+import { loggerOptions } from './common/logger.options';
+import { QuietFrameworkLogger } from './common/quiet-framework.logger';
 import { markAdminRequest } from './common/plane';
 import type { AppConfig } from './config/app-config';
 import { runMigrationsLocked } from './database/migrate';
@@ -27,11 +29,14 @@ import { Tracing } from './tracing/tracing';
 import { ConfigurationError } from './config/configuration.error';
 import { idpFeatureProblems } from './oidc/idp-feature-problems';
 import { OidcClient } from './oidc/oidc.client';
+import { StartupError } from './startup/startup-error';
 
 export interface RunningApp {
   app: NestExpressApplication;
   browserUrl: string;
   adminUrl: string;
+  /** Where each listener is bound, as configured (`http://0.0.0.0:8000` listens on every interface). */
+  listening: { browser: string; admin: string };
   /** Graceful: stop accepting, let in-flight requests finish (SHUTDOWN_GRACE_SECONDS), then close Redis and Postgres. */
   close(): Promise<void>;
 }
@@ -43,11 +48,14 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   const stepUpProblems = stepUpConfigProblems(routes.routes, config.oidc.loginForwardParams);
   if (stepUpProblems.length > 0) throw new ConfigurationError(stepUpProblems);
   const spa = config.proxy.spaDir === undefined ? undefined : spaStatic(config.proxy.spaDir);
+  // The app's own pino logger from the first line on, so that even a failing start-up logs JSON; the error itself is
+  // rethrown (abortOnError: false) for main.ts to report in one line.
+  const params = loggerOptions(config.log.level);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, routes.routes), {
-    bufferLogs: true,
+    logger: new QuietFrameworkLogger(new Logger(new PinoLogger(params), params)),
     bodyParser: false,
+    abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
   const tracing = app.get(Tracing);
@@ -82,13 +90,14 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   const drains = [new HttpDrain(browser), new HttpDrain(admin)];
   hardenListener(browser);
   hardenListener(admin);
-  await listen(browser, config.http.port, config.http.host);
-  await listen(admin, config.admin.port, config.admin.host);
+  await listen(browser, config.http.port, config.http.host, 'PORT');
+  await listen(admin, config.admin.port, config.admin.host, 'ADMIN_PORT');
 
   return {
     app,
     browserUrl: urlOf(browser),
     adminUrl: urlOf(admin),
+    listening: { browser: urlOf(browser, { bound: true }), admin: urlOf(admin, { bound: true }) },
     close: async () => {
       const logger = new NestLogger('Shutdown');
       logger.log({ graceMs: config.shutdown.graceMs }, 'no longer accepting connections; draining in-flight requests');
@@ -111,18 +120,25 @@ async function idpFeatureCheck(app: NestExpressApplication, config: AppConfig, r
   return metadata ? idpFeatureProblems(metadata, needs) : [];
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+/** A port that is taken or an address that is not this host's fails the start, naming the variable. */
+function listen(server: Server, port: number, host: string, variable: 'PORT' | 'ADMIN_PORT'): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: Error & { code?: string }) => {
+      const hostVariable = variable === 'PORT' ? 'HOST' : 'ADMIN_HOST';
+      const blame = error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' ? hostVariable : variable;
+      reject(new StartupError(blame, `cannot listen on ${host}:${port} (${variable}, ${hostVariable}): ${error.code ?? error.message}`, { cause: error }));
+    };
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
 }
 
-function urlOf(server: Server): string {
+/** A URL to reach the listener (the wildcard address reached over loopback), or, `bound`, the address it is bound to. */
+function urlOf(server: Server, { bound = false } = {}): string {
   const { address, port, family } = server.address() as AddressInfo;
-  const host = family === 'IPv6' ? `[${address}]` : address === '0.0.0.0' ? '127.0.0.1' : address;
-  return `http://${host}:${port}`;
+  const reachable = bound ? address : address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return `http://${family === 'IPv6' ? `[${reachable}]` : reachable}:${port}`;
 }

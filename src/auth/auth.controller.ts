@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { OidcConfig } from '../config/app-config';
-import { OIDC_CONFIG } from '../config/config.tokens';
+import { safeReturnTo } from '../common/return-to';
+import type { HttpConfig, OidcConfig } from '../config/app-config';
+import { HTTP_CONFIG, OIDC_CONFIG } from '../config/config.tokens';
 import { BoundCookie } from '../device-binding/bound-cookie';
 import { DeviceBindingService } from '../device-binding/device-binding.service';
 import { SessionCookie } from '../session/session-cookie';
@@ -11,7 +12,8 @@ import { RateLimit } from '../throttle/rate-limit.decorator';
 import { BackchannelLogoutService } from './backchannel-logout.service';
 import { FrontchannelLogoutService } from './frontchannel-logout.service';
 import { assertQueryCallbackAllowed } from './callback-response-mode';
-import { LoginService } from './login.service';
+import { LOGIN_RETURN_TO, LoginFailureFilter } from './login-failure.filter';
+import { LoginService, type LoginAttempt } from './login.service';
 import { LogoutService } from './logout.service';
 import { withBffError } from './silent-login';
 import { toUserInfo, type UserInfo } from './user-info';
@@ -29,12 +31,15 @@ export class AuthController {
     private readonly deviceBinding: DeviceBindingService,
     private readonly boundCookie: BoundCookie,
     @Inject(OIDC_CONFIG) private readonly oidc: OidcConfig,
+    @Inject(HTTP_CONFIG) private readonly http: HttpConfig,
   ) {}
 
   @Get('login')
   @RateLimit('login')
+  @UseFilters(LoginFailureFilter)
   async startLogin(@Req() request: Request, @Res() response: Response): Promise<void> {
     const query = new URL(request.originalUrl, 'http://login').searchParams;
+    response.locals[LOGIN_RETURN_TO] = safeReturnTo(query.get('returnTo') ?? undefined, this.http.publicUrl);
     const { authorizationUrl, cookies } = await this.login.begin(query, request.headers.cookie);
     response.setHeader('set-cookie', cookies);
     noStore(response).redirect(302, authorizationUrl.href);
@@ -42,6 +47,7 @@ export class AuthController {
 
   @Get('callback')
   @RateLimit('login', 'callback')
+  @UseFilters(LoginFailureFilter)
   async callbackQuery(@Req() request: Request, @Res() response: Response): Promise<void> {
     const parameters = new URL(request.originalUrl, 'http://callback').searchParams;
     assertQueryCallbackAllowed(this.oidc.responseMode, parameters);
@@ -50,6 +56,7 @@ export class AuthController {
 
   @Post('callback')
   @RateLimit('login', 'callback')
+  @UseFilters(LoginFailureFilter)
   async callbackFormPost(@Body() body: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.finishLogin(formParameters(body), request, response);
   }
@@ -91,7 +98,11 @@ export class AuthController {
     const forget = this.login.forgetLogin(parameters);
     // Success or failure, this attempt's binding cookie is done with.
     if (forget) response.setHeader('set-cookie', forget);
-    const outcome = await this.login.complete(parameters, request.headers.cookie, request.headers['user-agent']);
+    const attempt: LoginAttempt = {};
+    const outcome = await this.login.complete(parameters, request.headers.cookie, request.headers['user-agent'], attempt).catch((error: unknown) => {
+      response.locals[LOGIN_RETURN_TO] = attempt.returnTo;
+      throw error;
+    });
     if ('silentFailure' in outcome) {
       // prompt=none found no IdP session (or needs the user): the SPA learns it at returnTo, and any session stays.
       response.setHeader('set-cookie', outcome.clearBindingCookie);

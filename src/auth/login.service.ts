@@ -27,6 +27,12 @@ export type LoginOutcome =
   | { sessionId: string; returnTo: string; clearBindingCookie: string }
   | { silentFailure: string; returnTo: string; clearBindingCookie: string };
 
+/** What the handler learns about a callback as it goes, for its answer should the login fail. */
+export interface LoginAttempt {
+  /** The page the login started from, once the callback is known to belong to this browser. */
+  returnTo?: string;
+}
+
 /** The authorization code flow with PKCE: start a login, then turn the IdP's answer into a vault session. */
 @Injectable()
 export class LoginService {
@@ -87,9 +93,9 @@ export class LoginService {
    * Every failure ends here without a session: bad state → 400, IdP refusal → 401, unmapped user → 403. A new session
    * replaces the browser's previous one, which ends (a new id on every login: no fixation); a failed login keeps it.
    */
-  async complete(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined): Promise<LoginOutcome> {
+  async complete(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined, attempt: LoginAttempt = {}): Promise<LoginOutcome> {
     try {
-      const result = await this.completeOrThrow(response, cookieHeader, userAgent);
+      const result = await this.completeOrThrow(response, cookieHeader, userAgent, attempt);
       this.metrics.logins.inc({ outcome: 'silentFailure' in result ? 'silent_login_failed' : 'success' });
       return result;
     } catch (error: unknown) {
@@ -98,12 +104,18 @@ export class LoginService {
     }
   }
 
-  private async completeOrThrow(response: URLSearchParams, cookieHeader: string | undefined, userAgent: string | undefined): Promise<LoginOutcome> {
+  private async completeOrThrow(
+    response: URLSearchParams,
+    cookieHeader: string | undefined,
+    userAgent: string | undefined,
+    attempt: LoginAttempt,
+  ): Promise<LoginOutcome> {
     const state = response.get('state');
     if (!state) throw new AuthError('state_missing');
     const login = await this.states.take(state);
     if (!login) throw new AuthError('state_unknown');
     if (!this.binding.matches(cookieHeader, state, login.binding)) throw new AuthError('state_mismatch');
+    attempt.returnTo = login.returnTo;
     const silentFailure = silentLoginFailure(login.silent, response.get('error'));
     if (silentFailure) return { silentFailure, returnTo: login.returnTo, clearBindingCookie: this.binding.clear(state) };
     if (response.has('error')) {

@@ -19,9 +19,11 @@ export class AppError extends Error {
   }
 }
 
+const DEPENDENCY_NAMES = { redis: 'Redis', postgres: 'Postgres', idp: 'The identity provider' } as const;
+
 export class ServiceUnavailableError extends AppError {
-  constructor(dependency: 'redis' | 'postgres' | 'idp', cause?: unknown) {
-    super(503, `${dependency}_unavailable`, `The ${dependency === 'idp' ? 'identity provider' : dependency} is unreachable; try again shortly.`, {
+  constructor(dependency: keyof typeof DEPENDENCY_NAMES, cause?: unknown) {
+    super(503, `${dependency}_unavailable`, `${DEPENDENCY_NAMES[dependency]} is unreachable; try again shortly.`, {
       cause,
       headers: { 'retry-after': '5' },
     });

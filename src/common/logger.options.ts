@@ -25,6 +25,13 @@ export function loggerOptions(level: string): Params {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      // Why a request failed is logged once, with its cause, by the error filter: the access-log line keeps the status
+      // and drops pino-http's stand-in Error ("failed with status code 503") and its stack trace.
+      customErrorObject: (_req, res, error, line: Record<string, unknown>) => {
+        const rest = { ...line };
+        delete rest['err'];
+        return error.message === `failed with status code ${res.statusCode}` ? rest : { ...rest, reason: error.message };
+      },
       quietReqLogger: true,
     },
   };

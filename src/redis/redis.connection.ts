@@ -17,19 +17,24 @@ export class RedisConnection implements OnApplicationShutdown {
   readonly prefix: string;
   private readonly logger = new Logger('Redis');
   private healthy = true;
+  /** The variable an operator checks when the connection fails. */
+  private readonly variable: string;
 
   constructor(
     @Inject(REDIS_CONFIG) config: RedisConfig,
     private readonly metrics: MetricsService,
   ) {
     this.prefix = config.prefix;
+    this.variable = config.clusterNodes ? 'REDIS_CLUSTER_NODES' : config.sentinels ? 'REDIS_SENTINELS' : 'REDIS_URL';
     this.client = createRedisClient(config);
     this.client.on('ready', () => {
       if (!this.healthy) this.logger.log('connection restored');
       this.healthy = true;
     });
     this.client.on('error', (error: Error) => {
-      if (this.healthy) this.logger.error({ reason: error.message }, 'connection error; retrying in the background');
+      if (this.healthy) {
+        this.logger.error({ variable: this.variable, reason: error.message }, 'Redis is unreachable; what needs it answers 503 while the connection is retried in the background');
+      }
       this.healthy = false;
     });
   }

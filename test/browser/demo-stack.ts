@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { demoBffEnv, demoIdpRegistration, demoRoutes, EXAMPLE_SPA_DIR } from '../../dev/demo-settings';
 import { startDemoUpstream, type DemoUpstream } from '../../dev/demo-upstream';
 import { startDevIdp, type DevIdp } from '../../dev/idp/dev-idp';
-import { freePort } from '../support/free-port';
+import { onFreePort } from '../support/free-port';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 export interface DemoStack {
@@ -20,12 +20,20 @@ export interface DemoStack {
  * `npm run demo` in-process, on free ports: the dev IdP, the demo API and the BFF serving the example SPA, with the
  * demo's routes file. `extraRoutes` (YAML route entries) adds test-only routes after the demo's.
  */
-export async function startDemoStack(extraRoutes = ''): Promise<DemoStack> {
-  const port = await freePort();
+export function startDemoStack(extraRoutes = ''): Promise<DemoStack> {
+  return onFreePort((port) => startDemoStackOn(port, extraRoutes));
+}
+
+async function startDemoStackOn(port: number, extraRoutes: string): Promise<DemoStack> {
   const publicUrl = `http://localhost:${port}`;
   const idp = await startDevIdp(demoIdpRegistration(publicUrl, `http://127.0.0.1:${port}`));
   const upstream = await startDemoUpstream();
   const routesDir = await mkdtemp(join(tmpdir(), 'bff-demo-routes-'));
+  const stopHelpers = async () => {
+    await upstream.stop();
+    await idp.stop();
+    await rm(routesDir, { recursive: true, force: true });
+  };
   const routesFile = join(routesDir, 'routes.yaml');
   await writeFile(routesFile, `${demoRoutes(upstream.url)}${extraRoutes}`);
   const app = await startTestApp({
@@ -39,6 +47,9 @@ export async function startDemoStack(extraRoutes = ''): Promise<DemoStack> {
     }),
     PORT: String(port),
     ROUTES_FILE: routesFile,
+  }).catch(async (error: unknown) => {
+    await stopHelpers();
+    throw error;
   });
   return {
     app,
@@ -47,9 +58,7 @@ export async function startDemoStack(extraRoutes = ''): Promise<DemoStack> {
     publicUrl,
     stop: async () => {
       await app.stop();
-      await upstream.stop();
-      await idp.stop();
-      await rm(routesDir, { recursive: true, force: true });
+      await stopHelpers();
     },
   };
 }

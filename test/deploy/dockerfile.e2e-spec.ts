@@ -38,8 +38,15 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('has no `# syntax=` directive, so BuildKit fetches no frontend image and the build works air-gapped', () => {
+  it('has no `# syntax=` directive, so BuildKit fetches no frontend image and the build works from a registry mirror', () => {
     expect(readFileSync(dockerfilePath, 'utf8')).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
+  it('runs no install script, so nothing is fetched that the lockfile does not name (the node package would fetch Node)', () => {
+    for (const from of dockerfile.stages) {
+      const installs = texts(from, 'RUN').flatMap((text) => text.match(/\bnpm ci\b[^&\n]*/g) ?? []);
+      for (const install of installs) expect({ stage: from.name, install }).toEqual({ stage: from.name, install: expect.stringContaining('--ignore-scripts') as unknown });
+    }
   });
 
   it('puts no test code in any image: the dev IdP lives in dev/, and test/ never reaches the builder', () => {

@@ -38,16 +38,35 @@ describe('admin API: health, metrics and docs', () => {
     expect(text).toContain('bff_active_sessions');
   });
 
-  it('describes the admin API in OpenAPI 3 and renders it on /docs', async () => {
+  it('describes the admin API in OpenAPI 3, to the admin token only', async () => {
     const document = (await (await sut.admin('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(['/consumers', '/consumers/{idOrUsername}', '/healthz', '/readyz', '/metrics']),
     );
-    const page = await sut.admin('/docs');
+    const anonymous = await fetch(`${sut.adminUrl}/openapi.json`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('/consumers');
+  });
+
+  it('serves /docs to a browser without a token: a page that holds no part of the API and asks for the token', async () => {
+    const page = await fetch(`${sut.adminUrl}/docs`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await page.text()).toContain('SwaggerUIBundle');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const html = await page.text();
+    expect(html).toContain('type="password"');
+    expect(html).not.toContain('/consumers');
+    for (const [, reference = ''] of html.matchAll(/\b(?:src|href)="(?!data:)([^"]+)"/g)) {
+      const asset = await fetch(new URL(reference, `${sut.adminUrl}/docs`));
+      expect([reference, asset.status, asset.headers.get('content-type')?.split(';')[0]]).toEqual([
+        reference,
+        200,
+        reference.endsWith('.js') ? 'text/javascript' : 'text/css',
+      ]);
+    }
+    expect((await fetch(`${sut.adminUrl}/docs/package.json`)).status).toBe(404);
+    expect((await fetch(`${sut.adminUrl}/docs/..%2Fpackage.json`)).status).toBe(404);
   });
 
   it('keeps admin routes off the browser port', async () => {

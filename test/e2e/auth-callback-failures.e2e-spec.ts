@@ -1,6 +1,6 @@
 import { isAutoSubmitPage, parseForms } from '../support/html-forms';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
-import type { BrowserResponse, TestBrowser } from '../support/test-browser';
+import { BROWSER_ACCEPT, JSON_ACCEPT, type BrowserResponse, type TestBrowser } from '../support/test-browser';
 
 describe('callback failures leave no session', () => {
   let stack: LoginStack;
@@ -13,8 +13,8 @@ describe('callback failures leave no session', () => {
     await stack.stop();
   });
 
-  async function startLogin(browser: TestBrowser): Promise<string> {
-    const response = await browser.get(`${stack.publicUrl}/auth/login`);
+  async function startLogin(browser: TestBrowser, returnTo = '/'): Promise<string> {
+    const response = await browser.get(`${stack.publicUrl}/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
     return new URL(response.location!).searchParams.get('state')!;
   }
 
@@ -27,7 +27,7 @@ describe('callback failures leave no session', () => {
     ['no state', () => '?code=abc', 'state_missing'],
     ['an unknown state', () => '?code=abc&state=never-issued', 'state_unknown'],
   ])('answers 400 for %s', async (_case, query, error) => {
-    const browser = stack.browser();
+    const browser = stack.browser({ accept: JSON_ACCEPT });
     const response = await browser.get(`${stack.publicUrl}/auth/callback${query()}`);
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body)).toMatchObject({ error });
@@ -36,7 +36,7 @@ describe('callback failures leave no session', () => {
 
   it('answers 400 for a state that belongs to another browser', async () => {
     const state = await startLogin(stack.browser());
-    const stranger = stack.browser();
+    const stranger = stack.browser({ accept: JSON_ACCEPT });
     const response = await stranger.get(`${stack.publicUrl}/auth/callback?code=abc&state=${state}`);
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body)).toMatchObject({ error: 'state_mismatch' });
@@ -44,7 +44,7 @@ describe('callback failures leave no session', () => {
   });
 
   it('answers 400 when a completed callback is replayed', async () => {
-    const browser = stack.browser();
+    const browser = stack.browser({ accept: JSON_ACCEPT });
     const login = await browser.loginWithForm(`${stack.publicUrl}/auth/login`, 'alice', 'alice-password');
     const callback = login.visited.find((url) => url.startsWith(`${stack.publicUrl}/auth/callback`))!;
     expect(callback).toContain('code=');
@@ -56,7 +56,7 @@ describe('callback failures leave no session', () => {
   });
 
   it('answers 401 when the IdP returns an error', async () => {
-    const browser = stack.browser();
+    const browser = stack.browser({ accept: JSON_ACCEPT });
     const state = await startLogin(browser);
     const response = await browser.get(`${stack.publicUrl}/auth/callback?state=${state}&error=access_denied&error_description=no`);
     expect(response.status).toBe(401);
@@ -65,7 +65,7 @@ describe('callback failures leave no session', () => {
   });
 
   it('answers 401 when the IdP rejects the code', async () => {
-    const browser = stack.browser();
+    const browser = stack.browser({ accept: JSON_ACCEPT });
     const state = await startLogin(browser);
     const response = await browser.get(`${stack.publicUrl}/auth/callback?state=${state}&code=forged-code&iss=${encodeURIComponent(stack.idp.issuer)}`);
     expect(response.status).toBe(401);
@@ -74,11 +74,67 @@ describe('callback failures leave no session', () => {
   });
 
   it('answers 403 for a user that maps to no consumer', async () => {
-    const browser = stack.browser();
+    const browser = stack.browser({ accept: JSON_ACCEPT });
     const login = await browser.loginWithForm(`${stack.publicUrl}/auth/login`, 'bob', 'bob-password');
     expect(login.response.status).toBe(403);
     expect(JSON.parse(login.response.body)).toMatchObject({ error: 'consumer_not_found' });
     expectNoSession(browser, login.response);
+  });
+
+  describe('in a browser (Accept: text/html), a failed login is a page, not raw JSON', () => {
+    function expectFailurePage(response: BrowserResponse, status: number, code: string, retry: string): void {
+      expect([response.status, response.headers['content-type']]).toEqual([status, 'text/html; charset=utf-8']);
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.body).toContain('<h1>Sign-in failed</h1>');
+      expect(response.body).toContain(`<code>${code} (${status})</code>`);
+      expect(response.body).toContain(`<a href="${retry}">Try again</a>`);
+      expect(response.body).not.toMatch(/<script/i);
+    }
+
+    it('shows the IdP\'s refusal (401) with a link back to the page the login started from', async () => {
+      const browser = stack.browser({ accept: BROWSER_ACCEPT });
+      const state = await startLogin(browser, '/orders?tab=open');
+      const response = await browser.get(`${stack.publicUrl}/auth/callback?state=${state}&error=access_denied`);
+      expectFailurePage(response, 401, 'idp_error', '/auth/login?returnTo=%2Forders%3Ftab%3Dopen');
+      expect(response.body).toContain('The identity provider refused the login.');
+      expectNoSession(browser, response);
+    });
+
+    it('shows a rejected code (401)', async () => {
+      const browser = stack.browser({ accept: BROWSER_ACCEPT });
+      const state = await startLogin(browser, '/reports');
+      const response = await browser.get(`${stack.publicUrl}/auth/callback?state=${state}&code=forged-code&iss=${encodeURIComponent(stack.idp.issuer)}`);
+      expectFailurePage(response, 401, 'code_rejected', '/auth/login?returnTo=%2Freports');
+      expectNoSession(browser, response);
+    });
+
+    it('shows a user without a consumer (403) after a real sign-in at the IdP', async () => {
+      const browser = stack.browser({ accept: BROWSER_ACCEPT });
+      const login = await browser.loginWithForm(`${stack.publicUrl}/auth/login?returnTo=%2Fhome`, 'bob', 'bob-password');
+      expectFailurePage(login.response, 403, 'consumer_not_found', '/auth/login?returnTo=%2Fhome');
+      expectNoSession(browser, login.response);
+    });
+
+    it('offers a plain new login when the failed callback cannot say where it started (unknown state)', async () => {
+      const browser = stack.browser({ accept: BROWSER_ACCEPT });
+      const response = await browser.get(`${stack.publicUrl}/auth/callback?code=abc&state=never-issued`);
+      expectFailurePage(response, 400, 'state_unknown', '/auth/login');
+    });
+
+    it('answers a login start it refuses with the page too (400), never offering the refused returnTo again', async () => {
+      const browser = stack.browser({ accept: BROWSER_ACCEPT });
+      const response = await browser.get(`${stack.publicUrl}/auth/login?returnTo=${encodeURIComponent('https://evil.example/')}`);
+      expectFailurePage(response, 400, 'invalid_return_to', '/auth/login');
+      expect(response.body).not.toContain('evil.example');
+    });
+
+    it('keeps JSON for a script that asks for anything (Accept: */*)', async () => {
+      const browser = stack.browser({ accept: '*/*' });
+      const state = await startLogin(browser);
+      const response = await browser.get(`${stack.publicUrl}/auth/callback?state=${state}&error=access_denied`);
+      expect(response.status).toBe(401);
+      expect(JSON.parse(response.body)).toMatchObject({ error: 'idp_error' });
+    });
   });
 
   it('clears the pending-login cookie whether the callback succeeds or not', async () => {
@@ -115,7 +171,7 @@ describe('login with response_mode=form_post', () => {
   });
 
   it('refuses a GET callback carrying the code (400, no session), and the form_post of it still completes', async () => {
-    const browser = stack.browser();
+    const browser = stack.browser({ accept: JSON_ACCEPT });
     const toIdp = await browser.follow(await browser.get(`${stack.publicUrl}/auth/login?returnTo=/after`));
     const loginForm = parseForms(toIdp.response.body).find((form) => 'username' in form.fields)!;
     let page = await browser.post(new URL(loginForm.action || toIdp.response.url, toIdp.response.url).href, {

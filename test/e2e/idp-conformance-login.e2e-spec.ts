@@ -1,6 +1,6 @@
 import type { Fault } from '../support/misbehaving-tokens';
 import { startMisbehavingStack, type MisbehavingStack } from '../support/misbehaving-stack';
-import { TestBrowser, type BrowserResponse } from '../support/test-browser';
+import { JSON_ACCEPT, TestBrowser, type BrowserResponse } from '../support/test-browser';
 
 const CSRF = { 'x-csrf': '1' };
 
@@ -46,7 +46,7 @@ describe('logins at a provider that gets one thing wrong', () => {
     ['no access token', 'no_access_token'],
   ])('refuses a login whose token response has %s: 401, no session', async (_case, fault) => {
     stack.idp.faults.code = fault;
-    const browser = new TestBrowser();
+    const browser = new TestBrowser({ accept: JSON_ACCEPT });
     const callback = await stack.login(browser);
 
     expect([callback.status, errorOf(callback)]).toEqual([401, 'invalid_token_response']);
@@ -55,14 +55,14 @@ describe('logins at a provider that gets one thing wrong', () => {
 
   it('answers 401 code_rejected when the token endpoint answers 400 with an empty body', async () => {
     stack.idp.faults.code = 'empty_400';
-    const callback = await stack.login(new TestBrowser());
+    const callback = await stack.login(new TestBrowser({ accept: JSON_ACCEPT }));
 
     expect([callback.status, errorOf(callback)]).toEqual([401, 'code_rejected']);
   });
 
   it('answers 503 (a configuration error, not the user) when the token endpoint refuses the client with an empty 403', async () => {
     stack.idp.faults.code = 'empty_403';
-    const callback = await stack.login(new TestBrowser());
+    const callback = await stack.login(new TestBrowser({ accept: JSON_ACCEPT }));
 
     expect([callback.status, errorOf(callback)]).toEqual([503, 'idp_unavailable']);
   });

@@ -109,5 +109,5 @@ describe('access token refresh before proxying', () => {
     const recovered = await callApi(browser);
     expect(recovered.status).toBe(200);
     expect(bearerOf(recovered.body)).not.toBe(fresh);
-  }, 40_000);
+  });
 });

@@ -25,7 +25,7 @@ describe('two BFF instances on a 3-master Redis Cluster', () => {
       refreshSkewSeconds: REFRESH_SKEW_SECONDS,
       env: { ROUTES_FILE: routesFile },
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     try {
@@ -35,7 +35,7 @@ describe('two BFF instances on a 3-master Redis Cluster', () => {
       await cluster?.stop();
       rmSync(routesFile, { force: true });
     }
-  }, 30_000);
+  });
 
   behavesAsOneBffAcrossInstances(() => ({
     fleet: fleet!,

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEchoUpstream, type EchoBody, type EchoUpstream } from '../support/echo-upstream';
-import { freePort } from '../support/free-port';
+import { onFreePort } from '../support/free-port';
 import { startMockServerIdp, type MockServerIdp } from '../support/mock-server-idp';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { TestBrowser } from '../support/test-browser';
@@ -23,18 +23,19 @@ describe('the core flows against oauth2-mock-server', () => {
     upstream = await startEchoUpstream();
     const routesFile = join(tmpdir(), `bff-mock-routes-${randomBytes(4).toString('hex')}.yaml`);
     writeFileSync(routesFile, `routes:\n  - path: /machines\n    upstream: ${upstream.url}\n    auth: bearer\n`);
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
-    app = await startTestApp({
-      PORT: String(port),
-      PUBLIC_URL: publicUrl,
-      OIDC_ISSUER: idp.issuer,
-      OIDC_CLIENT_ID: 'bff',
-      OIDC_CLIENT_SECRET: 'bff-secret',
-      CONSUMER_OPTIONAL: 'true',
-      UPSTREAM_URL: upstream.url,
-      ROUTES_FILE: routesFile,
-      TOKEN_REFRESH_SKEW: '60',
+    app = await onFreePort((port) => {
+      publicUrl = `http://127.0.0.1:${port}`;
+      return startTestApp({
+        PORT: String(port),
+        PUBLIC_URL: publicUrl,
+        OIDC_ISSUER: idp.issuer,
+        OIDC_CLIENT_ID: 'bff',
+        OIDC_CLIENT_SECRET: 'bff-secret',
+        CONSUMER_OPTIONAL: 'true',
+        UPSTREAM_URL: upstream.url,
+        ROUTES_FILE: routesFile,
+        TOKEN_REFRESH_SKEW: '60',
+      });
     });
   });
   afterAll(async () => {

@@ -3,8 +3,10 @@ import { Redis } from 'ioredis';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
 import { keysUnder, TEST_REDIS_URL } from '../support/test-redis';
 
-const IDLE_SECONDS = 2;
-const ABSOLUTE_SECONDS = 4;
+// Seconds apart, so that a request slowed by a loaded machine never lands on the wrong side of a timeout: the idle
+// test's call comes 1 s into a 3 s idle timeout, and the absolute test's calls keep a gap under 3 s until 5 s.
+const IDLE_SECONDS = 3;
+const ABSOLUTE_SECONDS = 5;
 
 describe('session idle and absolute timeouts', () => {
   let stack: LoginStack;

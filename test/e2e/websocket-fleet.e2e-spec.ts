@@ -65,7 +65,8 @@ describe('WebSockets and the session\'s absolute timeout, and shutdown', () => {
     fleet = await startBffFleet({
       redisEnv: { REDIS_URL: TEST_REDIS_URL },
       instances: 1,
-      env: { UPSTREAM_URL: upstream.url, SESSION_IDLE_TIMEOUT: '3', SESSION_ABSOLUTE_TIMEOUT: '4' },
+      // A grace period no test waits out: a shutdown that waited for open sockets would never end here.
+      env: { UPSTREAM_URL: upstream.url, SESSION_IDLE_TIMEOUT: '3', SESSION_ABSOLUTE_TIMEOUT: '4', SHUTDOWN_GRACE_SECONDS: '3600' },
     });
   });
   afterAll(async () => {
@@ -83,10 +84,8 @@ describe('WebSockets and the session\'s absolute timeout, and shutdown', () => {
   it('closes open sockets with 1001 when the instance shuts down, without waiting for the grace period', async () => {
     const browser = await fleet.signedIn('alice');
     const { closed } = opened(await openWebSocket(`${fleet.urls[0]}/api/feed`, { origin: fleet.publicUrl, cookie: browser.cookieHeader(fleet.publicUrl) }));
-    const stoppingAt = performance.now();
     await fleet.instances[0].close();
     expect((await closed).code).toBe(1001);
-    expect(performance.now() - stoppingAt).toBeLessThan(5_000);
   });
 });
 

@@ -1,7 +1,7 @@
 import { startDevIdp, type DevIdp } from '../../dev/idp/dev-idp';
 import type { DevIdpUser } from '../../dev/idp/idp-users';
 import { startEchoUpstream, type EchoUpstream } from './echo-upstream';
-import { freePort } from './free-port';
+import { onFreePort } from './free-port';
 import { startTestApp, type TestApp } from './test-app';
 import { TestBrowser } from './test-browser';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -41,8 +41,11 @@ export interface BffFleet {
  * Several BFF instances as they run behind a load balancer. The test browser's cookie jar ignores ports, as browsers
  * do, so one session cookie reaches every instance: that is the load balancer.
  */
-export async function startBffFleet(options: BffFleetOptions): Promise<BffFleet> {
-  const port = await freePort();
+export function startBffFleet(options: BffFleetOptions): Promise<BffFleet> {
+  return onFreePort((port) => startFleetOn(port, options));
+}
+
+async function startFleetOn(port: number, options: BffFleetOptions): Promise<BffFleet> {
   const publicUrl = `http://127.0.0.1:${port}`;
   const redisPrefix = uniqueRedisPrefix();
   const started: { idp?: DevIdp; upstream?: EchoUpstream; database?: TestDatabase; instances: TestApp[] } = { instances: [] };

@@ -12,3 +12,24 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Starts something on a port that was free a moment ago, and again on another one should a process have taken it in
+ * between (another test file, an outgoing connection given that port): a busy machine must not fail a test by chance.
+ * `start` cleans up after itself when it fails.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start(await freePort());
+    } catch (error: unknown) {
+      if (attempt >= attempts || !isPortTaken(error)) throw error;
+    }
+  }
+}
+
+function isPortTaken(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 4) return false;
+  if ('code' in error && error.code === 'EADDRINUSE') return true;
+  return 'cause' in error && isPortTaken(error.cause, depth + 1);
+}

@@ -1,13 +1,13 @@
 import { startDevIdp, type DevIdp, type DevIdpOptions } from '../../dev/idp/dev-idp';
-import { freePort } from './free-port';
+import { onFreePort } from './free-port';
 import { startTestApp, type TestApp } from './test-app';
-import { TestBrowser } from './test-browser';
+import { TestBrowser, type TestBrowserOptions } from './test-browser';
 
 export interface LoginStack {
   app: TestApp;
   idp: DevIdp;
   publicUrl: string;
-  browser(): TestBrowser;
+  browser(options?: TestBrowserOptions): TestBrowser;
   /** A browser signed in as `username` (password `<username>-password`), with the session cookie in its jar. */
   signedIn(username: string, returnTo?: string): Promise<TestBrowser>;
   stop(): Promise<void>;
@@ -18,24 +18,30 @@ export async function startLoginStack(
   env: Record<string, string | undefined> = {},
   idpOptions: DevIdpOptions = {},
 ): Promise<LoginStack> {
-  const port = await freePort();
+  const { port, idp, app } = await onFreePort(async (port) => {
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const idp = await startDevIdp({
+      redirectUris: [`${publicUrl}/auth/callback`],
+      postLogoutRedirectUris: [`${publicUrl}/`, `${publicUrl}/signed-out`],
+      backchannelLogoutUri: `${publicUrl}/auth/backchannel-logout`,
+      ...idpOptions,
+    });
+    const app = await startTestApp({
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: idp.clientId,
+      OIDC_CLIENT_SECRET: idp.clientSecret,
+      CONSUMER_OPTIONAL: 'true',
+      ...env,
+    }).catch(async (error: unknown) => {
+      await idp.stop();
+      throw error;
+    });
+    return { port, idp, app };
+  });
   const publicUrl = `http://127.0.0.1:${port}`;
-  const idp = await startDevIdp({
-    redirectUris: [`${publicUrl}/auth/callback`],
-    postLogoutRedirectUris: [`${publicUrl}/`, `${publicUrl}/signed-out`],
-    backchannelLogoutUri: `${publicUrl}/auth/backchannel-logout`,
-    ...idpOptions,
-  });
-  const app = await startTestApp({
-    PORT: String(port),
-    PUBLIC_URL: publicUrl,
-    OIDC_ISSUER: idp.issuer,
-    OIDC_CLIENT_ID: idp.clientId,
-    OIDC_CLIENT_SECRET: idp.clientSecret,
-    CONSUMER_OPTIONAL: 'true',
-    ...env,
-  });
-  const browser = () => new TestBrowser();
+  const browser = (options?: TestBrowserOptions) => new TestBrowser(options);
   return {
     app,
     idp,

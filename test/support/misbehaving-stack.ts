@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEchoUpstream, type EchoUpstream } from './echo-upstream';
-import { freePort } from './free-port';
+import { onFreePort } from './free-port';
 import { MisbehavingIdp, ROGUE_CLIENT, type MisbehavingIdpOptions } from './misbehaving-idp';
 import { startTestApp, type TestApp } from './test-app';
 import { TestBrowser, type BrowserResponse } from './test-browser';
@@ -39,21 +39,23 @@ export async function startMisbehavingStack(env: Record<string, string> = {}, op
     auth: client_credentials
 `,
   );
-  const port = await freePort();
+  const { port, app } = await onFreePort(async (port) => ({
+    port,
+    app: await startTestApp({
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: ROGUE_CLIENT.id,
+      OIDC_CLIENT_SECRET: ROGUE_CLIENT.secret,
+      CONSUMER_OPTIONAL: 'true',
+      UPSTREAM_URL: upstream.url,
+      ROUTES_FILE: routesFile,
+      RATE_LIMIT_LOGIN: 'off',
+      RATE_LIMIT_CREDENTIAL_FAILURES: 'off',
+      ...env,
+    }),
+  }));
   const publicUrl = `http://127.0.0.1:${port}`;
-  const app = await startTestApp({
-    PORT: String(port),
-    PUBLIC_URL: publicUrl,
-    OIDC_ISSUER: idp.issuer,
-    OIDC_CLIENT_ID: ROGUE_CLIENT.id,
-    OIDC_CLIENT_SECRET: ROGUE_CLIENT.secret,
-    CONSUMER_OPTIONAL: 'true',
-    UPSTREAM_URL: upstream.url,
-    ROUTES_FILE: routesFile,
-    RATE_LIMIT_LOGIN: 'off',
-    RATE_LIMIT_CREDENTIAL_FAILURES: 'off',
-    ...env,
-  });
   const login = async (browser: TestBrowser, who = 'alice') => {
     const start = await browser.get(`${publicUrl}/auth/login?returnTo=/&login_hint=${who}`);
     if (!start.location) return start;

@@ -12,7 +12,10 @@ export interface RawResponse {
 
 /**
  * Writes bytes as given — no client library to tidy up a malformed request — and reads until the server closes the
- * connection or `idleMs` passes without data. For request-smuggling and parser-limit tests.
+ * connection. A complete response whose server keeps the connection (no `Connection: close`) ends the read once no
+ * more data comes for `idleMs`, which only gives a smuggled second response the chance to show; a response that
+ * announces the close is read until the close itself, however long a loaded machine takes. For request-smuggling and
+ * parser-limit tests.
  */
 export function sendRaw(url: string, request: string | Buffer, idleMs = 1000): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
@@ -20,6 +23,7 @@ export function sendRaw(url: string, request: string | Buffer, idleMs = 1000): P
     const socket = connect(Number(port), hostname, () => socket.write(request));
     const chunks: Buffer[] = [];
     let closedByServer = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -29,11 +33,10 @@ export function sendRaw(url: string, request: string | Buffer, idleMs = 1000): P
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     };
-    let timer = setTimeout(finish, idleMs);
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       clearTimeout(timer);
-      timer = setTimeout(finish, idleMs);
+      if (completeAndKeptOpen(Buffer.concat(chunks).toString('latin1'))) timer = setTimeout(finish, idleMs);
     });
     socket.on('end', () => {
       closedByServer = true;
@@ -46,6 +49,18 @@ export function sendRaw(url: string, request: string | Buffer, idleMs = 1000): P
   });
 }
 
+/** The last response on the wire is whole (head, and its body by Content-Length) and does not announce a close. */
+function completeAndKeptOpen(raw: string): boolean {
+  const start = raw.lastIndexOf('HTTP/1.');
+  const response = start === -1 ? '' : raw.slice(start);
+  const headEnd = response.indexOf('\r\n\r\n');
+  if (headEnd === -1) return false;
+  const head = response.slice(0, headEnd).toLowerCase();
+  if (/\r\nconnection:\s*close/.test(head)) return false;
+  const length = /\r\ncontent-length:\s*(\d+)/.exec(head)?.[1];
+  return length !== undefined && Buffer.byteLength(response.slice(headEnd + 4), 'latin1') >= Number(length);
+}
+
 export interface StreamedUpload {
   response: RawResponse;
   /** Body bytes the server let us write before it answered and closed. */
@@ -53,8 +68,9 @@ export interface StreamedUpload {
 }
 
 /**
- * Sends `head` and then streams a body of up to `totalBytes` in chunks, stopping as soon as the server answers or
- * closes: shows whether an oversized body is refused early or read to the end.
+ * Sends `head` and then streams a body of up to `totalBytes` in chunks, stopping as soon as the server answers:
+ * shows whether an oversized body is refused early or read to the end. Once the answer is whole, the result comes
+ * when the server closes the connection (when it announced `Connection: close`) or at once (when it did not).
  */
 export function streamUpload(url: string, head: string, totalBytes: number, chunkBytes = 64 * 1024): Promise<StreamedUpload> {
   const { hostname, port } = new URL(url);
@@ -64,11 +80,9 @@ export function streamUpload(url: string, head: string, totalBytes: number, chun
     const received: Buffer[] = [];
     let bytesSent = 0;
     let done = false;
-    const timers: NodeJS.Timeout[] = [];
     const finish = (closedByServer: boolean): void => {
       if (done) return;
       done = true;
-      for (const timer of timers) clearTimeout(timer);
       socket.destroy();
       resolve({ response: { ...parse(Buffer.concat(received).toString('latin1')), closedByServer }, bytesSent });
     };
@@ -89,12 +103,11 @@ export function streamUpload(url: string, head: string, totalBytes: number, chun
     });
     socket.on('data', (data: Buffer) => {
       received.push(data);
-      timers.push(setTimeout(() => finish(false), 300));
+      if (completeAndKeptOpen(Buffer.concat(received).toString('latin1'))) finish(false);
     });
     socket.on('end', () => finish(true));
     socket.on('error', () => finish(true));
     socket.on('close', () => finish(true));
-    timers.push(setTimeout(() => finish(false), 10_000));
   });
 }
 

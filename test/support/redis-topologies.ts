@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { freePort } from './free-port';
 import { scanKeys } from './test-redis';
-import { waitFor } from './wait-for';
+import { HANG_GUARD_MS, waitFor } from './wait-for';
 
 /**
  * Real Redis topologies for e2e tests, as child processes on loopback ports: a 3-master Cluster, and a master with a
@@ -20,7 +20,6 @@ export interface HostPort {
 }
 
 const HOST = '127.0.0.1';
-const START_TIMEOUT_MS = 20_000;
 const SENTINEL_MASTER_NAME = 'mymaster';
 const run = promisify(execFile);
 
@@ -113,7 +112,7 @@ async function startRedisServer(argsFor: (port: number, secondPort: number) => s
       const reply = await waitFor(
         () => (server.running ? withNode(server.node, (redis) => redis.ping()) : Promise.resolve('exited')),
         (answer) => answer === 'PONG' || answer === 'exited',
-        { what: `redis-server on port ${port}`, timeoutMs: START_TIMEOUT_MS },
+        { what: `redis-server on port ${port}` },
       );
       if (reply === 'PONG') return server;
       lastFailure = `redis-server exited: ${server.tail()}`;
@@ -173,7 +172,7 @@ export async function startRedisCluster(): Promise<RedisClusterTopology> {
     }
     const masters = servers.map((server) => server.node);
     const addresses = masters.map(({ host, port }) => `${host}:${port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: START_TIMEOUT_MS });
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: HANG_GUARD_MS });
     for (const master of masters) {
       await waitFor(
         () => withNode(master, (redis) => redis.cluster('INFO')),
@@ -181,7 +180,7 @@ export async function startRedisCluster(): Promise<RedisClusterTopology> {
           infoField(info, 'cluster_state') === 'ok' &&
           infoField(info, 'cluster_slots_ok') === '16384' &&
           infoField(info, 'cluster_known_nodes') === String(masters.length),
-        { what: `cluster_state:ok on ${master.port}`, timeoutMs: START_TIMEOUT_MS },
+        { what: `cluster_state:ok on ${master.port}` },
       );
     }
     const keysByMaster = async (prefix: string) => {
@@ -251,7 +250,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelTopology> {
     await waitFor(
       () => withNode(replica.node, (redis) => redis.info('replication')),
       (info) => infoField(info, 'master_link_status') === 'up',
-      { what: 'the replica to sync with its master', timeoutMs: START_TIMEOUT_MS },
+      { what: 'the replica to sync with its master' },
     );
     const sentinel = await startRedisServer((port) => {
       // Sentinel rewrites its configuration file, so each attempt gets a fresh, writable one.
@@ -273,7 +272,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelTopology> {
     });
     servers.push(sentinel);
     const topology = sentinelTopology(master.node, replica.node, sentinel.node, () => stopAll(servers, dir));
-    await waitFor(() => replicaSeenBySentinel(sentinel.node), Boolean, { what: 'the Sentinel to see a healthy replica', timeoutMs: START_TIMEOUT_MS });
+    await waitFor(() => replicaSeenBySentinel(sentinel.node), Boolean, { what: 'the Sentinel to see a healthy replica' });
     return topology;
   } catch (error: unknown) {
     await stopAll(servers, dir);
@@ -308,7 +307,7 @@ function sentinelTopology(first: HostPort, second: HostPort, sentinel: HostPort,
         });
         await subscriber.subscribe('+switch-master');
         await withNode(sentinel, (redis) => redis.call('SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME));
-        const message = await waitFor(() => announced, Boolean, { what: 'the Sentinel to announce +switch-master', timeoutMs: START_TIMEOUT_MS, intervalMs: 5 });
+        const message = await waitFor(() => announced, Boolean, { what: 'the Sentinel to announce +switch-master', intervalMs: 5 });
         // "<name> <old host> <old port> <new host> <new port>"
         const [, , , host = '', port = ''] = (message ?? '').split(' ');
         return { host, port: Number(port) };

@@ -19,7 +19,10 @@ export async function startTestApp(overrides: Record<string, string | undefined>
   const env = baseEnv({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: redisPrefix, ...overrides });
   const result = loadAppConfig(env);
   if (!result.ok) throw new Error(`test configuration invalid: ${result.problems.join('; ')}`);
-  const running = await startApp(result.config);
+  const running = await startApp(result.config).catch(async (error: unknown) => {
+    if (!shared?.database) await database.drop();
+    throw error;
+  });
   return {
     ...running,
     database,

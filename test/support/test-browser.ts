@@ -23,6 +23,15 @@ export interface Navigation {
 export type PostBody = { form: Record<string, string> | URLSearchParams } | { json: unknown };
 
 const MAX_HOPS = 20;
+/** What a browser's top-level navigation asks for: a failed login answers it with an HTML page. */
+export const BROWSER_ACCEPT = 'text/html,application/json;q=0.9,*/*;q=0.8';
+/** What a script asks for: the contract's JSON errors. */
+export const JSON_ACCEPT = 'application/json';
+
+export interface TestBrowserOptions {
+  /** The Accept header of every request (default: a browser's navigation). */
+  accept?: string;
+}
 
 /** A browser feature that sees every exchange, before and after (Device Bound Session Credentials: dbsc-browser.ts). */
 export interface BrowserInterceptor {
@@ -40,6 +49,11 @@ export class TestBrowser {
   /** Raw Set-Cookie headers of the most recent response. */
   lastSetCookies: string[] = [];
   interceptor: BrowserInterceptor | undefined;
+  private readonly accept: string;
+
+  constructor({ accept = BROWSER_ACCEPT }: TestBrowserOptions = {}) {
+    this.accept = accept;
+  }
 
   get(url: string, headers: Record<string, string> = {}): Promise<BrowserResponse> {
     return this.send('GET', url, headers, undefined);
@@ -105,7 +119,7 @@ export class TestBrowser {
     const cookie = this.jar.header(target);
     const response = await request(target, {
       method,
-      headers: { accept: 'text/html,application/json;q=0.9,*/*;q=0.8', ...(cookie ? { cookie } : {}), ...headers },
+      headers: { accept: this.accept, ...(cookie ? { cookie } : {}), ...headers },
       body,
     });
     const setCookies = asList(response.headers['set-cookie']);

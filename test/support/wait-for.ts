@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/**
+ * How long a wait may last before it counts as a hang. Not a measure of anything: a test waits for an event (a line, a
+ * port, a state) and this only stops one that would never come. Generous, so that a loaded machine is never the cause.
+ */
+export const HANG_GUARD_MS = 60_000;
+
 export interface WaitOptions {
+  /** Only against hangs (default HANG_GUARD_MS): what a test asserts about time, it measures and asserts itself. */
   timeoutMs?: number;
   intervalMs?: number;
   /** Named in the timeout error. */
@@ -16,7 +23,7 @@ export function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, 
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
   accept: ((value: T) => boolean) | undefined,
-  { timeoutMs = 10_000, intervalMs = 50, what = 'condition' }: WaitOptions = {},
+  { timeoutMs = HANG_GUARD_MS, intervalMs = 50, what = 'condition' }: WaitOptions = {},
 ): Promise<T> {
   const accepts = accept ?? ((value: T) => value !== undefined);
   const deadline = Date.now() + timeoutMs;

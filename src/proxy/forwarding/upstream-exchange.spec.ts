@@ -123,12 +123,16 @@ describe('UpstreamClient.exchange', () => {
   });
 
   it('reports client_gone and frees the upstream when the client leaves before the answer', async () => {
+    let upstreamGotIt = false;
     let upstreamSawClose = false;
-    const origin = await upstream((req) => req.on('close', () => (upstreamSawClose = true)));
+    const origin = await upstream((req) => {
+      upstreamGotIt = true;
+      req.on('close', () => (upstreamSawClose = true));
+    });
     const front = await proxy(origin, { timeoutMs: 5000 });
     const leaving = httpRequest(`${front.url}/long`);
     leaving.on('error', () => undefined).end();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => upstreamGotIt, Boolean, { what: 'the upstream to receive the request' });
     leaving.destroy();
     await waitFor(() => front.outcomes.length === 1 && upstreamSawClose, (done) => done, { what: 'the outcome and the upstream seeing the close' });
     expect(front.outcomes).toEqual(['client_gone']);

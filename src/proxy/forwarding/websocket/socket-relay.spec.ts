@@ -1,5 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { waitFor } from '../../../../test/support/wait-for';
 import { SocketRelay } from './socket-relay';
 
 const opened: Socket[] = [];
@@ -65,7 +66,7 @@ describe('SocketRelay', () => {
     const down = binaryFrame(Buffer.from('to the browser'), false);
     browser.write(up);
     service.write(down);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => atService.bytes().length >= up.length && atBrowser.bytes().length >= down.length, Boolean, { what: 'both frames relayed' });
     expect(atService.bytes().equals(up)).toBe(true);
     expect(atBrowser.bytes().equals(down)).toBe(true);
     relay.destroy();
@@ -75,7 +76,8 @@ describe('SocketRelay', () => {
     const { browser, service, relay, atService, atBrowser } = await relayed();
     const frame = binaryFrame(Buffer.alloc(100, 7), true);
     browser.write(frame.subarray(0, 40));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The frame is in flight once its start has gone through the relay.
+    await waitFor(() => atService.bytes().length >= 40, Boolean, { what: 'the start of the frame relayed' });
 
     relay.close(1008, 'session_revoked');
     browser.write(frame.subarray(40));
@@ -98,7 +100,8 @@ describe('SocketRelay', () => {
     const chunk = Buffer.alloc(1024 * 1024, 1);
     const chunks = 32;
     for (let i = 0; i < chunks; i += 1) browser.write(chunk);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The service's side fills up: the relay's writes to it start to queue.
+    await waitFor(() => upstreamSide.writableLength, (queued) => queued > 0, { what: 'the relay to meet backpressure' });
     // The relay stopped reading the browser rather than buffer what the service does not take.
     expect(browser.writableLength).toBeGreaterThan(0);
     expect(upstreamSide.writableLength).toBeLessThan(2 * chunk.length);
@@ -106,14 +109,7 @@ describe('SocketRelay', () => {
     service.on('data', (data: Buffer) => (received += data.length));
     service.resume();
     const sent = chunks * chunk.length;
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (received >= sent) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 20);
-    });
+    await waitFor(() => received, (count) => count >= sent, { what: 'every byte to arrive' });
     expect(received).toBe(sent);
     relay.destroy();
   });
