@@ -3,14 +3,15 @@ import { decodeJwtPayload } from '../../src/identity/claims';
 import { SessionStore } from '../../src/session/session.store';
 import type { EchoBody } from '../support/echo-upstream';
 import { startProxyStack, type ProxyStack } from '../support/proxy-stack';
-import type { TestBrowser } from '../support/test-browser';
+import { JSON_ACCEPT, type TestBrowser } from '../support/test-browser';
 
 const CSRF = { 'x-csrf': '1' };
 const ENV = { OIDC_USERINFO: 'true', UPSTREAM_HEADERS: 'email:X-User-Email', RATE_LIMIT_LOGIN: '1000/60' };
 
 /** Logs in as `username` and says how it ended: the final status, and whether a session cookie came of it. */
 async function tryLogin(stack: ProxyStack, username: string): Promise<{ status: number; body: string; session: boolean; browser: TestBrowser }> {
-  const browser = stack.browser();
+  // The failures are read as the contract's JSON (a browser's navigation would get the HTML page instead).
+  const browser = stack.browser({ accept: JSON_ACCEPT });
   const { response } = await browser.loginWithForm(`${stack.publicUrl}/auth/login`, username, `${username}-password`);
   return { status: response.status, body: response.body, session: browser.cookies(stack.publicUrl)['bff-session'] !== undefined, browser };
 }
