@@ -70,11 +70,11 @@ export class IdpDiscovery {
 
   private async runDiscovery(): Promise<client.Configuration> {
     if (this.configuration) return this.configuration;
-    const { issuer, clientId, clientSecret, tokenEndpointAuthMethod } = this.settings;
+    const { issuer, clientId, clientAuth } = this.settings;
     const insecure = new URL(issuer).protocol === 'http:';
     try {
       const configuration = await client
-        .discovery(new URL(issuer), clientId, undefined, clientAuthentication(tokenEndpointAuthMethod, clientSecret), {
+        .discovery(new URL(issuer), clientId, undefined, clientAuthentication(clientAuth), {
           timeout: IDP_TIMEOUT_SECONDS,
           ...(this.fetch && { [client.customFetch]: this.fetch }),
           // Plain http is only for local development IdPs; https issuers never take this path.
