@@ -63,19 +63,24 @@ describe('client authentication with private_key_jwt and client_secret_jwt', () 
     }
   }
 
+  /** A BFF with only a private key (no secret), registered at the IdP by its /auth/jwks URL. */
+  function privateKeyJwtStack(keyFile: string): Promise<LoginStack> {
+    return startLoginStack(
+      { OIDC_TOKEN_ENDPOINT_AUTH_METHOD: 'private_key_jwt', OIDC_CLIENT_PRIVATE_KEY_FILE: keyFile, OIDC_CLIENT_SECRET: undefined, UPSTREAM_URL: upstream.url, ...ALWAYS_DUE },
+      (publicUrl) => ({
+        accessTokenTtlSeconds: TOKEN_TTL_SECONDS,
+        mainClientAuthentication: { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${publicUrl}/auth/jwks` },
+      }),
+    );
+  }
+
   describe('private_key_jwt, the IdP fetching the public key from /auth/jwks', () => {
     let stack: LoginStack;
     let key: ClientKeyFile;
 
     beforeAll(async () => {
       key = keys.create('rsa-pkcs1');
-      stack = await startLoginStack(
-        { OIDC_TOKEN_ENDPOINT_AUTH_METHOD: 'private_key_jwt', OIDC_CLIENT_PRIVATE_KEY_FILE: key.path, OIDC_CLIENT_SECRET: undefined, UPSTREAM_URL: upstream.url, ...ALWAYS_DUE },
-        (publicUrl) => ({
-          accessTokenTtlSeconds: TOKEN_TTL_SECONDS,
-          mainClientAuthentication: { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${publicUrl}/auth/jwks` },
-        }),
-      );
+      stack = await privateKeyJwtStack(key.path);
     });
     afterAll(async () => {
       await stack.stop();
@@ -115,14 +120,7 @@ describe('client authentication with private_key_jwt and client_secret_jwt', () 
     let stack: LoginStack;
 
     beforeAll(async () => {
-      const key = keys.create('ec-jwk');
-      stack = await startLoginStack(
-        { OIDC_TOKEN_ENDPOINT_AUTH_METHOD: 'private_key_jwt', OIDC_CLIENT_PRIVATE_KEY_FILE: key.path, UPSTREAM_URL: upstream.url, ...ALWAYS_DUE },
-        (publicUrl) => ({
-          accessTokenTtlSeconds: TOKEN_TTL_SECONDS,
-          mainClientAuthentication: { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${publicUrl}/auth/jwks` },
-        }),
-      );
+      stack = await privateKeyJwtStack(keys.create('ec-jwk').path);
     });
     afterAll(async () => {
       await stack.stop();
