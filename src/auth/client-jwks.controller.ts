@@ -25,15 +25,12 @@ export class ClientJwksController {
   ) {}
 
   @Get(AUTH_PATHS.jwks)
-  async jwks(@Res({ passthrough: true }) response: Response): Promise<{ keys: PublicClientJwk[] }> {
+  jwks(@Res({ passthrough: true }) response: Response): { keys: PublicClientJwk[] } {
     const key = this.settings.clientKey;
     if (!key) throw new AppError(404, 'not_found', 'No client key is configured (OIDC_CLIENT_PRIVATE_KEY_FILE).');
-    // The algorithm the assertions are signed with, which depends on what the IdP lists (its default while it is down).
-    const listed = await this.oidc.metadata().then(
-      (metadata) => metadata.token_endpoint_auth_signing_alg_values_supported,
-      () => undefined,
-    );
-    const alg = assertionAlgorithm(key, listed);
+    // The algorithm the assertions are signed with, which depends on what the IdP lists (the key type's usual one until
+    // discovery succeeds); never a call to the IdP for an anonymous request.
+    const alg = assertionAlgorithm(key, this.oidc.knownMetadata()?.token_endpoint_auth_signing_alg_values_supported);
     response.setHeader('cache-control', CACHE_CONTROL);
     return { keys: [alg === undefined ? key.publicJwk : { ...key.publicJwk, alg }] };
   }

@@ -77,6 +77,11 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     return (await this.config()).serverMetadata();
   }
 
+  /** The discovery document when discovery has succeeded, without calling the IdP (for answers to anonymous callers). */
+  knownMetadata(): client.ServerMetadata | undefined {
+    return this.discovery.current?.serverMetadata();
+  }
+
   reachable(): Promise<boolean> {
     return this.discovery.reachable();
   }
