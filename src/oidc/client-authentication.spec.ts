@@ -54,6 +54,21 @@ describe('clientAuthentication with private_key_jwt', () => {
     expect(second.payload.jti).not.toBe(payload.jti);
   });
 
+  it.each([
+    ['rsa', ['PS256', 'RS256'], 'PS256'],
+    ['rsa', ['RS256'], 'RS256'],
+    ['ed25519', ['EdDSA'], 'EdDSA'],
+    ['ed25519', ['Ed25519', 'EdDSA'], 'Ed25519'],
+  ] as const)('signs with a %s key the algorithm the IdP lists first (%j → %s), verifiably', async (kind, listed, alg) => {
+    const pair = kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519');
+    const typed: ClientKey = { type: kind === 'rsa' ? 'RSA' : 'OKP', privateKey: pair.privateKey, publicJwk: { kty: kind === 'rsa' ? 'RSA' : 'OKP', kid: 'k', use: 'sig' } };
+    const body = new URLSearchParams();
+    const metadata = { ...server, token_endpoint_auth_signing_alg_values_supported: [...listed] };
+    await Promise.resolve(clientAuthentication({ method: 'private_key_jwt', key: typed })(metadata, { client_id: 'c' }, body, new Headers()));
+    const { protectedHeader } = await jwtVerify(body.get('client_assertion') ?? '', pair.publicKey, { algorithms: [alg], audience: server.issuer });
+    expect(protectedHeader.alg).toBe(alg);
+  });
+
   it('refuses to sign when the IdP lists no algorithm the key fits', async () => {
     await expect(assertionOf(server)).rejects.toBeInstanceOf(NoAssertionAlgorithm);
   });
