@@ -47,6 +47,15 @@ describe('clientAuthProblems', () => {
     expect(clientAuthProblems(metadata({ pushed_authorization_request_endpoint: `${issuer}/par` }), { clientAuth: basic, par: 'on' })).toEqual([]);
   });
 
+  it('refuses OIDC_PAR=off when the IdP requires PAR', () => {
+    const requires = metadata({ pushed_authorization_request_endpoint: `${issuer}/par`, require_pushed_authorization_requests: true });
+    const basic: ClientAuthSettings = { method: 'client_secret_basic', secret: 's' };
+    expect(clientAuthProblems(requires, { clientAuth: basic, par: 'off' })).toEqual([
+      'OIDC_PAR: is off, but the identity provider requires pushed authorization requests (require_pushed_authorization_requests)',
+    ]);
+    expect(clientAuthProblems(requires, { clientAuth: basic, par: 'auto' })).toEqual([]);
+  });
+
   it('refuses a method the IdP does not list, and says nothing when it lists none', () => {
     const listed = metadata({ token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'] });
     expect(clientAuthProblems(listed, { clientAuth: secret, par: 'off' })).toEqual([

@@ -13,6 +13,9 @@ export function clientAuthProblems(metadata: ServerMetadata, settings: Pick<Oidc
   if (settings.par === 'on' && !metadata.pushed_authorization_request_endpoint) {
     problems.push('OIDC_PAR: is on, but the identity provider has no pushed_authorization_request_endpoint');
   }
+  if (settings.par === 'off' && metadata.require_pushed_authorization_requests === true) {
+    problems.push('OIDC_PAR: is off, but the identity provider requires pushed authorization requests (require_pushed_authorization_requests)');
+  }
   const methods = metadata.token_endpoint_auth_methods_supported;
   if (methods !== undefined && methods.length > 0 && !methods.includes(clientAuth.method)) {
     problems.push(`OIDC_TOKEN_ENDPOINT_AUTH_METHOD: is ${clientAuth.method}, but the identity provider lists only ${methods.join(', ')} (token_endpoint_auth_methods_supported)`);

@@ -18,7 +18,7 @@ export interface FeatureNeeds extends Pick<OidcConfig, 'clientAuth' | 'par'> {
  */
 /** Whether the configuration asks anything of the IdP beyond the defaults every IdP offers (then start-up awaits discovery). */
 export function asksOfIdp(needs: FeatureNeeds): boolean {
-  return needs.userinfo || needs.tokenExchangeRoutes.length > 0 || needs.par === 'on' || needs.clientAuth.method !== 'client_secret_basic';
+  return needs.userinfo || needs.tokenExchangeRoutes.length > 0 || needs.par !== 'auto' || needs.clientAuth.method !== 'client_secret_basic';
 }
 
 export function idpFeatureProblems(metadata: ServerMetadata, needs: FeatureNeeds): string[] {

@@ -15,15 +15,21 @@ import { dropKeysUnder, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/tes
 describe('start-up checks of client authentication and PAR', () => {
   const keys = new ClientKeyFiles();
   let withoutPar: DevIdp;
+  let requiringPar: DevIdp;
   let bare: MisbehavingIdp;
   let database: TestDatabase;
   const redisPrefix = uniqueRedisPrefix();
 
   beforeAll(async () => {
-    [withoutPar, bare, database] = await Promise.all([startDevIdp({ pushedAuthorizationRequests: 'off' }), MisbehavingIdp.start(), createTestDatabase()]);
+    [withoutPar, requiringPar, bare, database] = await Promise.all([
+      startDevIdp({ pushedAuthorizationRequests: 'off' }),
+      startDevIdp({ pushedAuthorizationRequests: 'required' }),
+      MisbehavingIdp.start(),
+      createTestDatabase(),
+    ]);
   });
   afterAll(async () => {
-    await Promise.all([withoutPar.stop(), bare.stop(), database.drop(), dropKeysUnder(redisPrefix)]);
+    await Promise.all([withoutPar.stop(), requiringPar.stop(), bare.stop(), database.drop(), dropKeysUnder(redisPrefix)]);
     keys.remove();
   });
   afterEach(() => {
@@ -40,6 +46,12 @@ describe('start-up checks of client authentication and PAR', () => {
     const start = started({ OIDC_ISSUER: withoutPar.issuer, OIDC_PAR: 'on' });
     await expect(start).rejects.toBeInstanceOf(ConfigurationError);
     await expect(start).rejects.toMatchObject({ problems: ['OIDC_PAR: is on, but the identity provider has no pushed_authorization_request_endpoint'] });
+  });
+
+  it('refuses OIDC_PAR=off when the IdP requires PAR', async () => {
+    await expect(started({ OIDC_ISSUER: requiringPar.issuer, OIDC_PAR: 'off' })).rejects.toMatchObject({
+      problems: ['OIDC_PAR: is off, but the identity provider requires pushed authorization requests (require_pushed_authorization_requests)'],
+    });
   });
 
   it('refuses a client authentication method the IdP does not list', async () => {
