@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ServerMetadata } from 'openid-client';
 import { AppError, ServiceUnavailableError } from '../common/app.error';
 import type { OidcConfig } from '../config/app-config';
-import { classifyIdpError } from './idp-errors';
+import { classifyIdpError, CLIENT_CREDENTIALS_HINT } from './idp-errors';
 
 const logger = new Logger('OidcClient');
 
@@ -29,7 +29,7 @@ export function pushFailure(error: unknown): AppError {
     return new ServiceUnavailableError('idp', error);
   }
   if (failure.kind === 'client_rejected') {
-    logger.error({ failure }, 'configuration error: the IdP refused this client at the PAR endpoint; check OIDC_CLIENT_ID, the client secret or key, and OIDC_TOKEN_ENDPOINT_AUTH_METHOD');
+    logger.error({ failure }, `configuration error: the IdP refused this client at the PAR endpoint; ${CLIENT_CREDENTIALS_HINT}`);
   } else {
     logger.warn({ failure }, 'the IdP rejected the pushed authorization request');
   }
