@@ -3,13 +3,14 @@ import { startDevIdp, type DevIdp } from '../../dev/idp/dev-idp';
 import { startApp } from '../../src/app';
 import { loadAppConfig } from '../../src/config/app-config';
 import { ConfigurationError } from '../../src/config/configuration.error';
-import { runBffToExit } from '../support/bff-process';
+import { logLines, runBffToExit, startBffProcess } from '../support/bff-process';
 import { ClientKeyFiles } from '../support/client-keys';
 import { MisbehavingIdp } from '../support/misbehaving-idp';
 import { startTestApp } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { baseEnv } from '../support/test-env';
 import { dropKeysUnder, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/test-redis';
+import { waitFor } from '../support/wait-for';
 
 /** What the client authentication and PAR settings need from the IdP is checked at start-up, never at the first login. */
 describe('start-up checks of client authentication and PAR', () => {
@@ -78,6 +79,27 @@ describe('start-up checks of client authentication and PAR', () => {
     bare.extraMetadata = { token_endpoint_auth_methods_supported: ['private_key_jwt'], token_endpoint_auth_signing_alg_values_supported: ['ES256'] };
     const app = await startTestApp({ OIDC_ISSUER: bare.issuer, OIDC_TOKEN_ENDPOINT_AUTH_METHOD: 'private_key_jwt', OIDC_CLIENT_PRIVATE_KEY_FILE: keys.create('ec-jwk').path, OIDC_CLIENT_SECRET: undefined });
     await app.stop();
+  });
+
+  it('logs the problem when the IdP is discovered only after start-up', async () => {
+    const late = await startDevIdp({ pushedAuthorizationRequests: 'off' });
+    await late.stop();
+    const bff = await startBffProcess(
+      baseEnv({ OIDC_ISSUER: late.issuer, OIDC_PAR: 'on', LOG_LEVEL: 'info', DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: redisPrefix }),
+    );
+    try {
+      await late.restart();
+      const line = await waitFor(
+        () => logLines(bff.stdout()).find((entry) => entry['msg'] === 'configuration error'),
+        (found) => found !== undefined,
+        { what: 'the configuration error after discovery' },
+      );
+      expect(line).toMatchObject({ level: 50, problem: 'OIDC_PAR: is on, but the identity provider has no pushed_authorization_request_endpoint' });
+    } finally {
+      bff.kill();
+      await bff.exited;
+      await late.stop();
+    }
   });
 
   it.each([
