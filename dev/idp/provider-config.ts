@@ -16,12 +16,14 @@ export interface ProviderConfigInput {
   issueRefreshTokens: boolean;
   /** Okta's org authorization server: groups only at userinfo, user access tokens opaque and aud-less (userinfo takes no other). */
   thinIdTokens: boolean;
+  /** RFC 9126: offered, required of every client (require_pushed_authorization_requests), or not offered. */
+  pushedAuthorizationRequests: 'optional' | 'required' | 'off';
 }
 
 const RESOURCE_SCOPE = [...OIDC_SCOPES, ...API_SCOPES].join(' ');
 
 export function providerConfig(input: ProviderConfigInput): Configuration {
-  const { store, users, signingKey, clients, accessTokenTtlSeconds, issueRefreshTokens, thinIdTokens } = input;
+  const { store, users, signingKey, clients, accessTokenTtlSeconds, issueRefreshTokens, thinIdTokens, pushedAuthorizationRequests } = input;
   const resourceServerInfo = (_ctx: KoaContextWithOIDC, indicator: string): ResourceServerInfo => ({
     scope: RESOURCE_SCOPE,
     audience: indicator,
@@ -59,6 +61,10 @@ export function providerConfig(input: ProviderConfigInput): Configuration {
           token.clientId === client.clientId,
       },
       backchannelLogout: { enabled: true },
+      pushedAuthorizationRequests: {
+        enabled: pushedAuthorizationRequests !== 'off',
+        requirePushedAuthorizationRequests: pushedAuthorizationRequests === 'required',
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx: KoaContextWithOIDC, form: string) => {

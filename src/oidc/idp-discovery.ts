@@ -4,6 +4,7 @@ import type { OidcConfig } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
 import type { IdpFetch } from '../tracing/tracing';
 import { clientAuthentication } from './client-authentication';
+import { clientAuthProblems } from './client-auth-problems';
 import { reasonOf } from './idp-errors';
 import { ReachabilityProbe } from './reachability-probe';
 
@@ -70,11 +71,11 @@ export class IdpDiscovery {
 
   private async runDiscovery(): Promise<client.Configuration> {
     if (this.configuration) return this.configuration;
-    const { issuer, clientId, clientSecret, tokenEndpointAuthMethod } = this.settings;
+    const { issuer, clientId, clientAuth } = this.settings;
     const insecure = new URL(issuer).protocol === 'http:';
     try {
       const configuration = await client
-        .discovery(new URL(issuer), clientId, undefined, clientAuthentication(tokenEndpointAuthMethod, clientSecret), {
+        .discovery(new URL(issuer), clientId, undefined, clientAuthentication(clientAuth), {
           timeout: IDP_TIMEOUT_SECONDS,
           ...(this.fetch && { [client.customFetch]: this.fetch }),
           // Plain http is only for local development IdPs; https issuers never take this path.
@@ -93,6 +94,8 @@ export class IdpDiscovery {
       this.reachability.record(true);
       this.attempts = 0;
       this.logger.log({ issuer }, 'discovered the identity provider');
+      // At start-up these refuse the start (app.ts); discovered only later, they can but be said before the first login.
+      for (const problem of clientAuthProblems(configuration.serverMetadata(), this.settings)) this.logger.error({ problem }, 'configuration error');
       if (insecure) this.logger.warn({ issuer }, 'the issuer uses plain http: acceptable for development only');
       return configuration;
     } catch (error: unknown) {

@@ -35,6 +35,8 @@ export class MisbehavingIdp {
   /** When the key set was last served (epoch ms), for tests that wait out the relying party's refetch cooldown. */
   lastJwksAt = 0;
   readonly endSessionRequests: URLSearchParams[] = [];
+  /** Discovery members added to (or replacing) the usual ones, for start-up checks of what the IdP lists. */
+  extraMetadata: Record<string, unknown> = {};
   private readonly keys: SigningKeyPair[];
   private readonly codes = new Map<string, PendingCode>();
   private readonly refreshTokens = new Map<string, { subject: string; nonce?: string }>();
@@ -114,6 +116,7 @@ export class MisbehavingIdp {
       id_token_signing_alg_values_supported: ['RS256', 'none'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       code_challenge_methods_supported: ['S256'],
+      ...this.extraMetadata,
     };
   }
 
