@@ -11,10 +11,12 @@ import type { Session, SessionLookup } from '../../session/session.types';
 import type { TokenRefresher } from '../../session/token-refresher';
 import type { CredentialFailureLimiter } from '../../throttle/credential-failure-limiter';
 import type { TokenCaller } from '../forwarding/caller';
-import { ROUTE_AUTH_MODES, type RouteAuth } from '../forwarding/route';
+import { ROUTE_AUTH_MODES, ROUTE_DPOP_MODES, type RouteAuth } from '../forwarding/route';
 import type { BearerVerifier } from './bearer-verifier';
 import { CallerAuthenticator, type CallerAntiForgery } from './caller-authenticator';
 import { credentialsRejectedError } from './client-credentials/basic-credentials';
+import { DpopGate } from './dpop/dpop-gate';
+import type { DpopReplayGuard } from './dpop/dpop-replay';
 import type { ClientCredentialsExchange, ExchangedToken } from './client-credentials/client-credentials.exchange';
 import type { TokenCallers } from './token-callers';
 import { invalidTokenError, type VerifiedToken } from './verified-token';
@@ -49,10 +51,12 @@ interface World {
 }
 
 const goodToken = (token: string) => token.startsWith('good');
+/** Tokens named `…bound…` carry `cnf.jkt`. */
+const boundKeyOf = (token: string) => (token.includes('bound') ? { boundKey: 'thumbprint' } : {});
 const goodPair = (clientId: string, secret: string) => clientId === 'svc' && secret === 'good';
 const callers = new Map<string, TokenCaller>();
 const callerOf = (token: string): TokenCaller => {
-  const known = callers.get(token) ?? { kind: 'token', identity: identityWith({ scopes: ['read'] }), bearer: token, expiresAt: verified.expiresAt };
+  const known = callers.get(token) ?? { kind: 'token', identity: identityWith({ scopes: ['read'] }), bearer: token, expiresAt: verified.expiresAt, ...boundKeyOf(token) };
   callers.set(token, known);
   return known;
 };
@@ -69,8 +73,8 @@ function setUp(world: World = { inMemory: { verified: false, callers: false, exc
     of: jest.fn((token: string) => Promise.resolve(world.inMemory.callers ? callerOf(token) : asked(() => callerOf(token)))),
   };
   const verifier = {
-    cached: jest.fn((token: string) => (world.inMemory.verified && goodToken(token) ? verified : undefined)),
-    verify: jest.fn((token: string) => asked(() => (goodToken(token) ? Promise.resolve(verified) : Promise.reject(invalidTokenError())))),
+    cached: jest.fn((token: string) => (world.inMemory.verified && goodToken(token) ? { ...verified, ...boundKeyOf(token) } : undefined)),
+    verify: jest.fn((token: string) => asked(() => (goodToken(token) ? Promise.resolve({ ...verified, ...boundKeyOf(token) }) : Promise.reject(invalidTokenError())))),
   };
   const exchange = {
     cached: jest.fn((clientId: string, secret: string) => (world.inMemory.exchanged && goodPair(clientId, secret) ? exchanged : undefined)),
@@ -93,6 +97,8 @@ function setUp(world: World = { inMemory: { verified: false, callers: false, exc
       Promise.resolve(world.due ? asked(() => ({ ...current, contents: { ...current.contents, accessToken: 'refreshed' } })) : current),
     ),
   };
+  const replay = { firstUse: jest.fn(() => asked(() => Promise.resolve(true))) };
+  const dpop = new DpopGate(replay as unknown as DpopReplayGuard, { publicUrl: ORIGIN } as HttpConfig);
   const gate = new SessionGate(store as unknown as SessionStore, refresher as unknown as TokenRefresher, new SessionCookie(sessionConfig), { publicUrl: ORIGIN } as HttpConfig, sessionConfig);
   const sut = new CallerAuthenticator(
     gate,
@@ -100,6 +106,7 @@ function setUp(world: World = { inMemory: { verified: false, callers: false, exc
     verifier as unknown as BearerVerifier,
     exchange as unknown as ClientCredentialsExchange,
     failures as unknown as CredentialFailureLimiter,
+    dpop,
   );
   return { sut, world, tokens, verifier, exchange, failures, store, refresher };
 }
@@ -220,7 +227,7 @@ describe('CallerAuthenticator.authenticateCached', () => {
 describe('the cached and the uncached path', () => {
   const authorization = fc.oneof(
     fc.constant(undefined),
-    fc.tuple(fc.constantFrom('Bearer', 'bearer', 'BEARER'), fc.constantFrom(' ', '  '), fc.constantFrom('good-1', 'good-2', 'bad', '')).map((parts) => parts.join('')),
+    fc.tuple(fc.constantFrom('Bearer', 'bearer', 'BEARER', 'DPoP', 'dpop'), fc.constantFrom(' ', '  '), fc.constantFrom('good-1', 'good-2', 'good-bound', 'bad', '')).map((parts) => parts.join('')),
     fc.tuple(fc.constantFrom('svc', 'other'), fc.constantFrom('good', 'wrong')).map(([id, secret]) => basic(`${id}:${secret}`)),
     fc.constantFrom('Basic !!!', basic('no-colon'), 'Digest x', 'Bearer', ''),
   );
@@ -243,11 +250,12 @@ describe('the cached and the uncached path', () => {
       fc.asyncProperty(
         anyRequest,
         fc.constantFrom(...ROUTE_AUTH_MODES.filter((mode) => mode !== 'none')),
+        fc.constantFrom(...ROUTE_DPOP_MODES),
         fc.constantFrom<CallerAntiForgery>('csrf-header', 'origin'),
         world,
-        async (headers, auth, antiForgery, state) => {
+        async (headers, auth, dpop, antiForgery, state) => {
           const { sut, world: counted } = setUp(state);
-          const route = on(auth);
+          const route = routeFor('/api', { auth, dpop });
           const cached = sut.authenticateCached(request(headers), route, antiForgery);
           expect(counted.io).toBe(0);
           const uncached = await sut.authenticate(request(headers), route, '10.0.0.1', antiForgery).then(
