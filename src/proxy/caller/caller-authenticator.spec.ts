@@ -111,7 +111,8 @@ function setUp(world: World = { inMemory: { verified: false, callers: false, exc
   return { sut, world, tokens, verifier, exchange, failures, store, refresher };
 }
 
-const request = (headers: Record<string, string | undefined> = {}) => ({ headers }) as unknown as IncomingMessage;
+const request = (headers: Record<string, string | undefined> = {}) =>
+  ({ headers, rawHeaders: Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [name, value])) }) as unknown as IncomingMessage;
 const basic = (raw: string) => `Basic ${Buffer.from(raw).toString('base64')}`;
 const on = (auth: RouteAuth) => routeFor('/api', { auth });
 const sessionRequest = (headers: Record<string, string> = {}) => request({ cookie: `bff-session=${LIVE_SESSION}`, 'x-csrf': '1', ...headers });
@@ -224,6 +225,46 @@ describe('CallerAuthenticator.authenticateCached', () => {
   });
 });
 
+describe('CallerAuthenticator with DPoP routes', () => {
+  it('never serves a DPoP-bound token from memory: each request needs its proof', async () => {
+    const { sut, world, tokens } = setUp();
+    world.inMemory = { verified: true, callers: true, exchanged: false, session: false };
+    const route = routeFor('/api', { auth: 'bearer', dpop: 'optional' });
+    expect(sut.authenticateCached(request({ authorization: 'Bearer good-1' }), route)).toBe(callerOf('good-1'));
+    expect(sut.authenticateCached(request({ authorization: 'DPoP good-bound' }), route)).toBeUndefined();
+    await expect(sut.authenticate(request({ authorization: 'DPoP good-bound' }), route, '10.0.0.1')).rejects.toMatchObject({ status: 401, code: 'invalid_dpop_proof' });
+    expect(tokens.of).not.toHaveBeenCalled();
+  });
+
+  it('refuses a bound token sent as Bearer, and counts it as a failed credential', async () => {
+    const { sut, failures } = setUp();
+    await expect(sut.authenticate(request({ authorization: 'Bearer good-bound' }), routeFor('/api', { auth: 'bearer', dpop: 'optional' }), '10.0.0.1')).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+      options: { headers: { 'www-authenticate': expect.stringMatching(/^DPoP error="invalid_token"/) as unknown } },
+    });
+    expect(failures.recordFailure).toHaveBeenCalledWith('10.0.0.1');
+  });
+
+  it('challenges a refused token in the scheme it came with', async () => {
+    const { sut } = setUp();
+    await expect(sut.authenticate(request({ authorization: 'DPoP bad' }), routeFor('/api', { auth: 'bearer', dpop: 'required' }), '10.0.0.1')).rejects.toMatchObject({
+      options: { headers: { 'www-authenticate': expect.stringMatching(/^DPoP error="invalid_token", algs="/) as unknown } },
+    });
+  });
+
+  it.each([
+    ['off', 'Bearer'],
+    ['optional', 'Bearer, DPoP algs="ES256'],
+    ['required', 'DPoP algs="ES256'],
+  ] as const)('offers a %s route\'s schemes to a caller without credentials', async (dpop, challenge) => {
+    const { sut } = setUp();
+    await expect(sut.authenticate(request(), routeFor('/api', { auth: 'bearer', dpop }), '10.0.0.1')).rejects.toMatchObject({
+      options: { headers: { 'www-authenticate': expect.stringContaining(challenge) as unknown } },
+    });
+  });
+});
+
 describe('the cached and the uncached path', () => {
   const authorization = fc.oneof(
     fc.constant(undefined),
@@ -262,6 +303,7 @@ describe('the cached and the uncached path', () => {
             (caller) => ({ caller }),
             (error: unknown) => ({ error }),
           );
+          if ('error' in uncached) expect(uncached.error).toBeInstanceOf(AppError);
           if (cached !== undefined) expect(uncached).toEqual({ caller: cached });
           if ('caller' in uncached && counted.io === 0) expect(cached).toEqual(uncached.caller);
         },

@@ -72,6 +72,14 @@ async function verifiedPayload(proof: string): Promise<JWTPayload> {
     const { payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGORITHMS });
     return payload;
   } catch (error: unknown) {
-    throw invalidDpopProof(error instanceof errors.JWSSignatureVerificationFailed ? 'the signature does not verify' : 'it cannot be verified with its jwk');
+    throw invalidDpopProof(failedCheck(error));
   }
+}
+
+/** Which check jose's error names: its claim names are its own (iat, exp, nbf…), never a value from the proof. */
+function failedCheck(error: unknown): string {
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';
+  if (error instanceof errors.JWTExpired) return 'it has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) return `its ${error.claim} claim is invalid`;
+  return 'it cannot be verified with its jwk';
 }
