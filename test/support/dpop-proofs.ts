@@ -28,7 +28,8 @@ export interface ProofTarget {
   method: string;
   /** The absolute URL the request goes to (its query is left out of `htu`). */
   url: string;
-  accessToken: string;
+  /** The token the proof goes with (`ath`); none for a proof to the token endpoint. */
+  accessToken?: string;
   /** Epoch seconds; now by default. */
   iat?: number;
 }
@@ -45,7 +46,7 @@ export function draftProof(holder: DpopHolder, target: ProofTarget): ProofDraft 
       htu: `${url.origin}${url.pathname}`,
       iat: target.iat ?? Math.floor(Date.now() / 1000),
       jti: randomUUID(),
-      ath: ath(target.accessToken),
+      ...(target.accessToken === undefined ? {} : { ath: ath(target.accessToken) }),
     },
     signer: 'holder',
   };
