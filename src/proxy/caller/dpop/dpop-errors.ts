@@ -26,6 +26,13 @@ export function dpopTokenError(reason: string): AppError {
   });
 }
 
+/** The DPoP scheme on a route that leaves `dpop` off: the route speaks Bearer only, and says so. */
+export function dpopNotAccepted(): AppError {
+  return new AppError(401, 'invalid_token', 'This route does not accept the DPoP scheme; send the token as Bearer.', {
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  });
+}
+
 /** A token refused on its own (expired, forged…) but presented with the DPoP scheme is challenged in that scheme. */
 export function inDpopScheme(error: unknown): unknown {
   if (!(error instanceof AppError) || error.status !== 401 || error.code !== 'invalid_token') return error;

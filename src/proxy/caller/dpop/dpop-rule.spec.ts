@@ -19,8 +19,9 @@ describe('dpopDemand', () => {
     expect(dpopDemand(mode, scheme, boundKey).kind).toBe(kind);
   });
 
-  it('refuses with 401 invalid_token in the DPoP scheme, and asks a proof by the bound key', () => {
-    for (const mode of ROUTE_DPOP_MODES) {
+  it('refuses with 401 invalid_token in the DPoP scheme where the route takes DPoP, and asks a proof by the bound key', () => {
+    expect(dpopDemand('off', 'dpop', BOUND)).toMatchObject({ error: { status: 401, code: 'invalid_token', options: { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } } } });
+    for (const mode of ['optional', 'required'] as const) {
       for (const scheme of ['bearer', 'dpop'] as TokenScheme[]) {
         const demand = dpopDemand(mode, scheme, BOUND);
         if (demand.kind === 'refuse') expect(demand.error).toMatchObject({ status: 401, code: 'invalid_token', options: { headers: { 'www-authenticate': expect.stringMatching(/^DPoP error="invalid_token", algs="/) as unknown } } });

@@ -1,6 +1,6 @@
 import type { AppError } from '../../../common/app.error';
 import type { RouteDpop } from '../../forwarding/route';
-import { dpopTokenError } from './dpop-errors';
+import { dpopNotAccepted, dpopTokenError } from './dpop-errors';
 
 /** How a bearer caller's `Authorization` named its token: `Bearer` (RFC 6750) or `DPoP` (RFC 9449 §7.1). */
 export type TokenScheme = 'bearer' | 'dpop';
@@ -9,6 +9,7 @@ export type TokenScheme = 'bearer' | 'dpop';
 export type DpopDemand = { kind: 'none' } | { kind: 'proof'; boundKey: string } | { kind: 'refuse'; error: AppError };
 
 const NONE: DpopDemand = { kind: 'none' };
+const OFF_REFUSAL: DpopDemand = { kind: 'refuse', error: dpopNotAccepted() };
 
 /**
  * The one rule of the route option `dpop`, for every kind of bearer token (local JWT, introspected, extra issuer) and
@@ -18,7 +19,7 @@ const NONE: DpopDemand = { kind: 'none' };
  * - `required`: every token is bound and proven.
  */
 export function dpopDemand(mode: RouteDpop, scheme: TokenScheme, boundKey: string | undefined): DpopDemand {
-  if (mode === 'off') return scheme === 'dpop' ? refuse('this route does not accept DPoP') : NONE;
+  if (mode === 'off') return scheme === 'dpop' ? OFF_REFUSAL : NONE;
   if (scheme === 'dpop') return boundKey === undefined ? refuse('it is not DPoP-bound') : { kind: 'proof', boundKey };
   if (boundKey !== undefined) return refuse('it is DPoP-bound and must be sent with the DPoP scheme and a proof');
   return mode === 'required' ? refuse('this route requires a DPoP-bound token') : NONE;
