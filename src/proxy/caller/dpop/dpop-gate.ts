@@ -8,6 +8,7 @@ import { checkDpopProof } from './dpop-proof';
 import { DpopReplayGuard } from './dpop-replay';
 import { dpopDemand, type TokenScheme } from './dpop-rule';
 import { requestPathOf } from './dpop-target';
+import { ProofKeys } from './proof-keys';
 
 /** A bearer caller's token as presented. */
 export interface PresentedToken {
@@ -23,6 +24,7 @@ export interface PresentedToken {
 @Injectable()
 export class DpopGate {
   private readonly publicOrigin: string;
+  private readonly keys = new ProofKeys();
 
   constructor(
     private readonly replay: DpopReplayGuard,
@@ -50,7 +52,7 @@ export class DpopGate {
       accessToken: presented.token,
       boundKey: demand.boundKey,
       now: Date.now(),
-    });
+    }, this.keys);
     if (!(await this.replay.firstUse(proof.keyThumbprint, proof.jti))) throw invalidDpopProof('its jti was used before');
   }
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { draftProof, newDpopHolder, PROOF_MUTATIONS, proofFor, signProof, type DpopHolder, type ProofTarget } from '../../../../test/support/dpop-proofs';
-import { checkDpopProof, type ProofExpectations } from './dpop-proof';
+import { checkDpopProof as check, type ProofExpectations } from './dpop-proof';
+import { ProofKeys } from './proof-keys';
 
 const ORIGIN = 'https://app.example.com';
 const TOKEN = 'the-access-token';
@@ -8,6 +9,8 @@ const NOW = Date.parse('2026-12-06T20:00:00Z');
 const target: ProofTarget = { method: 'GET', url: `${ORIGIN}/api/orders/1?page=2`, accessToken: TOKEN, iat: NOW / 1000 };
 
 describe('checkDpopProof', () => {
+  const keys = new ProofKeys();
+  const checkDpopProof = (proof: string, expectations: ProofExpectations) => check(proof, expectations, keys);
   let holder: DpopHolder;
   let other: DpopHolder;
   let expectations: ProofExpectations;

@@ -1,7 +1,9 @@
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { sha256Base64url } from '../../../common/sha256';
 import { DPOP_ALGORITHMS, dpopTokenError, invalidDpopProof } from './dpop-errors';
 import { htuMatches } from './dpop-target';
+import type { ProofKey, ProofKeys } from './proof-keys';
 
 /** RFC 9449 §4.3 check 11: how far a proof's `iat` may be from our clock, either way. */
 export const PROOF_IAT_WINDOW_SECONDS = 60;
@@ -34,24 +36,23 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MAX_JTI_LENGTH = 256;
 
 /** RFC 9449 §4.3 checks 2-9, 11 and 12 (no nonces are issued, so 10 does not apply); the first failure is thrown. */
-export async function checkDpopProof(proof: string, expect: ProofExpectations): Promise<CheckedProof> {
+export async function checkDpopProof(proof: string, expect: ProofExpectations, keys: ProofKeys): Promise<CheckedProof> {
   if (!JWS_COMPACT.test(proof)) throw invalidDpopProof('not a signed JWT');
-  const jwk = assertHeader(proof);
-  const payload = await verifiedPayload(proof);
+  const { key, thumbprint } = proofKeyOf(proof, keys);
+  const payload = await verifiedPayload(proof, key);
   if (payload['htm'] !== expect.method) throw invalidDpopProof('htm does not match the request method');
   if (!htuMatches(payload['htu'], expect.publicOrigin, expect.path)) throw invalidDpopProof('htu does not match the request URI');
   const { iat, jti } = payload;
   if (typeof iat !== 'number' || Math.abs(expect.now / 1000 - iat) > PROOF_IAT_WINDOW_SECONDS) throw invalidDpopProof('iat is missing or not recent');
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) throw invalidDpopProof('jti is missing or too long');
   if (payload['ath'] !== sha256Base64url(expect.accessToken)) throw invalidDpopProof('ath is not the hash of the access token');
-  const keyThumbprint = await calculateJwkThumbprint(jwk, 'sha256');
   // RFC 9449 §7.1's own example: a proof by another key than the token's is the token's problem.
-  if (keyThumbprint !== expect.boundKey) throw dpopTokenError('it is bound to another key than the proof');
-  return { jti, keyThumbprint };
+  if (thumbprint !== expect.boundKey) throw dpopTokenError('it is bound to another key than the proof');
+  return { jti, keyThumbprint: thumbprint };
 }
 
-/** Checks 4, 5 and 7 on the protected header, before any key is imported. */
-function assertHeader(proof: string): JWK {
+/** Checks 4, 5 and 7 on the protected header, then its key (what jose's EmbeddedJWK checks too, imported once per key). */
+function proofKeyOf(proof: string, keys: ProofKeys): ProofKey {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(proof);
@@ -63,13 +64,20 @@ function assertHeader(proof: string): JWK {
   const { jwk } = header;
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw invalidDpopProof('jwk is missing');
   if (PRIVATE_MEMBERS.some((member) => member in jwk)) throw invalidDpopProof('jwk must be a public key');
-  return jwk;
+  const { use, alg } = jwk as JWK;
+  if ((use !== undefined && use !== 'sig') || (alg !== undefined && alg !== header.alg)) throw invalidDpopProof('jwk is not meant for this signature');
+  const key = keys.keyOf(jwk);
+  if (!key) throw invalidDpopProof('jwk is not a supported public key');
+  return key;
 }
 
-/** Check 6: the signature, by the key the header carries; jose also refuses `crit` it does not know and a past `exp`. */
-async function verifiedPayload(proof: string): Promise<JWTPayload> {
+/**
+ * Check 6: the signature, by the key the header carries (jose refuses a key of another type or curve than `alg`), and
+ * jose's own checks: no `crit` it does not know, no past `exp`.
+ */
+async function verifiedPayload(proof: string, key: KeyObject): Promise<JWTPayload> {
   try {
-    const { payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGORITHMS });
+    const { payload } = await jwtVerify(proof, key, { typ: 'dpop+jwt', algorithms: DPOP_ALGORITHMS });
     return payload;
   } catch (error: unknown) {
     throw invalidDpopProof(failedCheck(error));
