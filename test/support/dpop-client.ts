@@ -9,17 +9,21 @@ export interface BoundToken {
 }
 
 /**
- * A client-credentials token for the dev IdP's `machine` client, bound to `holder`'s key: the IdP verifies the proof and
- * puts the key's thumbprint in the token's `cnf.jkt` (JWT) or its introspection answer (`resource: api://opaque`).
+ * A client-credentials token for the dev IdP's `machine` client, bound to `holder`'s key (with the nonce dance when the
+ * IdP asks for one): the IdP verifies the proof and puts the key's thumbprint in the token's `cnf.jkt` (JWT) or its introspection answer (`resource: api://opaque`).
  */
 export async function issueBoundToken(issuer: string, holder: DpopHolder, options: { scope?: string; resource?: string } = {}): Promise<BoundToken> {
   const url = new URL(TOKEN_PATH, issuer).href;
-  const body = new URLSearchParams({ grant_type: 'client_credentials', ...options });
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Basic ${btoa(`${MACHINE_CLIENT_ID}:${MACHINE_CLIENT_SECRET}`)}`, dpop: await proofFor(holder, { method: 'POST', url }) },
-    body,
-  });
+  const ask = async (nonce?: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${MACHINE_CLIENT_ID}:${MACHINE_CLIENT_SECRET}`)}`, dpop: await proofFor(holder, { method: 'POST', url, nonce }) },
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...options }),
+    });
+  let response = await ask();
+  // An IdP that requires DPoP nonces (as Okta does) answers the first proof with one to use.
+  const nonce = response.headers.get('dpop-nonce');
+  if (response.status === 400 && nonce !== null) response = await ask(nonce);
   const json = (await response.json()) as Partial<BoundToken>;
   if (!response.ok || json.token_type !== 'DPoP' || typeof json.access_token !== 'string') throw new Error(`no DPoP-bound token: ${response.status} ${JSON.stringify(json)}`);
   return { access_token: json.access_token, token_type: json.token_type };

@@ -32,6 +32,8 @@ export interface ProofTarget {
   accessToken?: string;
   /** Epoch seconds; now by default. */
   iat?: number;
+  /** A `DPoP-Nonce` the server asked for (RFC 9449 §8). */
+  nonce?: string;
 }
 
 export const ath = (token: string): string => createHash('sha256').update(token).digest('base64url');
@@ -47,6 +49,7 @@ export function draftProof(holder: DpopHolder, target: ProofTarget): ProofDraft 
       iat: target.iat ?? Math.floor(Date.now() / 1000),
       jti: randomUUID(),
       ...(target.accessToken === undefined ? {} : { ath: ath(target.accessToken) }),
+      ...(target.nonce === undefined ? {} : { nonce: target.nonce }),
     },
     signer: 'holder',
   };
