@@ -246,6 +246,19 @@ describe('CallerAuthenticator with DPoP routes', () => {
     expect(failures.recordFailure).toHaveBeenCalledWith('10.0.0.1');
   });
 
+  it.each([
+    ['DPoP', 'off'],
+    ['Bearer', 'required'],
+  ] as const)('refuses the %s scheme on a dpop: %s route without asking the IdP about the token', async (scheme, dpop) => {
+    const { sut, verifier, failures } = setUp();
+    await expect(sut.authenticate(request({ authorization: `${scheme} good-bound` }), routeFor('/api', { auth: 'bearer', dpop }), '10.0.0.1')).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+    });
+    expect(verifier.verify).not.toHaveBeenCalled();
+    expect(failures.recordFailure).toHaveBeenCalledTimes(1);
+  });
+
   it('challenges a refused token in the scheme it came with', async () => {
     const { sut } = setUp();
     await expect(sut.authenticate(request({ authorization: 'DPoP bad' }), routeFor('/api', { auth: 'bearer', dpop: 'required' }), '10.0.0.1')).rejects.toMatchObject({

@@ -82,6 +82,7 @@ export class CallerAuthenticator {
         const known = this.verifier.cached(token);
         // A failed proof counts against the address like any failed credential; it is not remembered against the token.
         return this.countingFailures(clientIp, known !== undefined, async () => {
+          this.dpop.refuseEarly(route.dpop, credential);
           const verified = known ?? (await this.verify(credential));
           await this.dpop.check(request, route.dpop, credential, verified.boundKey);
           return this.tokens.of(token, verified);

@@ -6,7 +6,7 @@ import type { RouteDpop } from '../../forwarding/route';
 import { invalidDpopProof } from './dpop-errors';
 import { checkDpopProof } from './dpop-proof';
 import { DpopReplayGuard } from './dpop-replay';
-import { dpopDemand, type TokenScheme } from './dpop-rule';
+import { dpopDemand, refusalWhateverTheToken, type TokenScheme } from './dpop-rule';
 import { requestPathOf } from './dpop-target';
 import { ProofKeys } from './proof-keys';
 
@@ -36,6 +36,12 @@ export class DpopGate {
   /** Whether a request with this token needs nothing beyond the token: the cached path may serve it. */
   needsNothingMore(mode: RouteDpop, presented: PresentedToken, boundKey: string | undefined): boolean {
     return dpopDemand(mode, presented.scheme, boundKey).kind === 'none';
+  }
+
+  /** Throws what the route refuses whatever the token is, before anyone is asked about the token. */
+  refuseEarly(mode: RouteDpop, presented: PresentedToken): void {
+    const refusal = refusalWhateverTheToken(mode, presented.scheme);
+    if (refusal) throw refusal.error;
   }
 
   async check(request: IncomingMessage, mode: RouteDpop, presented: PresentedToken, boundKey: string | undefined): Promise<void> {

@@ -6,10 +6,12 @@ import { dpopNotAccepted, dpopTokenError } from './dpop-errors';
 export type TokenScheme = 'bearer' | 'dpop';
 
 /** What a route asks of a token presented one way: nothing more, a proof by its bound key, or a refusal. */
-export type DpopDemand = { kind: 'none' } | { kind: 'proof'; boundKey: string } | { kind: 'refuse'; error: AppError };
+export type DpopDemand = { kind: 'none' } | { kind: 'proof'; boundKey: string } | Refusal;
+type Refusal = { kind: 'refuse'; error: AppError };
 
 const NONE: DpopDemand = { kind: 'none' };
-const OFF_REFUSAL: DpopDemand = { kind: 'refuse', error: dpopNotAccepted() };
+const OFF_REFUSAL: Refusal = { kind: 'refuse', error: dpopNotAccepted() };
+const REQUIRED_REFUSAL = refuse('this route requires a DPoP-bound token, sent with the DPoP scheme and a proof');
 
 /**
  * The one rule of the route option `dpop`, for every kind of bearer token (local JWT, introspected, extra issuer) and
@@ -19,12 +21,20 @@ const OFF_REFUSAL: DpopDemand = { kind: 'refuse', error: dpopNotAccepted() };
  * - `required`: every token is bound and proven.
  */
 export function dpopDemand(mode: RouteDpop, scheme: TokenScheme, boundKey: string | undefined): DpopDemand {
-  if (mode === 'off') return scheme === 'dpop' ? OFF_REFUSAL : NONE;
+  const anyway = refusalWhateverTheToken(mode, scheme);
+  if (anyway) return anyway;
+  if (mode === 'off') return NONE;
   if (scheme === 'dpop') return boundKey === undefined ? refuse('it is not DPoP-bound') : { kind: 'proof', boundKey };
-  if (boundKey !== undefined) return refuse('it is DPoP-bound and must be sent with the DPoP scheme and a proof');
-  return mode === 'required' ? refuse('this route requires a DPoP-bound token') : NONE;
+  return boundKey === undefined ? NONE : refuse('it is DPoP-bound and must be sent with the DPoP scheme and a proof');
 }
 
-function refuse(reason: string): DpopDemand {
+/** What no token could make acceptable — the DPoP scheme where `dpop` is off, Bearer where it is required — so no IdP is asked. */
+export function refusalWhateverTheToken(mode: RouteDpop, scheme: TokenScheme): Refusal | undefined {
+  if (mode === 'off' && scheme === 'dpop') return OFF_REFUSAL;
+  if (mode === 'required' && scheme === 'bearer') return REQUIRED_REFUSAL;
+  return undefined;
+}
+
+function refuse(reason: string): Refusal {
   return { kind: 'refuse', error: dpopTokenError(reason) };
 }
