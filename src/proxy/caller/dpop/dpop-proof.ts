@@ -38,7 +38,7 @@ const MAX_JTI_LENGTH = 256;
 /** RFC 9449 §4.3 checks 2-9, 11 and 12 (no nonces are issued, so 10 does not apply); the first failure is thrown. */
 export async function checkDpopProof(proof: string, expect: ProofExpectations, keys: ProofKeys): Promise<CheckedProof> {
   if (!JWS_COMPACT.test(proof)) throw invalidDpopProof('not a signed JWT');
-  const { key, thumbprint } = proofKeyOf(proof, keys);
+  const { key, thumbprint } = await proofKeyOf(proof, keys);
   const payload = await verifiedPayload(proof, key);
   if (payload['htm'] !== expect.method) throw invalidDpopProof('htm does not match the request method');
   if (!htuMatches(payload['htu'], expect.publicOrigin, expect.path)) throw invalidDpopProof('htu does not match the request URI');
@@ -52,7 +52,7 @@ export async function checkDpopProof(proof: string, expect: ProofExpectations, k
 }
 
 /** Checks 4, 5 and 7 on the protected header, then its key (what jose's EmbeddedJWK checks too, imported once per key). */
-function proofKeyOf(proof: string, keys: ProofKeys): ProofKey {
+async function proofKeyOf(proof: string, keys: ProofKeys): Promise<ProofKey> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(proof);
@@ -66,7 +66,7 @@ function proofKeyOf(proof: string, keys: ProofKeys): ProofKey {
   if (PRIVATE_MEMBERS.some((member) => member in jwk)) throw invalidDpopProof('jwk must be a public key');
   const { use, alg } = jwk as JWK;
   if ((use !== undefined && use !== 'sig') || (alg !== undefined && alg !== header.alg)) throw invalidDpopProof('jwk is not meant for this signature');
-  const key = keys.keyOf(jwk);
+  const key = await keys.keyOf(jwk);
   if (!key) throw invalidDpopProof('jwk is not a supported public key');
   return key;
 }

@@ -1,9 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { JWK } from 'jose';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { BoundedCache } from '../../../common/bounded-cache';
-import { sha256Base64url } from '../../../common/sha256';
 
-// RFC 7638 §3.2: the required members of each key type, in lexicographic order — which is also what names a key.
+// RFC 7638 §3.2: the required members of each key type — what names a key.
 const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
 const MAX_KEYS = 10_000;
 const KEEP_MS = 10 * 60_000;
@@ -15,32 +14,32 @@ export interface ProofKey {
 }
 
 /**
- * The public keys proofs carry, imported once per key rather than once per request: a DPoP client signs every call with
- * the same key, and importing it costs as much as verifying the signature. Only the required members are read, so two
- * spellings of one key (extra members, another order) are one entry.
+ * The public keys proofs carry, imported (and their thumbprint computed) once per key rather than once per request: a
+ * DPoP client signs every call with the same key, and importing it costs as much as verifying the signature. Only the
+ * required members are read, so two spellings of one key (extra members, another order) are one entry.
  */
 export class ProofKeys {
-  private readonly keys = new BoundedCache<KeyObject>(MAX_KEYS);
+  private readonly keys = new BoundedCache<ProofKey>(MAX_KEYS);
 
   /** Undefined for a JWK that is not an EC, RSA or OKP public key with its required members as strings. */
-  keyOf(jwk: Readonly<Record<string, unknown>>): ProofKey | undefined {
+  async keyOf(jwk: Readonly<Record<string, unknown>>): Promise<ProofKey | undefined> {
     const canonical = requiredMembersOf(jwk);
     if (canonical === undefined) return undefined;
-    const thumbprint = sha256Base64url(canonical);
-    const known = this.keys.get(thumbprint);
-    if (known) return { thumbprint, key: known };
-    let key: KeyObject;
+    const known = this.keys.get(canonical);
+    if (known) return known;
+    const publicJwk = JSON.parse(canonical) as JWK;
+    let found: ProofKey;
     try {
-      key = createPublicKey({ key: JSON.parse(canonical) as JWK, format: 'jwk' });
+      found = { key: createPublicKey({ key: publicJwk, format: 'jwk' }), thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
     } catch {
       return undefined;
     }
-    this.keys.set(thumbprint, key, Date.now() + KEEP_MS);
-    return { thumbprint, key };
+    this.keys.set(canonical, found, Date.now() + KEEP_MS);
+    return found;
   }
 }
 
-/** RFC 7638 §3.3: the required members as JSON, in order, without whitespace. */
+/** The required members as JSON, in lexicographic order: one spelling per key. */
 function requiredMembersOf(jwk: Readonly<Record<string, unknown>>): string | undefined {
   const members = REQUIRED_MEMBERS[String(jwk['kty'])];
   if (members === undefined) return undefined;
