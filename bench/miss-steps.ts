@@ -1,8 +1,7 @@
-import { createDecipheriv, createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { createDecipheriv, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { sessionCaller } from '../src/proxy/caller/session-caller';
 import type { Route } from '../src/proxy/forwarding/route';
-import { TOUCH_SESSION } from '../src/session/session-scripts';
 import { SessionKeys } from '../src/session/session.keys';
 import { hashSessionId, TokenCrypto } from '../src/session/token-crypto';
 import { decodeVaultContents } from '../src/session/vault-contents.codec';
@@ -35,12 +34,10 @@ export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buf
   const keyObjects = ids.map((id) => createSecretKey(createHmac('sha256', prk).update(id).update(Buffer.from([1])).digest()));
 
   const each = (work: (index: number) => unknown) => () => ids.forEach((_, index) => work(index));
-  const sha = createHash('sha1').update(TOUCH_SESSION).digest('hex');
-  await redis.script('LOAD', TOUCH_SESSION);
-  const touch = (index: number) => redis.callBuffer('EVALSHA', sha, 2, keys.session(hashes[index] ?? ''), keys.tombstone(hashes[index] ?? ''), Date.now(), 1_800_000);
+  const read = (index: number) => redis.hmgetBuffer(keys.session(hashes[index] ?? ''), 'd', 'v', 'a', 's');
   const steps: [string, () => unknown][] = [
     ['hash the session id (SHA-256)', each((index) => hashSessionId(ids[index] ?? ''))],
-    ['Redis script round trip (32 in flight), client CPU', () => inFlight(ids.length, 32, touch)],
+    ['Redis HMGET round trip (32 in flight), client CPU', () => inFlight(ids.length, 32, read)],
     ['derive the session key (one HMAC) + KeyObject', each((index) => createSecretKey(createHmac('sha256', prk).update(ids[index] ?? '').update(Buffer.from([1])).digest()))],
     ['AES-256-GCM open', each((index) => open(sealed[index] ?? Buffer.alloc(0), keyObjects[index]))],
     ['decode the vault contents', each((index) => decodeVaultContents(plaintexts[index] ?? Buffer.alloc(0)))],
