@@ -1,4 +1,5 @@
 import type { RedisConnection } from '../redis/redis.connection';
+import { WriteBatching } from '../redis/write-batching';
 import { SLIDE_IDLE } from './session-scripts';
 import type { SessionKeys } from './session.keys';
 import type { SessionEndReason } from './session.errors';
@@ -20,6 +21,7 @@ export type SessionRecord =
  */
 export class SessionRecords {
   private readonly slideAfterMs: number;
+  private readonly batching: WriteBatching;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -27,6 +29,7 @@ export class SessionRecords {
     private readonly idleMs: number,
   ) {
     this.slideAfterMs = Math.min(idleMs / SLIDE_FRACTION, MAX_SLIDE_INTERVAL_MS);
+    this.batching = new WriteBatching(redis.client);
   }
 
   defineCommands(): void {
@@ -35,6 +38,7 @@ export class SessionRecords {
 
   async read(keyHash: string, now: number): Promise<SessionRecord> {
     const key = this.keys.session(keyHash);
+    this.batching.hold();
     const [sealed, version, absolute, seen] = await this.redis.run(() => this.redis.client.hmgetBuffer(key, 'd', 'v', 'a', 's'));
     if (!sealed) return this.missing(keyHash);
     if (!version || !absolute || !seen) return { status: 'ended', reason: 'session_expired' };
@@ -64,6 +68,7 @@ export class SessionRecords {
   /** Not awaited: the call it came with goes on. A failure is counted by `run` and leaves the older idle expiry. */
   private slide(key: string, now: number, absoluteExpiresAt: number): void {
     const ttl = Math.min(this.idleMs, absoluteExpiresAt - now);
+    this.batching.hold();
     this.redis.run(() => this.redis.client.bffSlideIdle(key, now, ttl)).catch(() => undefined);
   }
 }
