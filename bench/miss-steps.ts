@@ -1,5 +1,6 @@
 import { createDecipheriv, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { OneShotHmac } from '../src/common/one-shot-hmac';
 import { sessionCaller } from '../src/proxy/caller/session-caller';
 import type { Route } from '../src/proxy/forwarding/route';
 import { SessionKeys } from '../src/session/session.keys';
@@ -30,15 +31,16 @@ export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buf
     session: { keyHash: hashes[index] ?? '', contents: decodeVaultContents(plaintext)!, version: 1, absoluteExpiresAt: 0, idleExpiresAt: 0 },
   }));
   const route: Route = { path: '/api', origin: 'http://upstream', basePath: '', stripPath: true, auth: 'session', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128 };
-  const prk = createSecretKey(createHmac('sha256', 'bff-token-vault/v1').update(encryptionKey).digest());
-  const keyObjects = ids.map((id) => createSecretKey(createHmac('sha256', prk).update(id).update(Buffer.from([1])).digest()));
+  const expand = new OneShotHmac(createHmac('sha256', 'bff-token-vault/v1').update(encryptionKey).digest());
+  const firstBlock = Buffer.from([1]);
+  const keyObjects = ids.map((id) => createSecretKey(expand.digest(id, firstBlock)));
 
   const each = (work: (index: number) => unknown) => () => ids.forEach((_, index) => work(index));
   const read = (index: number) => redis.hmgetBuffer(keys.session(hashes[index] ?? ''), 'd', 'v', 'a', 's');
   const steps: [string, () => unknown][] = [
     ['hash the session id (SHA-256)', each((index) => hashSessionId(ids[index] ?? ''))],
     ['Redis HMGET round trip (32 in flight), client CPU', () => inFlight(ids.length, 32, read)],
-    ['derive the session key (one HMAC) + KeyObject', each((index) => createSecretKey(createHmac('sha256', prk).update(ids[index] ?? '').update(Buffer.from([1])).digest()))],
+    ['derive the session key (one HMAC of two one-shot digests) + KeyObject', each((index) => createSecretKey(expand.digest(ids[index] ?? '', firstBlock)))],
     ['AES-256-GCM open', each((index) => open(sealed[index] ?? Buffer.alloc(0), keyObjects[index]))],
     ['decode the vault contents', each((index) => decodeVaultContents(plaintexts[index] ?? Buffer.alloc(0)))],
     ['map to the caller (identity, route facts)', each((index) => sessionCaller(sessions[index], route))],
