@@ -1,6 +1,8 @@
 import { createDecipheriv, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { OneShotHmac } from '../src/common/one-shot-hmac';
+import type { SessionStore } from '../src/session/session.store';
+import { vaultOf } from './many-users';
 import { sessionCaller } from '../src/proxy/caller/session-caller';
 import type { Route } from '../src/proxy/forwarding/route';
 import { SessionKeys } from '../src/session/session.keys';
@@ -19,7 +21,16 @@ export interface MissStep {
 
 const REPEATS = 5;
 
-export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buffer, sessionIds: readonly string[]): Promise<MissStep[]> {
+export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buffer, sessionIds: readonly string[], env: Record<string, string>): Promise<MissStep[]> {
+  const vault = await vaultOf(env);
+  try {
+    return await eachStep(redis, prefix, encryptionKey, sessionIds, vault.store);
+  } finally {
+    await vault.close();
+  }
+}
+
+async function eachStep(redis: Redis, prefix: string, encryptionKey: Buffer, sessionIds: readonly string[], store: SessionStore): Promise<MissStep[]> {
   const keys = new SessionKeys(prefix);
   const crypto = new TokenCrypto([encryptionKey]);
   const ids = sessionIds.slice(0, 5_000);
@@ -44,6 +55,7 @@ export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buf
     ['AES-256-GCM open', each((index) => open(sealed[index] ?? Buffer.alloc(0), keyObjects[index]))],
     ['decode the vault contents', each((index) => decodeVaultContents(plaintexts[index] ?? Buffer.alloc(0)))],
     ['map to the caller (identity, route facts)', each((index) => sessionCaller(sessions[index], route))],
+    ['the whole lookup (SessionStore.lookup: read, slide when due, open, decode; 32 in flight)', () => inFlight(ids.length, 32, (index) => store.lookup(ids[index] ?? ''))],
     ['all of TokenCrypto.decrypt + decode', each((index) => decodeVaultContents(crypto.decrypt(sealed[index] ?? Buffer.alloc(0), ids[index] ?? '') ?? Buffer.alloc(0)))],
   ];
   const results: MissStep[] = [];
