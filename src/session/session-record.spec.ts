@@ -60,6 +60,16 @@ describe('SessionRecords (the request path\'s read of a session)', () => {
     expect(ttl).toBeGreaterThan(IDLE_MS - 5_000);
   });
 
+  it('slides a session stored without a last slide instead of ending it', async () => {
+    const { keyHash, key } = await stored();
+    await client.hdel(key, 's');
+
+    const record = await sut.read(keyHash, T0);
+
+    expect(record).toMatchObject({ status: 'active', idleExpiresAt: T0 + IDLE_MS });
+    await expect(afterSlide(key)).resolves.toMatchObject({ slidAt: String(T0) });
+  });
+
   it('never slides the key past the absolute timeout', async () => {
     const now = ABSOLUTE - 2_000;
     const { keyHash, key } = await stored(now - IDLE_MS);

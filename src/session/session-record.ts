@@ -41,11 +41,12 @@ export class SessionRecords {
     this.batching.hold();
     const [sealed, version, absolute, seen] = await this.redis.run(() => this.redis.client.hmgetBuffer(key, 'd', 'v', 'a', 's'));
     if (!sealed) return this.missing(keyHash);
-    if (!version || !absolute || !seen) return { status: 'ended', reason: 'session_expired' };
+    if (!version || !absolute) return { status: 'ended', reason: 'session_expired' };
     const absoluteExpiresAt = Number(absolute.toString('latin1'));
     // The key itself expires then too (no slide passes it); this covers the moment before Redis evicts it.
     if (!(now < absoluteExpiresAt)) return { status: 'ended', reason: 'session_expired' };
-    let slidAt = Number(seen.toString('latin1'));
+    // No `s` (never the case for a session this code wrote): slid now, which writes it.
+    let slidAt = seen ? Number(seen.toString('latin1')) : Number.NaN;
     if (!(now - slidAt < this.slideAfterMs)) {
       this.slide(key, now, absoluteExpiresAt);
       slidAt = now;
