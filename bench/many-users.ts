@@ -115,7 +115,7 @@ export async function checkEquivalence(env: Env, redis: Redis, loginSessionId: s
 }
 
 /** A SessionStore of its own, as the app builds it, once its Redis connection is ready (it queues no commands). */
-async function vaultOf(env: Env): Promise<{ store: SessionStore; close: () => Promise<void> }> {
+export async function vaultOf(env: Env): Promise<{ store: SessionStore; close: () => Promise<void> }> {
   const result = loadAppConfig(env);
   if (!result.ok) throw new Error(`bench BFF environment: ${result.problems.join('; ')}`);
   const { config } = result;

@@ -1,8 +1,10 @@
-import { createDecipheriv, createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { createDecipheriv, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { OneShotHmac } from '../src/common/one-shot-hmac';
+import type { SessionStore } from '../src/session/session.store';
+import { vaultOf } from './many-users';
 import { sessionCaller } from '../src/proxy/caller/session-caller';
 import type { Route } from '../src/proxy/forwarding/route';
-import { TOUCH_SESSION } from '../src/session/session-scripts';
 import { SessionKeys } from '../src/session/session.keys';
 import { hashSessionId, TokenCrypto } from '../src/session/token-crypto';
 import { decodeVaultContents } from '../src/session/vault-contents.codec';
@@ -19,7 +21,16 @@ export interface MissStep {
 
 const REPEATS = 5;
 
-export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buffer, sessionIds: readonly string[]): Promise<MissStep[]> {
+export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buffer, sessionIds: readonly string[], env: Record<string, string>): Promise<MissStep[]> {
+  const vault = await vaultOf(env);
+  try {
+    return await eachStep(redis, prefix, encryptionKey, sessionIds, vault.store);
+  } finally {
+    await vault.close();
+  }
+}
+
+async function eachStep(redis: Redis, prefix: string, encryptionKey: Buffer, sessionIds: readonly string[], store: SessionStore): Promise<MissStep[]> {
   const keys = new SessionKeys(prefix);
   const crypto = new TokenCrypto([encryptionKey]);
   const ids = sessionIds.slice(0, 5_000);
@@ -31,20 +42,20 @@ export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buf
     session: { keyHash: hashes[index] ?? '', contents: decodeVaultContents(plaintext)!, version: 1, absoluteExpiresAt: 0, idleExpiresAt: 0 },
   }));
   const route: Route = { path: '/api', origin: 'http://upstream', basePath: '', stripPath: true, auth: 'session', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128, dpop: 'off' };
-  const prk = createSecretKey(createHmac('sha256', 'bff-token-vault/v1').update(encryptionKey).digest());
-  const keyObjects = ids.map((id) => createSecretKey(createHmac('sha256', prk).update(id).update(Buffer.from([1])).digest()));
+  const expand = new OneShotHmac(createHmac('sha256', 'bff-token-vault/v1').update(encryptionKey).digest());
+  const firstBlock = Buffer.from([1]);
+  const keyObjects = ids.map((id) => createSecretKey(expand.digest(id, firstBlock)));
 
   const each = (work: (index: number) => unknown) => () => ids.forEach((_, index) => work(index));
-  const sha = createHash('sha1').update(TOUCH_SESSION).digest('hex');
-  await redis.script('LOAD', TOUCH_SESSION);
-  const touch = (index: number) => redis.callBuffer('EVALSHA', sha, 2, keys.session(hashes[index] ?? ''), keys.tombstone(hashes[index] ?? ''), Date.now(), 1_800_000);
+  const read = (index: number) => redis.hmgetBuffer(keys.session(hashes[index] ?? ''), 'd', 'v', 'a', 's');
   const steps: [string, () => unknown][] = [
     ['hash the session id (SHA-256)', each((index) => hashSessionId(ids[index] ?? ''))],
-    ['Redis script round trip (32 in flight), client CPU', () => inFlight(ids.length, 32, touch)],
-    ['derive the session key (one HMAC) + KeyObject', each((index) => createSecretKey(createHmac('sha256', prk).update(ids[index] ?? '').update(Buffer.from([1])).digest()))],
+    ['Redis HMGET round trip (32 in flight), client CPU', () => inFlight(ids.length, 32, read)],
+    ['derive the session key (one HMAC of two one-shot digests) + KeyObject', each((index) => createSecretKey(expand.digest(ids[index] ?? '', firstBlock)))],
     ['AES-256-GCM open', each((index) => open(sealed[index] ?? Buffer.alloc(0), keyObjects[index]))],
     ['decode the vault contents', each((index) => decodeVaultContents(plaintexts[index] ?? Buffer.alloc(0)))],
     ['map to the caller (identity, route facts)', each((index) => sessionCaller(sessions[index], route))],
+    ['the whole lookup (SessionStore.lookup: read, slide when due, open, decode; 32 in flight)', () => inFlight(ids.length, 32, (index) => store.lookup(ids[index] ?? ''))],
     ['all of TokenCrypto.decrypt + decode', each((index) => decodeVaultContents(crypto.decrypt(sealed[index] ?? Buffer.alloc(0), ids[index] ?? '') ?? Buffer.alloc(0)))],
   ];
   const results: MissStep[] = [];

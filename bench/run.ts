@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   if (many) {
     report.manyUsers = { sessions: options.sessions, seed: many.seed, equivalence: many.equivalence, hitRate: 0, lookups: 0 };
     log('timing the steps of a session-cache miss');
-    report.missSteps = await missSteps(redis, prefix, encryptionKey, many.sessionIds);
+    report.missSteps = await missSteps(redis, prefix, encryptionKey, many.sessionIds, env);
   }
   const sink = options.only.has('t') ? await startOtlpSink() : undefined;
   if (sink) cleanups.push(() => sink.close());

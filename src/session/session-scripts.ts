@@ -5,22 +5,17 @@ import type { Result } from 'ioredis';
  * session's hash tag (`{<hash>}`), so they run unchanged on Redis Cluster.
  *
  * Session hash fields: d = sealed vault contents, v = version (fencing for refresh), a = absolute expiry (ms),
- * s = last seen (ms), m = clear metadata JSON (listing without decrypting).
+ * s = when the idle timeout was last slid (ms; SessionRecords), m = clear metadata JSON (listing without decrypting).
  */
 
-/** KEYS: session, tombstone. ARGV: now ms, idle ms. → {state, d, v, a}: state 2 active, 1 revoked, 0 missing/expired. */
-export const TOUCH_SESSION = `
-local r = redis.call('HMGET', KEYS[1], 'd', 'v', 'a')
-if not r[1] then return {redis.call('EXISTS', KEYS[2])} end
-local now = tonumber(ARGV[1])
-local absolute = tonumber(r[3])
-if now >= absolute then
-  redis.call('DEL', KEYS[1])
-  return {0}
-end
-redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[2]), absolute - now))
+/**
+ * KEYS: session. ARGV: now ms, idle TTL ms (never past the absolute timeout). Slides the idle timeout of a session
+ * that still exists (never recreating one that ended meanwhile) and records when (s). → 1 when slid.
+ */
+export const SLIDE_IDLE = `
+if redis.call('PEXPIRE', KEYS[1], ARGV[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 's', ARGV[1])
-return {2, r[1], r[2], r[3]}
+return 1
 `;
 
 /**
@@ -67,7 +62,7 @@ return 0
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    bffTouchSessionBuffer(session: string, tombstone: string, now: number, idleMs: number): Result<(Buffer | number)[], Context>;
+    bffSlideIdle(session: string, now: number, ttlMs: number): Result<number, Context>;
     bffReplaceContents(session: string, expectedVersion: number, sealed: Buffer, channel: string, keyHash: string): Result<number, Context>;
     bffDestroySession(session: string, tombstone: string, now: number, revoked: '0' | '1', channel: string, keyHash: string): Result<number, Context>;
     bffIndexAdd(index: string, score: number, member: string, now: number): Result<number, Context>;

@@ -25,8 +25,8 @@ const MAX_TOUCH_EVERY_MS = 60_000;
 /**
  * Tells long-lived users of a session (open WebSockets) when it ends, on whichever instance it ended: on every
  * session event from Redis pub/sub the session is read again, and while events do not arrive (Redis Cluster,
- * reconnecting) every watched session is read once a second. Each read also slides the idle timeout, so an open
- * socket keeps its session alive; the absolute timeout ends it on time.
+ * reconnecting) every watched session is read once a second. Reads slide the idle timeout when due (SessionRecords),
+ * so an open socket keeps its session alive; the absolute timeout ends it on time.
  */
 @Injectable()
 export class SessionWatch implements OnModuleInit, OnApplicationShutdown {

@@ -10,12 +10,12 @@ import { identityWith } from '../../test/support/caller-identity';
 const key = randomBytes(32);
 const contents: VaultContents = { accessToken: 'at', accessTokenExpiresAt: Date.now() + 300_000, sub: 'user-1', identity: identityWith() };
 
-/** Redis answering the touch script by hand, so a test decides when each read completes. */
+/** Redis answering the session read by hand, so a test decides when each read completes. */
 class FakeRedis {
   readonly prefix = 'bff:';
-  readonly reads: ((reply: (Buffer | number)[]) => void)[] = [];
+  readonly reads: ((reply: (Buffer | null)[]) => void)[] = [];
   readonly client = {
-    bffTouchSessionBuffer: () => new Promise<(Buffer | number)[]>((resolve) => this.reads.push(resolve)),
+    hmgetBuffer: () => new Promise<(Buffer | null)[]>((resolve) => this.reads.push(resolve)),
   };
 
   run<T>(operation: (client: FakeRedis['client']) => Promise<T>): Promise<T> {
@@ -24,7 +24,7 @@ class FakeRedis {
 
   answerActive(index: number, sessionId: string): void {
     const sealed = new TokenCrypto([key]).encrypt(JSON.stringify(contents), sessionId);
-    this.reads[index]?.([2, sealed, Buffer.from('1'), Buffer.from(String(Date.now() + 3_600_000))]);
+    this.reads[index]?.([sealed, Buffer.from('1'), Buffer.from(String(Date.now() + 3_600_000)), Buffer.from(String(Date.now()))]);
   }
 }
 

@@ -7,7 +7,8 @@ import { RedisConnection } from '../redis/redis.connection';
 import { Tracing } from '../tracing/tracing';
 import { SessionCache } from './session-cache';
 import { updateContentsFenced, type ContentsChange, type FencedUpdate } from './fenced-update';
-import { DESTROY_SESSION, INDEX_ADD, REPLACE_CONTENTS_IF_VERSION, TOUCH_SESSION } from './session-scripts';
+import { DESTROY_SESSION, INDEX_ADD, REPLACE_CONTENTS_IF_VERSION } from './session-scripts';
+import { SessionRecords } from './session-record';
 import { SessionKeys, sessionHandle } from './session.keys';
 import type { Session, SessionLookup, SessionMeta, VaultContents } from './session.types';
 import { hashSessionId, newSessionId, TokenCrypto } from './token-crypto';
@@ -20,6 +21,7 @@ import { decodeVaultContents, encodeVaultContents } from './vault-contents.codec
 @Injectable()
 export class SessionStore implements OnModuleInit {
   private readonly keys: SessionKeys;
+  private readonly records: SessionRecords;
   private readonly crypto: TokenCrypto;
   private readonly idleMs: number;
   private readonly absoluteMs: number;
@@ -38,13 +40,14 @@ export class SessionStore implements OnModuleInit {
     this.crypto = new TokenCrypto(config.encryptionKeys);
     this.idleMs = config.idleTimeoutSeconds * 1000;
     this.absoluteMs = config.absoluteTimeoutSeconds * 1000;
+    this.records = new SessionRecords(redis, this.keys, this.idleMs);
     this.cacheHits = metrics?.sessionCacheLookups.labels('hit');
     this.cacheMisses = metrics?.sessionCacheLookups.labels('miss');
   }
 
   onModuleInit(): void {
     const client = this.redis.client;
-    client.defineCommand('bffTouchSession', { numberOfKeys: 2, lua: TOUCH_SESSION });
+    this.records.defineCommands();
     client.defineCommand('bffReplaceContents', { numberOfKeys: 1, lua: REPLACE_CONTENTS_IF_VERSION });
     client.defineCommand('bffDestroySession', { numberOfKeys: 2, lua: DESTROY_SESSION });
     client.defineCommand('bffIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD });
@@ -113,7 +116,7 @@ export class SessionStore implements OnModuleInit {
     );
   }
 
-  /** Reads a session from Redis and slides its idle timeout, in one round trip. */
+  /** Reads a session from Redis (sliding its idle timeout when due: SessionRecords). */
   lookup(sessionId: string): Promise<SessionLookup> {
     return this.read(sessionId, hashSessionId(sessionId), Date.now());
   }
@@ -123,28 +126,13 @@ export class SessionStore implements OnModuleInit {
   }
 
   private async readFromRedis(sessionId: string, keyHash: string, now: number): Promise<SessionLookup> {
-    const reply = await this.redis.run(() =>
-      this.redis.client.bffTouchSessionBuffer(this.keys.session(keyHash), this.keys.tombstone(keyHash), now, this.idleMs),
-    );
-    const [state, sealed, version, absolute] = reply;
-    if (state === 1) return { status: 'ended', reason: 'session_revoked' };
-    if (state !== 2 || !Buffer.isBuffer(sealed) || !Buffer.isBuffer(version) || !Buffer.isBuffer(absolute)) {
-      return { status: 'ended', reason: 'session_expired' };
-    }
-    const contents = this.unseal(sessionId, sealed);
+    const record = await this.records.read(keyHash, now);
+    if (record.status === 'ended') return record;
+    const contents = this.unseal(sessionId, record.sealed);
     // A key no longer in TOKEN_ENCRYPTION_KEYS (or tampering) makes the session unreadable: treated as logged out.
     if (!contents) return { status: 'ended', reason: 'session_expired' };
-    const absoluteExpiresAt = Number(absolute.toString());
-    return {
-      status: 'active',
-      session: {
-        keyHash,
-        contents,
-        version: Number(version.toString()),
-        absoluteExpiresAt,
-        idleExpiresAt: Math.min(now + this.idleMs, absoluteExpiresAt),
-      },
-    };
+    const { version, absoluteExpiresAt, idleExpiresAt } = record;
+    return { status: 'active', session: { keyHash, contents, version, absoluteExpiresAt, idleExpiresAt } };
   }
 
   /** Writes new contents only if nobody wrote since `session.version` was read (the fencing check of a refresh). */
