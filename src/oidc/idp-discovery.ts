@@ -35,13 +35,17 @@ export class IdpDiscovery {
   private probeFailing = false;
   private mismatch: IssuerMismatch | undefined;
   private readonly reachability = new ReachabilityProbe(() => this.probe(), PROBE_TTL_MS);
+  /** How the BFF authenticates at the IdP's endpoints (OIDC_TOKEN_ENDPOINT_AUTH_METHOD). */
+  readonly clientAuth: client.ClientAuth;
 
   constructor(
     private readonly settings: OidcConfig,
     private readonly metrics: MetricsService,
     /** The IdP calls' fetch when span export is on (traced); openid-client's own otherwise. */
     private readonly fetch?: IdpFetch,
-  ) {}
+  ) {
+    this.clientAuth = clientAuthentication(settings.tokenEndpointAuthMethod, settings.clientSecret);
+  }
 
   get current(): client.Configuration | undefined {
     return this.configuration;
@@ -70,11 +74,11 @@ export class IdpDiscovery {
 
   private async runDiscovery(): Promise<client.Configuration> {
     if (this.configuration) return this.configuration;
-    const { issuer, clientId, clientSecret, tokenEndpointAuthMethod } = this.settings;
+    const { issuer, clientId } = this.settings;
     const insecure = new URL(issuer).protocol === 'http:';
     try {
       const configuration = await client
-        .discovery(new URL(issuer), clientId, undefined, clientAuthentication(tokenEndpointAuthMethod, clientSecret), {
+        .discovery(new URL(issuer), clientId, undefined, this.clientAuth, {
           timeout: IDP_TIMEOUT_SECONDS,
           ...(this.fetch && { [client.customFetch]: this.fetch }),
           // Plain http is only for local development IdPs; https issuers never take this path.
