@@ -112,10 +112,11 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   };
 }
 
-/** Token exchange and userinfo the IdP does not offer are refused now; an IdP not reachable yet is /readyz's to say. */
+/** Token exchange, userinfo and DPoP the IdP does not offer are refused now; an IdP not reachable yet is /readyz's to say. */
 async function idpFeatureCheck(app: NestExpressApplication, config: AppConfig, routes: readonly Route[]): Promise<string[]> {
-  const needs = { userinfo: config.oidc.userinfo, tokenExchangeRoutes: routes.filter((route) => route.tokenExchange).map((route) => route.path) };
-  if (!needs.userinfo && needs.tokenExchangeRoutes.length === 0) return [];
+  const tokenExchangeRoutes = routes.filter((route) => route.tokenExchange).map((route) => route.path);
+  const needs = { userinfo: config.oidc.userinfo, tokenExchangeRoutes, dpop: config.oidc.dpop };
+  if (!needs.userinfo && !needs.dpop && tokenExchangeRoutes.length === 0) return [];
   const metadata = await app.get(OidcClient).metadata().catch(() => undefined);
   return metadata ? idpFeatureProblems(metadata, needs) : [];
 }

@@ -11,6 +11,7 @@ import { CredentialWatch } from './caller/credential-watch';
 import { TokenCallers } from './caller/token-callers';
 import { ClientCredentialsExchange } from './caller/client-credentials/client-credentials.exchange';
 import { ForwardingRules } from './forwarding/forwarding-rules';
+import { UpstreamDpop } from './forwarding/upstream-dpop';
 import type { Route } from './forwarding/route';
 import { ProxyHandler } from './proxy.handler';
 import { RouteTable } from './forwarding/route-table';
@@ -32,6 +33,7 @@ export class ProxyModule {
         CallerAuthenticator,
         CredentialWatch,
         UpstreamClient,
+        UpstreamDpop,
         ForwardingRules,
         ProxyHandler,
         WebSocketProxy,
