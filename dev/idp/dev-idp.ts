@@ -41,6 +41,8 @@ export interface DevIdpOptions {
    * tokens opaque and without `aud`, the only kind oidc-provider's userinfo endpoint takes.
    */
   thinIdTokens?: boolean;
+  /** DPoP proofs must carry a nonce of the IdP's (RFC 9449 §8), as Okta requires: each first proof gets `use_dpop_nonce`. */
+  dpopNonces?: boolean;
 }
 
 /** What the userinfo endpoint does instead of answering: names another subject, or is down. */
@@ -98,6 +100,7 @@ export class DevIdp {
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300,
       issueRefreshTokens: options.issueRefreshTokens ?? true,
       thinIdTokens: options.thinIdTokens ?? false,
+      dpopNonces: options.dpopNonces ?? false,
     });
     const provider = new Provider(options.issuer ?? `http://127.0.0.1:${port}`, config);
     const idp = new DevIdp(port, host, options.tokenDelayMs ?? 0, provider, store, users, signingKey);

@@ -20,7 +20,8 @@ export interface SealedDpopKey {
 }
 
 const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+// A P-256 coordinate or private scalar: 32 bytes, 43 base64url characters.
+const P256_PART = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * The ES256 key a session's (or a client-credentials grant's) tokens are bound to (RFC 9449). Built once per read of
@@ -51,7 +52,7 @@ export class DpopKey {
     if (value === undefined) return undefined;
     if (typeof value !== 'object' || value === null) return null;
     const { kty, crv, x, y, d } = value as Partial<Record<keyof SealedDpopKey, unknown>>;
-    if (kty !== 'EC' || crv !== 'P-256' || ![x, y, d].every((part) => typeof part === 'string' && BASE64URL.test(part))) return null;
+    if (kty !== 'EC' || crv !== 'P-256' || ![x, y, d].every((part) => typeof part === 'string' && P256_PART.test(part))) return null;
     try {
       return new DpopKey(createPrivateKey({ key: { kty, crv, x, y, d } as JsonWebKey, format: 'jwk' }));
     } catch {
