@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
+import { EmbeddedJWK, jwtVerify } from 'jose';
 import { DpopKey } from './dpop-key';
 import { dpopProof, htuOf } from './dpop-proof';
 
@@ -17,8 +18,8 @@ describe('dpopProof', () => {
     key = await DpopKey.generate();
   });
 
-  it('signs an RFC 9449 proof with the key\'s public jwk: htm, htu without query, ath of the token, jti, iat', async () => {
-    const sut = opened(await dpopProof(key, { htm: 'GET', url: 'https://api.example.test:8443/orders/42?expand=items#top', accessToken: 'the-token' }, 1_800_000_000_500));
+  it('signs an RFC 9449 proof with the key\'s public jwk: htm, htu without query, ath of the token, jti, iat', () => {
+    const sut = opened(dpopProof(key, { htm: 'GET', url: 'https://api.example.test:8443/orders/42?expand=items#top', accessToken: 'the-token' }, 1_800_000_000_500));
     expect(sut.signed).toBe(true);
     expect(sut.header).toEqual({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...key.publicJwk } });
     expect(sut.payload).toEqual({
@@ -30,14 +31,20 @@ describe('dpopProof', () => {
     });
   });
 
-  it('carries the server\'s nonce when there is one, and no ath without a token', async () => {
-    const sut = opened(await dpopProof(key, { htm: 'POST', url: 'https://idp.example.test/token', nonce: 'n-1' }));
+  it('carries the server\'s nonce when there is one, and no ath without a token', () => {
+    const sut = opened(dpopProof(key, { htm: 'POST', url: 'https://idp.example.test/token', nonce: 'n-1' }));
     expect(sut.payload).toMatchObject({ htm: 'POST', htu: 'https://idp.example.test/token', nonce: 'n-1' });
     expect(sut.payload).not.toHaveProperty('ath');
   });
 
-  it('makes every proof unique', async () => {
-    const proofs = await Promise.all(Array.from({ length: 20 }, () => dpopProof(key, { htm: 'GET', url: 'https://api.example.test/', accessToken: 't' })));
+  it('is what oidc-provider checks a proof with: jose\'s jwtVerify against the embedded jwk, typ dpop+jwt', async () => {
+    const proof = dpopProof(key, { htm: 'GET', url: 'https://api.example.test/a', accessToken: 't' });
+    const { protectedHeader, payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] });
+    expect([protectedHeader.alg, payload['htu']]).toEqual(['ES256', 'https://api.example.test/a']);
+  });
+
+  it('makes every proof unique', () => {
+    const proofs = Array.from({ length: 20 }, () => dpopProof(key, { htm: 'GET', url: 'https://api.example.test/', accessToken: 't' }));
     expect(new Set(proofs.map((proof) => opened(proof).payload['jti'])).size).toBe(20);
   });
 

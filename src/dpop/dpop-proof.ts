@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { CompactSign, type CompactJWSHeaderParameters } from 'jose';
+import { randomBytes, sign } from 'node:crypto';
 import { sha256Base64url } from '../common/sha256';
 import type { DpopKey } from './dpop-key';
 
@@ -15,15 +14,16 @@ export interface ProofTarget {
   nonce?: string;
 }
 
-const headers = new WeakMap<DpopKey, CompactJWSHeaderParameters>();
-const encoder = new TextEncoder();
+/** Each key's protected header, encoded once (the key object lives as long as the session read that holds it). */
+const headers = new WeakMap<DpopKey, string>();
 
 /**
  * A fresh DPoP proof (RFC 9449 §4.2) signed with `key`: `typ` dpop+jwt, ES256, the public `jwk`; `jti` unique, `iat`
- * now, `htm`, `htu`, and `ath` when a token goes along. The header is built once per key; jose signs with the key's
- * cached CryptoKey, so a proof costs one ECDSA signature.
+ * now, `htm`, `htu`, and `ath` when a token goes along. A compact JWS (RFC 7515 §7.1) signed with node:crypto and the
+ * key's cached KeyObject, synchronously: jose 6 signs through WebCrypto, which took twice the CPU per proof here (a
+ * job on the thread pool and a promise for every proxied call; see the README's benchmark of scenario d).
  */
-export function dpopProof(key: DpopKey, target: ProofTarget, now = Date.now()): Promise<string> {
+export function dpopProof(key: DpopKey, target: ProofTarget, now = Date.now()): string {
   const payload: Record<string, string | number> = {
     jti: randomBytes(16).toString('base64url'),
     iat: Math.floor(now / 1000),
@@ -32,7 +32,10 @@ export function dpopProof(key: DpopKey, target: ProofTarget, now = Date.now()): 
   };
   if (target.accessToken !== undefined) payload['ath'] = sha256Base64url(target.accessToken);
   if (target.nonce !== undefined) payload['nonce'] = target.nonce;
-  return new CompactSign(encoder.encode(JSON.stringify(payload))).setProtectedHeader(headerOf(key)).sign(key.privateKey);
+  const signingInput = `${headerOf(key)}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`;
+  // RFC 7518 §3.4: ES256 signatures are R || S, 64 bytes, not DER.
+  const signature = sign('sha256', Buffer.from(signingInput, 'latin1'), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${signingInput}.${signature.toString('base64url')}`;
 }
 
 /** RFC 9449 §4.2: the target URI without query and fragment. */
@@ -41,10 +44,10 @@ export function htuOf(url: string): string {
   return end === -1 ? url : url.slice(0, end);
 }
 
-function headerOf(key: DpopKey): CompactJWSHeaderParameters {
+function headerOf(key: DpopKey): string {
   let header = headers.get(key);
-  if (!header) {
-    header = { alg: 'ES256', typ: 'dpop+jwt', jwk: { ...key.publicJwk } };
+  if (header === undefined) {
+    header = Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.publicJwk }), 'utf8').toString('base64url');
     headers.set(key, header);
   }
   return header;

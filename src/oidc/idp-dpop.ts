@@ -40,9 +40,9 @@ export class IdpDpop {
     const server = config.serverMetadata();
     const revoking = new client.Configuration(server, config.clientMetadata().client_id, undefined, auth);
     revoking.timeout = config.timeout;
-    revoking[client.customFetch] = async (url, init) => {
+    revoking[client.customFetch] = (url, init) => {
       const headers = new Headers(init.headers);
-      headers.set('dpop', await dpopProof(key, { htm: 'POST', url, nonce: this.nonces.get(originOf(url) ?? '') }));
+      headers.set('dpop', dpopProof(key, { htm: 'POST', url, nonce: this.nonces.get(originOf(url) ?? '') }));
       return this.fetch(url, { ...init, headers });
     };
     if (new URL(server.issuer).protocol === 'http:') client.allowInsecureRequests(revoking);

@@ -139,10 +139,8 @@ export class ProxyHandler {
    */
   private retryWithNonce(proxied: Proxied, caller: Caller | undefined, prepared: PreparedForward, retry: boolean, status: number, upstream: IncomingHttpHeaders): boolean {
     if (!this.rules.nonceChallenged(prepared, status, upstream) || retry || hasBody(proxied.request.headers)) return false;
-    this.rules.reprove(prepared).then(
-      (again) => this.send(proxied, caller, again, true),
-      (error: unknown) => this.fail(proxied, error),
-    );
+    // Not from inside the first exchange's response handler: that one finishes (its answer dropped) first.
+    setImmediate(() => this.send(proxied, caller, this.rules.reprove(prepared), true));
     return true;
   }
 

@@ -86,7 +86,7 @@ export class WebSocketProxy {
     const upstream = await upgradeUpstream(prepared);
     if (upstream.kind !== 'answered' || !this.rules.nonceChallenged(prepared, upstream.response.statusCode ?? 0, upstream.response.headers)) return upstream;
     upstream.response.resume();
-    return upgradeUpstream(await this.rules.reprove(prepared));
+    return upgradeUpstream(this.rules.reprove(prepared));
   }
 
   private matchRoute(request: IncomingMessage): RouteMatch {

@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET } from '../../dev/idp/idp-clients';
-import { startDpopUpstream, type DpopUpstream, type DpopVerdict } from '../support/dpop-upstream';
+import { SessionStore } from '../../src/session/session.store';
+import { dpopRequestVerifier, startDpopUpstream, type DpopUpstream, type DpopVerdict } from '../support/dpop-upstream';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
 import { startTestApp, type TestApp } from '../support/test-app';
 import type { TestBrowser } from '../support/test-browser';
+import { opened, openWebSocket, roundTrip } from '../support/websocket-client';
+import { startWebSocketUpstream, type WebSocketUpstream } from '../support/websocket-upstream';
 
 // Access tokens live 300 s and are refreshed when they expire within 295 s: due five seconds after login or a refresh,
 // while a client-credentials token (reused until 30 s before it expires) lasts the whole run.
@@ -25,12 +28,14 @@ describe('DPoP with the BFF as client (OIDC_DPOP=on)', () => {
   let stack: LoginStack;
   let upstream: DpopUpstream;
   let second: TestApp;
+  let sockets: WebSocketUpstream;
 
   beforeAll(async () => {
     // The upstream checks tokens against the IdP's keys, so it needs the issuer: a placeholder until the IdP is up.
     const routesFile = join(tmpdir(), `bff-dpop-routes-${randomBytes(4).toString('hex')}.yaml`);
     const issuer = { value: '' };
     upstream = await startDpopUpstream(() => issuer.value);
+    sockets = await startWebSocketUpstream();
     writeFileSync(
       routesFile,
       `routes:
@@ -42,6 +47,9 @@ describe('DPoP with the BFF as client (OIDC_DPOP=on)', () => {
   - path: /cc
     upstream: ${upstream.url}
     auth: client_credentials
+  - path: /live
+    upstream: ${sockets.url}
+    auth: session
 `,
     );
     stack = await startLoginStack(
@@ -61,6 +69,7 @@ describe('DPoP with the BFF as client (OIDC_DPOP=on)', () => {
     await second.close();
     await stack.stop();
     await upstream.stop();
+    await sockets.stop();
   });
 
   const call = async (browser: TestBrowser, path: string, init: { base?: string; method?: string; body?: string } = {}) => {
@@ -164,5 +173,51 @@ describe('DPoP with the BFF as client (OIDC_DPOP=on)', () => {
     expect(response.status).toBe(302);
     expect(stack.idp.counters.revocations).toBe(1);
     expect((await call(carol, '/api/after')).status).toBe(401);
+  });
+
+  it('sends a WebSocket handshake a proof for GET at the upstream\'s http URL', async () => {
+    const alice = await stack.signedIn('alice');
+    const socket = opened(await openWebSocket(`${stack.publicUrl.replace('http', 'ws')}/live/feed?room=1`, { origin: stack.publicUrl, cookie: alice.cookieHeader(stack.publicUrl) }));
+    expect((await roundTrip(socket.socket, 'ping')).toString()).toBe('ping');
+    socket.socket.close();
+    const handshake = sockets.handshakes.at(-1) ?? {};
+    const verdict = await dpopRequestVerifier(() => stack.idp.issuer)('GET', '/feed?room=1', handshake, sockets.url);
+    expect(verdict).toMatchObject({ scheme: 'DPoP', htu: `${sockets.url}/feed`, claims: { sub: 'user-alice' } });
+    expect(verdict.failure).toBeUndefined();
+  });
+
+  it('goes on sending Bearer tokens for a session stored without a key (before OIDC_DPOP=on)', async () => {
+    const bob = await stack.signedIn('bob');
+    const store = stack.app.app.get(SessionStore);
+    const lookup = await store.lookup(bob.cookies(stack.publicUrl)['bff-session'] ?? '');
+    if (lookup.status !== 'active') throw new Error('login left no session');
+    const { dpopKey, ...before } = lookup.session.contents;
+    expect(dpopKey).toBeDefined();
+    const { sessionId } = await store.create(before);
+    const response = await fetch(`${stack.publicUrl}/api/old`, { headers: { 'x-csrf': '1', cookie: `bff-session=${sessionId}` } });
+    const verdict = (await response.json()) as DpopVerdict;
+    // The upstream here insists on DPoP; what matters is what the BFF sent it.
+    expect(verdict).toMatchObject({ scheme: 'Bearer', failure: 'not a DPoP request' });
+    expect(upstream.verdicts.at(-1)).toMatchObject({ path: '/old', scheme: 'Bearer' });
+  });
+});
+
+describe('DPoP at the userinfo endpoint (OIDC_DPOP=on, OIDC_USERINFO=true)', () => {
+  let stack: LoginStack;
+
+  beforeAll(async () => {
+    // Thin ID tokens: oidc-provider's userinfo takes the opaque user access tokens such an IdP issues, and their proof.
+    stack = await startLoginStack({ OIDC_DPOP: 'on', OIDC_USERINFO: 'true' }, { dpopNonces: true, thinIdTokens: true });
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('asks userinfo with the DPoP-bound token and a proof the IdP verifies', async () => {
+    const alice = await stack.signedIn('alice');
+    expect(stack.idp.counters.userinfoRequests).toBe(1);
+    const user = await alice.get(`${stack.publicUrl}/auth/user`, { 'x-csrf': '1' });
+    expect(user.status).toBe(200);
+    expect(JSON.parse(user.body)).toMatchObject({ sub: 'user-alice' });
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, randomBytes, verify, type JsonWebKey } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { closeServer, listenOnLoopback } from '../../dev/loopback-server';
 
@@ -36,15 +36,14 @@ const MAX_AGE_SECONDS = 60;
  * Answers 200 with the verdict when all holds, 401 with it otherwise. `issuerOf` names the IdP once it is up.
  */
 export async function startDpopUpstream(issuerOf: () => string): Promise<DpopUpstream> {
-  let keys: ReturnType<typeof createRemoteJWKSet> | undefined;
+  const verifyRequest = dpopRequestVerifier(issuerOf);
   const verdicts: DpopVerdict[] = [];
-  const seenJti = new Set<string>();
   let nonce: string | undefined;
   let pendingChallenge = false;
   const server = createServer((req, res) => {
     void (async () => {
       const bodyBytes = (await bodyOf(req)).length;
-      const verdict = await check(req, bodyBytes);
+      const verdict = { ...(await verifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, url)), bodyBytes };
       verdicts.push(verdict);
       if (!verdict.failure && pendingChallenge && verdict.nonce !== nonce) {
         pendingChallenge = false;
@@ -61,12 +60,29 @@ export async function startDpopUpstream(issuerOf: () => string): Promise<DpopUps
   const port = await listenOnLoopback(server, 0);
   const url = `http://127.0.0.1:${port}`;
 
-  async function check(req: IncomingMessage, bodyBytes: number): Promise<DpopVerdict> {
-    const method = req.method ?? 'GET';
-    const path = req.url ?? '/';
-    const [scheme = '', token = ''] = (req.headers.authorization ?? '').split(' ');
-    const verdict: DpopVerdict = { method, path, scheme, bodyBytes };
-    const proof = req.headers['dpop'];
+  return {
+    url,
+    verdicts,
+    demandNonce: () => {
+      nonce = randomBytes(12).toString('base64url');
+      pendingChallenge = true;
+      return nonce;
+    },
+    stop: () => closeServer(server),
+  };
+}
+
+/**
+ * RFC 9449 §4.3 and §7 as a resource server applies them, with node:crypto: what `startDpopUpstream` checks, for any
+ * request received at `baseUrl` (a WebSocket handshake's too). `jti`s are remembered per verifier.
+ */
+export function dpopRequestVerifier(issuerOf: () => string): (method: string, path: string, headers: IncomingHttpHeaders, baseUrl: string) => Promise<DpopVerdict> {
+  let keys: ReturnType<typeof createRemoteJWKSet> | undefined;
+  const seenJti = new Set<string>();
+  return async (method, path, headers, baseUrl) => {
+    const [scheme = '', token = ''] = (headers.authorization ?? '').split(' ');
+    const verdict: DpopVerdict = { method, path, scheme, bodyBytes: 0 };
+    const proof = headers['dpop'];
     if (scheme !== 'DPoP' || typeof proof !== 'string') return { ...verdict, failure: 'not a DPoP request' };
     const [headerPart = '', payloadPart = '', signature = ''] = proof.split('.');
     const header = parsePart(headerPart);
@@ -81,7 +97,7 @@ export async function startDpopUpstream(issuerOf: () => string): Promise<DpopUps
     const { htm, htu, ath, jti, iat } = payload;
     const found = { ...verdict, jkt, jti: String(jti), htu: String(htu), ...(typeof payload['nonce'] === 'string' && { nonce: payload['nonce'] }) };
     if (htm !== method) return { ...found, failure: 'htm' };
-    if (htu !== `${url}${path.split('?')[0]}`) return { ...found, failure: 'htu' };
+    if (htu !== `${baseUrl}${path.split('?')[0]}`) return { ...found, failure: 'htu' };
     if (ath !== createHash('sha256').update(token).digest('base64url')) return { ...found, failure: 'ath' };
     if (typeof iat !== 'number' || Math.abs(Date.now() / 1000 - iat) > MAX_AGE_SECONDS) return { ...found, failure: 'iat' };
     if (typeof jti !== 'string' || seenJti.has(jti)) return { ...found, failure: 'jti replayed' };
@@ -96,17 +112,6 @@ export async function startDpopUpstream(issuerOf: () => string): Promise<DpopUps
     const cnf = claims['cnf'] as { jkt?: unknown } | undefined;
     if (cnf?.jkt !== jkt) return { ...found, claims, failure: 'cnf.jkt' };
     return { ...found, claims };
-  }
-
-  return {
-    url,
-    verdicts,
-    demandNonce: () => {
-      nonce = randomBytes(12).toString('base64url');
-      pendingChallenge = true;
-      return nonce;
-    },
-    stop: () => closeServer(server),
   };
 }
 

@@ -81,9 +81,9 @@ export class ForwardingRules {
   }
 
   /** Made again with the nonce an upstream asked for (RFC 9449 §9); the request went nowhere else meanwhile. */
-  async reprove(prepared: PreparedForward): Promise<PreparedForward> {
+  reprove(prepared: PreparedForward): PreparedForward {
     if (!prepared.proof) return prepared;
-    return { ...prepared, headers: await this.dpop.prove({ ...prepared.headers }, prepared.proof) };
+    return { ...prepared, headers: this.dpop.prove({ ...prepared.headers }, prepared.proof) };
   }
 
   /** Whether an upstream's answer to a DPoP call was its nonce challenge (the nonce is kept either way). */
@@ -91,7 +91,7 @@ export class ForwardingRules {
     return prepared.proof !== undefined && this.dpop.heard(prepared.origin, status, headers);
   }
 
-  private plan(request: IncomingMessage, match: RouteMatch, caller: UpstreamCaller | undefined, requestId: string): PreparedForward | Promise<PreparedForward> {
+  private plan(request: IncomingMessage, match: RouteMatch, caller: UpstreamCaller | undefined, requestId: string): PreparedForward {
     const { route } = match;
     const prepared: PreparedForward = {
       origin: route.origin,
@@ -104,7 +104,8 @@ export class ForwardingRules {
     // RFC 9449 §4.2: htu is the upstream's URL as this request reaches it (a WebSocket handshake's in its http form).
     const url = `${route.origin}${match.upstreamPath}`;
     prepared.proof = { key: caller.dpopKey, accessToken: caller.bearer, htm: request.method ?? 'GET', url, origin: route.origin };
-    return this.dpop.prove(prepared.headers, prepared.proof).then(() => prepared);
+    this.dpop.prove(prepared.headers, prepared.proof);
+    return prepared;
   }
 
   private refusal(route: Route, caller: Caller, request: IncomingMessage): AppError | undefined {

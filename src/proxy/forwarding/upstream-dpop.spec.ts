@@ -12,16 +12,16 @@ describe('UpstreamDpop', () => {
   it('answers only RFC 9449\'s nonce challenge with a retry, and keeps any nonce the upstream sends for its origin', async () => {
     const sut = new UpstreamDpop();
     const proof = { key: await DpopKey.generate(), accessToken: 't', htm: 'GET', url: `${ORIGIN}/a`, origin: ORIGIN };
-    expect(nonceOf((await sut.prove({}, proof))['dpop'])).toBeUndefined();
+    expect(nonceOf(sut.prove({}, proof)['dpop'])).toBeUndefined();
     const challenge = { 'www-authenticate': 'DPoP error="use_dpop_nonce", algs="ES256"', 'dpop-nonce': 'n-1' };
     expect(sut.heard(ORIGIN, 401, { 'www-authenticate': challenge['www-authenticate'] })).toBe(false);
     expect(sut.heard(ORIGIN, 401, { 'www-authenticate': 'Bearer error="invalid_token"', 'dpop-nonce': 'n-0' })).toBe(false);
     expect(sut.heard(ORIGIN, 403, challenge)).toBe(false);
     expect(sut.heard(ORIGIN, 401, challenge)).toBe(true);
-    expect(nonceOf((await sut.prove({}, proof))['dpop'])).toBe('n-1');
+    expect(nonceOf(sut.prove({}, proof)['dpop'])).toBe('n-1');
     // A 200 may rotate it (RFC 9449 §8.2); another origin's nonce is its own.
     sut.heard(ORIGIN, 200, { 'dpop-nonce': 'n-2' });
     sut.heard('http://billing:8080', 401, { ...challenge, 'dpop-nonce': 'b-1' });
-    expect(nonceOf((await sut.prove({}, proof))['dpop'])).toBe('n-2');
+    expect(nonceOf(sut.prove({}, proof)['dpop'])).toBe('n-2');
   });
 });

@@ -27,9 +27,9 @@ export class UpstreamDpop {
   private readonly nonces = new DpopNonces();
 
   /** Sets the proof header; `Authorization: DPoP` was set with the identity headers. */
-  async prove(headers: UpstreamHeaders, proof: UpstreamProof): Promise<UpstreamHeaders> {
+  prove(headers: UpstreamHeaders, proof: UpstreamProof): UpstreamHeaders {
     const { key, accessToken, htm, url, origin } = proof;
-    headers['dpop'] = await dpopProof(key, { htm, url, accessToken, nonce: this.nonces.get(origin) });
+    headers['dpop'] = dpopProof(key, { htm, url, accessToken, nonce: this.nonces.get(origin) });
     return headers;
   }
 
