@@ -27,7 +27,7 @@ describe('dpopProof', () => {
       htu: 'https://api.example.test:8443/orders/42',
       ath: createHash('sha256').update('the-token').digest('base64url'),
       iat: 1_800_000_000,
-      jti: expect.stringMatching(/^[\w-]{22}$/) as unknown,
+      jti: expect.stringMatching(/^[\da-f-]{36}$/) as unknown,
     });
   });
 

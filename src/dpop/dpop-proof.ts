@@ -1,4 +1,4 @@
-import { randomBytes, sign } from 'node:crypto';
+import { randomUUID, sign } from 'node:crypto';
 import { sha256Base64url } from '../common/sha256';
 import type { DpopKey } from './dpop-key';
 
@@ -25,7 +25,8 @@ const headers = new WeakMap<DpopKey, string>();
  */
 export function dpopProof(key: DpopKey, target: ProofTarget, now = Date.now()): string {
   const payload: Record<string, string | number> = {
-    jti: randomBytes(16).toString('base64url'),
+    // 122 random bits, from Node's pooled entropy (a randomBytes call per proof showed in the profile).
+    jti: randomUUID(),
     iat: Math.floor(now / 1000),
     htm: target.htm,
     htu: htuOf(target.url),

@@ -118,7 +118,10 @@ export class ProxyHandler {
         // RFC 9470 challenges mean something to token clients; a browser's SPA gets the step-up JSON instead.
         answerUnauthorized: caller?.kind === 'session' ? (upstream: IncomingHttpHeaders) => this.translateChallenge(proxied, upstream) : undefined,
         retriedOn: prepared.proof
-          ? (status: number, upstream: IncomingHttpHeaders) => (retried = this.retryWithNonce(proxied, caller, prepared, retry, status, upstream))
+          ? (status: number, upstream: IncomingHttpHeaders) => {
+              retried = this.retryWithNonce(proxied, caller, prepared, retry, status, upstream);
+              return retried;
+            }
           : undefined,
       };
       this.upstream.exchange(request, response, target, (outcome) => {

@@ -4,10 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET } from '../../dev/idp/idp-clients';
+import { startApp } from '../../src/app';
+import { loadAppConfig } from '../../src/config/app-config';
 import { SessionStore } from '../../src/session/session.store';
 import { dpopRequestVerifier, startDpopUpstream, type DpopUpstream, type DpopVerdict } from '../support/dpop-upstream';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
+import { MisbehavingIdp } from '../support/misbehaving-idp';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { baseEnv } from '../support/test-env';
+import { dropKeysUnder, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/test-redis';
 import type { TestBrowser } from '../support/test-browser';
 import { opened, openWebSocket, roundTrip } from '../support/websocket-client';
 import { startWebSocketUpstream, type WebSocketUpstream } from '../support/websocket-upstream';
@@ -219,5 +225,26 @@ describe('DPoP at the userinfo endpoint (OIDC_DPOP=on, OIDC_USERINFO=true)', () 
     const user = await alice.get(`${stack.publicUrl}/auth/user`, { 'x-csrf': '1' });
     expect(user.status).toBe(200);
     expect(JSON.parse(user.body)).toMatchObject({ sub: 'user-alice' });
+  });
+});
+
+describe('the start-up check of OIDC_DPOP', () => {
+  let bare: MisbehavingIdp;
+  let database: TestDatabase;
+  const redisPrefix = uniqueRedisPrefix();
+
+  beforeAll(async () => {
+    [bare, database] = await Promise.all([MisbehavingIdp.start(), createTestDatabase()]);
+  });
+  afterAll(async () => {
+    await Promise.all([bare.stop(), database.drop(), dropKeysUnder(redisPrefix)]);
+  });
+
+  it('refuses to start against an IdP whose discovery names no DPoP algorithms, in one line naming OIDC_DPOP', async () => {
+    const loaded = loadAppConfig(baseEnv({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: redisPrefix, OIDC_ISSUER: bare.issuer, OIDC_DPOP: 'on' }));
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    await expect(startApp(loaded.config)).rejects.toMatchObject({
+      problems: ['OIDC_DPOP: is on, but the identity provider publishes no dpop_signing_alg_values_supported'],
+    });
   });
 });
