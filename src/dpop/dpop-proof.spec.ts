@@ -1,7 +1,7 @@
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, sign, verify } from 'node:crypto';
 import { EmbeddedJWK, jwtVerify } from 'jose';
 import { DpopKey } from './dpop-key';
-import { dpopProof, htuOf } from './dpop-proof';
+import { dpopProof, htuOf, rawSignature } from './dpop-proof';
 
 /** The proof's parts, its signature checked with node:crypto against the `jwk` it carries. */
 function opened(proof: string): { header: Record<string, unknown>; payload: Record<string, unknown>; signed: boolean } {
@@ -41,6 +41,16 @@ describe('dpopProof', () => {
     const proof = dpopProof(key, { htm: 'GET', url: 'https://api.example.test/a', accessToken: 't' });
     const { protectedHeader, payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] });
     expect([protectedHeader.alg, payload['htu']]).toEqual(['ES256', 'https://api.example.test/a']);
+  });
+
+  it('turns any DER signature into R || S (RFC 7518 §3.4), short and sign-padded integers alike', () => {
+    for (let round = 0; round < 300; round += 1) {
+      const data = Buffer.from(`input ${round}`);
+      const der = sign('sha256', data, key.privateKey);
+      const raw = rawSignature(der);
+      expect(raw).toHaveLength(64);
+      expect(verify('sha256', data, { key: createPublicKey(key.privateKey), dsaEncoding: 'ieee-p1363' }, raw)).toBe(true);
+    }
   });
 
   it('makes every proof unique', () => {

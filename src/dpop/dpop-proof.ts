@@ -34,9 +34,30 @@ export function dpopProof(key: DpopKey, target: ProofTarget, now = Date.now()): 
   if (target.accessToken !== undefined) payload['ath'] = sha256Base64url(target.accessToken);
   if (target.nonce !== undefined) payload['nonce'] = target.nonce;
   const signingInput = `${headerOf(key)}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`;
-  // RFC 7518 §3.4: ES256 signatures are R || S, 64 bytes, not DER.
-  const signature = sign('sha256', Buffer.from(signingInput, 'latin1'), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  // The KeyObject alone: with an options object ({ key, dsaEncoding }) Node prepares the key again, twice the time.
+  const signature = rawSignature(sign('sha256', Buffer.from(signingInput, 'latin1'), key.privateKey));
   return `${signingInput}.${signature.toString('base64url')}`;
+}
+
+/**
+ * RFC 7518 §3.4: an ES256 JWS signature is R || S, 32 bytes each, where OpenSSL gives DER (SEQUENCE of two INTEGERs,
+ * each without leading zero bytes but for a sign byte). P-256's DER is always shorter than 128 bytes: one length byte.
+ */
+export function rawSignature(der: Buffer): Buffer {
+  const raw = Buffer.alloc(64);
+  let offset = 2;
+  for (const half of [0, 32]) {
+    const length = der[offset + 1] ?? 0;
+    let start = offset + 2;
+    let size = length;
+    while (size > 32) {
+      start += 1;
+      size -= 1;
+    }
+    der.copy(raw, half + 32 - size, start, start + size);
+    offset += 2 + length;
+  }
+  return raw;
 }
 
 /** RFC 9449 §4.2: the target URI without query and fragment. */
