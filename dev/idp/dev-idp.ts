@@ -191,7 +191,10 @@ export class DevIdp {
       if (this.userinfoFault) return answerUserinfoFault(res, this.userinfoFault);
     }
     if (pathname === TOKEN_PATH && this.tokenDelayMs > 0) await sleep(this.tokenDelayMs);
-    if (pathname === REVOCATION_PATH) res.on('finish', () => this.counters.revocationAnswered(res.statusCode));
+    if (pathname === REVOCATION_PATH) {
+      this.counters.revocationProofs.push(typeof req.headers.dpop === 'string' ? req.headers.dpop : undefined);
+      res.on('finish', () => this.counters.revocationAnswered(res.statusCode));
+    }
     return provider(req, res);
   }
 }

@@ -17,6 +17,8 @@ export class DevIdpCounters {
   dpopNonceChallenges = 0;
   /** Revocation requests answered 200. */
   revocations = 0;
+  /** The `DPoP` header of each revocation request (oidc-provider does not check it there; tests do). */
+  revocationProofs: (string | undefined)[] = [];
   /** Back-channel logout tokens delivered (the client answered 200/204), and the failed deliveries. */
   backchannelLogouts = 0;
   backchannelLogoutErrors = 0;
@@ -41,6 +43,7 @@ export class DevIdpCounters {
     this.tokenErrors = 0;
     this.dpopNonceChallenges = 0;
     this.revocations = 0;
+    this.revocationProofs = [];
     this.backchannelLogouts = 0;
     this.backchannelLogoutErrors = 0;
   }

@@ -7,14 +7,15 @@ import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET } from '../../dev/idp/idp-clie
 import { startApp } from '../../src/app';
 import { loadAppConfig } from '../../src/config/app-config';
 import { SessionStore } from '../../src/session/session.store';
-import { dpopRequestVerifier, startDpopUpstream, type DpopUpstream, type DpopVerdict } from '../support/dpop-upstream';
+import { dpopRequestVerifier, openProof, startDpopUpstream, type DpopUpstream, type DpopVerdict } from '../support/dpop-upstream';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
 import { MisbehavingIdp } from '../support/misbehaving-idp';
+import { startMisbehavingStack, type MisbehavingStack } from '../support/misbehaving-stack';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { baseEnv } from '../support/test-env';
 import { dropKeysUnder, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/test-redis';
-import type { TestBrowser } from '../support/test-browser';
+import { JSON_ACCEPT, TestBrowser } from '../support/test-browser';
 import { opened, openWebSocket, roundTrip } from '../support/websocket-client';
 import { startWebSocketUpstream, type WebSocketUpstream } from '../support/websocket-upstream';
 
@@ -171,13 +172,16 @@ describe('DPoP with the BFF as client (OIDC_DPOP=on)', () => {
     expect(calls.every((one) => one.verdict.failure === undefined)).toBe(true);
   });
 
-  it('logs out with the refresh token revoked', async () => {
+  it('logs out with the refresh token revoked, the revocation carrying a proof by the session\'s key', async () => {
     const carol = await stack.signedIn('carol');
+    const { jkt } = (await call(carol, '/api/before')).verdict;
     const { body } = await carol.get(`${stack.publicUrl}/auth/user`, { 'x-csrf': '1' });
     stack.idp.resetCounters();
     const response = await carol.get(`${stack.publicUrl}${String((JSON.parse(body) as Record<string, unknown>)['logoutUrl'])}`);
     expect(response.status).toBe(302);
     expect(stack.idp.counters.revocations).toBe(1);
+    const proof = openProof(stack.idp.counters.revocationProofs[0] ?? '');
+    expect(proof).toMatchObject({ jkt, payload: { htm: 'POST', htu: `${stack.idp.issuer}/token/revocation` } });
     expect((await call(carol, '/api/after')).status).toBe(401);
   });
 
@@ -248,3 +252,34 @@ describe('the start-up check of OIDC_DPOP', () => {
     });
   });
 });
+
+describe('OIDC_DPOP=on at a provider that claims DPoP but issues Bearer tokens', () => {
+  let stack: MisbehavingStack;
+
+  beforeAll(async () => {
+    // Tokens live 30 s and are refreshed when they expire within 60 s: every call refreshes.
+    stack = await startMisbehavingStack({ OIDC_DPOP: 'on', TOKEN_REFRESH_SKEW: '60' }, { dpopAlgorithms: ['ES256'], accessTokenTtlSeconds: 30 });
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('fails a login whose token response is not token_type DPoP with 401, and makes no session', async () => {
+    const browser = new TestBrowser({ accept: JSON_ACCEPT });
+    const answer = await stack.login(browser);
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_token_response' });
+    expect(browser.cookies(stack.publicUrl)['bff-session']).toBeUndefined();
+  });
+
+  it('ends the session with 401 refresh_failed when a refresh answers Bearer, and forwards nothing', async () => {
+    stack.idp.faults.code = 'token_type_dpop';
+    const browser = await stack.signedIn();
+    stack.idp.faults = {};
+    const forwarded = stack.upstream.requests.length;
+    const answer = await browser.get(`${stack.publicUrl}/api/resource`, { 'x-csrf': '1' });
+    expect([answer.status, (JSON.parse(answer.body) as { error?: string }).error]).toEqual([401, 'refresh_failed']);
+    expect(stack.upstream.requests.length).toBe(forwarded);
+  });
+});
+

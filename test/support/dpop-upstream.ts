@@ -84,16 +84,9 @@ export function dpopRequestVerifier(issuerOf: () => string): (method: string, pa
     const verdict: DpopVerdict = { method, path, scheme, bodyBytes: 0 };
     const proof = headers['dpop'];
     if (scheme !== 'DPoP' || typeof proof !== 'string') return { ...verdict, failure: 'not a DPoP request' };
-    const [headerPart = '', payloadPart = '', signature = ''] = proof.split('.');
-    const header = parsePart(headerPart);
-    const payload = parsePart(payloadPart);
-    if (header['typ'] !== 'dpop+jwt' || header['alg'] !== 'ES256') return { ...verdict, failure: 'typ or alg' };
-    const jwk = header['jwk'] as JsonWebKey & { d?: string };
-    if (jwk.d !== undefined) return { ...verdict, failure: 'private jwk' };
-    const signedBy = createPublicKey({ key: jwk, format: 'jwk' });
-    const signed = verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`), { key: signedBy, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
-    if (!signed) return { ...verdict, failure: 'signature' };
-    const jkt = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
+    const opened = openProof(proof);
+    if (typeof opened === 'string') return { ...verdict, failure: opened };
+    const { payload, jkt } = opened;
     const { htm, htu, ath, jti, iat } = payload;
     const found = { ...verdict, jkt, jti: String(jti), htu: String(htu), ...(typeof payload['nonce'] === 'string' && { nonce: payload['nonce'] }) };
     if (htm !== method) return { ...found, failure: 'htm' };
@@ -113,6 +106,20 @@ export function dpopRequestVerifier(issuerOf: () => string): (method: string, pa
     if (cnf?.jkt !== jkt) return { ...found, claims, failure: 'cnf.jkt' };
     return { ...found, claims };
   };
+}
+
+/** A proof's claims and key thumbprint once its header and ES256 signature check out, else what failed. */
+export function openProof(proof: string): { payload: Record<string, unknown>; jkt: string } | string {
+  const [headerPart = '', payloadPart = '', signature = ''] = proof.split('.');
+  const header = parsePart(headerPart);
+  if (header['typ'] !== 'dpop+jwt' || header['alg'] !== 'ES256') return 'typ or alg';
+  const jwk = header['jwk'] as JsonWebKey & { d?: string };
+  if (typeof jwk !== 'object' || jwk.d !== undefined) return 'private jwk';
+  const signedBy = createPublicKey({ key: jwk, format: 'jwk' });
+  const signed = verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`), { key: signedBy, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
+  if (!signed) return 'signature';
+  const jkt = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
+  return { payload: parsePart(payloadPart), jkt };
 }
 
 function parsePart(part: string): Record<string, unknown> {

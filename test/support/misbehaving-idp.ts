@@ -11,6 +11,8 @@ export interface MisbehavingIdpOptions {
   /** What the discovery document calls the issuer (default: the URL it is served from). */
   metadataIssuer?: (served: string) => string;
   accessTokenTtlSeconds?: number;
+  /** `dpop_signing_alg_values_supported` in discovery (absent by default): it claims DPoP, then answers as it likes. */
+  dpopAlgorithms?: string[];
 }
 
 interface PendingCode {
@@ -45,6 +47,7 @@ export class MisbehavingIdp {
     private readonly ttlSeconds: number,
     key: SigningKeyPair,
     private readonly stopServer: () => Promise<void>,
+    private readonly dpopAlgorithms: string[] | undefined,
   ) {
     this.keys = [key];
   }
@@ -58,7 +61,7 @@ export class MisbehavingIdp {
     const port = await listenOnLoopback(server, 0);
     const issuer = `http://127.0.0.1:${port}`;
     const metadataIssuer = options.metadataIssuer?.(issuer) ?? issuer;
-    started.idp = new MisbehavingIdp(issuer, metadataIssuer, options.accessTokenTtlSeconds ?? 300, await newSigningKey(), () => closeServer(server));
+    started.idp = new MisbehavingIdp(issuer, metadataIssuer, options.accessTokenTtlSeconds ?? 300, await newSigningKey(), () => closeServer(server), options.dpopAlgorithms);
     return started.idp;
   }
 
@@ -114,6 +117,7 @@ export class MisbehavingIdp {
       id_token_signing_alg_values_supported: ['RS256', 'none'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       code_challenge_methods_supported: ['S256'],
+      ...(this.dpopAlgorithms && { dpop_signing_alg_values_supported: this.dpopAlgorithms }),
     };
   }
 
