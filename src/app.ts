@@ -27,7 +27,7 @@ import { spaStatic } from './spa/spa-static';
 import { tracedRequests } from './tracing/traced-requests';
 import { Tracing } from './tracing/tracing';
 import { ConfigurationError } from './config/configuration.error';
-import { idpFeatureProblems } from './oidc/idp-feature-problems';
+import { asksOfIdp, idpFeatureProblems, type FeatureNeeds } from './oidc/idp-feature-problems';
 import { OidcClient } from './oidc/oidc.client';
 import { StartupError } from './startup/startup-error';
 
@@ -112,11 +112,14 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   };
 }
 
-/** Token exchange, userinfo and DPoP the IdP does not offer are refused now; an IdP not reachable yet is /readyz's to say. */
+/**
+ * Token exchange, userinfo, a client authentication method, PAR or DPoP the IdP does not offer are refused now; an IdP
+ * not reachable yet is /readyz's to say.
+ */
 async function idpFeatureCheck(app: NestExpressApplication, config: AppConfig, routes: readonly Route[]): Promise<string[]> {
-  const tokenExchangeRoutes = routes.filter((route) => route.tokenExchange).map((route) => route.path);
-  const needs = { userinfo: config.oidc.userinfo, tokenExchangeRoutes, dpop: config.oidc.dpop };
-  if (!needs.userinfo && !needs.dpop && tokenExchangeRoutes.length === 0) return [];
+  const { userinfo, clientAuth, par, dpop } = config.oidc;
+  const needs: FeatureNeeds = { userinfo, clientAuth, par, dpop, tokenExchangeRoutes: routes.filter((route) => route.tokenExchange).map((route) => route.path) };
+  if (!asksOfIdp(needs)) return [];
   const metadata = await app.get(OidcClient).metadata().catch(() => undefined);
   return metadata ? idpFeatureProblems(metadata, needs) : [];
 }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Provider, type ClientMetadata } from 'oidc-provider';
 import { closeServer, listenOn } from '../loopback-server';
 import { API_SCOPES, BFF_CLIENT_ID, BFF_CLIENT_SECRET, bffClient, machineClient, OIDC_SCOPES, OPAQUE_RESOURCE } from './idp-clients';
-import { DevIdpCounters, INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from './idp-counters';
+import { DevIdpCounters, INTROSPECTION_PATH, PAR_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from './idp-counters';
 import { DEFAULT_USERS, UserDirectory, type DevIdpUser } from './idp-users';
 import { handleInteraction, isInteractionPath } from './interaction-routes';
 import { requestClientCredentialsToken, type TokenResponse } from './machine-token';
@@ -43,6 +43,10 @@ export interface DevIdpOptions {
   thinIdTokens?: boolean;
   /** DPoP proofs must carry a nonce of the IdP's (RFC 9449 §8), as Okta requires: each first proof gets `use_dpop_nonce`. */
   dpopNonces?: boolean;
+  /** The main client's authentication, e.g. `{ token_endpoint_auth_method: 'private_key_jwt', jwks_uri }` (default client_secret_basic). */
+  mainClientAuthentication?: Partial<Pick<ClientMetadata, 'token_endpoint_auth_method' | 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg'>>;
+  /** RFC 9126 pushed authorization requests: offered (default), required of every client, or not offered at all. */
+  pushedAuthorizationRequests?: 'optional' | 'required' | 'off';
 }
 
 /** What the userinfo endpoint does instead of answering: names another subject, or is down. */
@@ -60,6 +64,8 @@ export class DevIdp {
   /** Targets (audience or resource) the IdP refuses to exchange tokens for: `invalid_target`, the BFF's 403. */
   readonly deniedExchangeTargets = new Set<string>();
   userinfoFault: UserinfoFault;
+  /** `down`: the PAR endpoint drops every connection (the rest of the IdP answers). */
+  parFault: 'down' | undefined;
   private server: Server | undefined;
 
   private constructor(
@@ -88,6 +94,7 @@ export class DevIdp {
         postLogoutRedirectUris: options.postLogoutRedirectUris ?? ['http://127.0.0.1:8000/'],
         backchannelLogoutUri: options.backchannelLogoutUri,
         tokenExchange: options.tokenExchange ?? true,
+        authentication: options.mainClientAuthentication,
       }),
       machineClient(),
       ...(options.clients ?? []),
@@ -101,6 +108,7 @@ export class DevIdp {
       issueRefreshTokens: options.issueRefreshTokens ?? true,
       thinIdTokens: options.thinIdTokens ?? false,
       dpopNonces: options.dpopNonces ?? false,
+      pushedAuthorizationRequests: options.pushedAuthorizationRequests ?? 'optional',
     });
     const provider = new Provider(options.issuer ?? `http://127.0.0.1:${port}`, config);
     const idp = new DevIdp(port, host, options.tokenDelayMs ?? 0, provider, store, users, signingKey);
@@ -185,6 +193,10 @@ export class DevIdp {
     const { pathname } = new URL(req.url ?? '/', this.issuer);
     if (isInteractionPath(pathname)) return handleInteraction(this.provider, this.users, req, res);
     if (pathname === TOKEN_PATH) this.counters.tokenRequests += 1;
+    if (pathname === PAR_PATH) {
+      this.counters.pushedAuthorizationRequests += 1;
+      if (this.parFault === 'down') return void req.socket.destroy();
+    }
     if (pathname === INTROSPECTION_PATH) this.counters.introspections += 1;
     if (pathname === USERINFO_PATH) {
       this.counters.userinfoRequests += 1;

@@ -20,9 +20,11 @@ export interface MainClientOptions {
   backchannelLogoutUri?: string;
   /** RFC 8693: the BFF exchanges callers' tokens for routes' upstreams. */
   tokenExchange?: boolean;
+  /** Another client authentication than client_secret_basic (private_key_jwt with its jwks or jwks_uri, client_secret_jwt). */
+  authentication?: Partial<ClientMetadata>;
 }
 
-export function bffClient({ redirectUris, postLogoutRedirectUris, backchannelLogoutUri, tokenExchange = false }: MainClientOptions): ClientMetadata {
+export function bffClient({ redirectUris, postLogoutRedirectUris, backchannelLogoutUri, tokenExchange = false, authentication }: MainClientOptions): ClientMetadata {
   return {
     client_id: BFF_CLIENT_ID,
     client_secret: BFF_CLIENT_SECRET,
@@ -38,6 +40,7 @@ export function bffClient({ redirectUris, postLogoutRedirectUris, backchannelLog
     ...(backchannelLogoutUri
       ? { backchannel_logout_uri: backchannelLogoutUri, backchannel_logout_session_required: true }
       : {}),
+    ...authentication,
   };
 }
 

@@ -4,6 +4,7 @@ export const TOKEN_PATH = '/token';
 export const REVOCATION_PATH = '/token/revocation';
 export const INTROSPECTION_PATH = '/token/introspection';
 export const USERINFO_PATH = '/me';
+export const PAR_PATH = '/request';
 
 /** What the IdP saw, for tests that assert "exactly one refresh" or "the token was revoked". */
 export class DevIdpCounters {
@@ -30,8 +31,11 @@ export class DevIdpCounters {
   exchangeTargets: string[] = [];
   /** Every request that reached the userinfo endpoint. */
   userinfoRequests = 0;
+  /** Every request that reached the pushed authorization request endpoint. */
+  pushedAuthorizationRequests = 0;
 
   reset(): void {
+    this.pushedAuthorizationRequests = 0;
     this.userinfoRequests = 0;
     this.tokenExchanges = 0;
     this.exchangeTargets = [];

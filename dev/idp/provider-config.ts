@@ -18,12 +18,14 @@ export interface ProviderConfigInput {
   thinIdTokens: boolean;
   /** DPoP as Okta does it: every proof must carry a nonce the IdP gave (`use_dpop_nonce` first). */
   dpopNonces?: boolean;
+  /** RFC 9126: offered, required of every client (require_pushed_authorization_requests), or not offered. */
+  pushedAuthorizationRequests: 'optional' | 'required' | 'off';
 }
 
 const RESOURCE_SCOPE = [...OIDC_SCOPES, ...API_SCOPES].join(' ');
 
 export function providerConfig(input: ProviderConfigInput): Configuration {
-  const { store, users, signingKey, clients, accessTokenTtlSeconds, issueRefreshTokens, thinIdTokens, dpopNonces = false } = input;
+  const { store, users, signingKey, clients, accessTokenTtlSeconds, issueRefreshTokens, thinIdTokens, pushedAuthorizationRequests, dpopNonces = false } = input;
   const resourceServerInfo = (_ctx: KoaContextWithOIDC, indicator: string): ResourceServerInfo => ({
     scope: RESOURCE_SCOPE,
     audience: indicator,
@@ -63,6 +65,10 @@ export function providerConfig(input: ProviderConfigInput): Configuration {
           token.clientId === client.clientId,
       },
       backchannelLogout: { enabled: true },
+      pushedAuthorizationRequests: {
+        enabled: pushedAuthorizationRequests !== 'off',
+        requirePushedAuthorizationRequests: pushedAuthorizationRequests === 'required',
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx: KoaContextWithOIDC, form: string) => {

@@ -5,7 +5,7 @@ import type { ConsumerConfig, HttpConfig, OidcConfig, ProxyConfig, SessionConfig
 import { CONSUMER_CONFIG, HTTP_CONFIG, OIDC_CONFIG, PROXY_CONFIG, SESSION_CONFIG } from '../config/config.tokens';
 import { ConsumerMappingService } from '../consumer/consumer-mapping.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { classifyIdpError, type IdpFailure } from '../oidc/idp-errors';
+import { classifyIdpError, CLIENT_CREDENTIALS_HINT, type IdpFailure } from '../oidc/idp-errors';
 import { OidcClient } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
 import { SessionCookie } from '../session/session-cookie';
@@ -168,7 +168,7 @@ export class LoginService {
         this.logger.warn({ failure }, 'code exchange failed: the IdP is unreachable');
         return new ServiceUnavailableError('idp', error);
       case 'client_rejected':
-        this.logger.error({ failure }, 'configuration error: the IdP refused this client\'s authentication; check OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_TOKEN_ENDPOINT_AUTH_METHOD');
+        this.logger.error({ failure }, `configuration error: the IdP refused this client's authentication; ${CLIENT_CREDENTIALS_HINT}`);
         return new ServiceUnavailableError('idp', error);
       case 'grant_rejected':
         this.logger.warn({ failure }, 'code exchange failed: the IdP rejected the code');

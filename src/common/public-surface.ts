@@ -10,6 +10,8 @@ export const AUTH_PATHS = {
   login: `${AUTH_PREFIX}/login`,
   callback: `${AUTH_PREFIX}/callback`,
   logout: `${AUTH_PREFIX}/logout`,
+  /** The public half of the client's private_key_jwt key, for IdPs that fetch it. */
+  jwks: `${AUTH_PREFIX}/jwks`,
   /** Device Bound Session Credentials: where a browser registers its device key, and proves it holds it. */
   deviceRegistration: `${AUTH_PREFIX}/device-binding/register`,
   deviceRefresh: `${AUTH_PREFIX}/device-binding/refresh`,

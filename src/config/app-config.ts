@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { envSchema, type Env } from './env.schema';
+import { clientAuthSettings, readClientCredentials } from './client-credentials';
+import type { ClientKey } from './client-key';
 import { AUTH_PATHS } from '../common/public-surface';
 import { tracingSettings } from './tracing-settings';
 
@@ -20,16 +22,17 @@ export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; proble
 /** Validates the environment once; problems name the variable and what is wrong, never its value. */
 export function loadAppConfig(env: Record<string, string | undefined>): ConfigResult {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+  const credentials = readClientCredentials(env);
+  if (!parsed.success || credentials.problems.length > 0) {
+    const problems = (parsed.error?.issues ?? []).map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const missing = env[name] === undefined || env[name] === '';
       const message = missing && issue.code === 'invalid_type' ? 'is required' : invalidMessage(issue);
       return `${issue.path.join('.') || name}: ${message}`;
     });
-    return { ok: false, problems: [...new Set(problems)] };
+    return { ok: false, problems: [...new Set([...problems, ...credentials.problems])] };
   }
-  return { ok: true, config: toAppConfig(parsed.data) };
+  return { ok: true, config: toAppConfig(parsed.data, credentials.key) };
 }
 
 function invalidMessage(issue: { message: string }): string {
@@ -37,7 +40,7 @@ function invalidMessage(issue: { message: string }): string {
   return issue.message.startsWith('Invalid input') ? 'has the wrong form' : issue.message;
 }
 
-function toAppConfig(env: Env) {
+function toAppConfig(env: Env, clientKey: ClientKey | undefined) {
   const publicUrl = new URL(env.PUBLIC_URL).origin;
   const secure = publicUrl.startsWith('https:');
   return {
@@ -51,10 +54,13 @@ function toAppConfig(env: Env) {
     oidc: {
       issuer: env.OIDC_ISSUER,
       clientId: env.OIDC_CLIENT_ID,
-      clientSecret: env.OIDC_CLIENT_SECRET,
+      clientAuth: clientAuthSettings(env.OIDC_TOKEN_ENDPOINT_AUTH_METHOD, env.OIDC_CLIENT_SECRET, clientKey),
+      /** OIDC_CLIENT_PRIVATE_KEY_FILE's key, whose public half /auth/jwks serves (whatever the method). */
+      clientKey,
+      /** RFC 9126 pushed authorization requests: `auto` follows discovery's require_pushed_authorization_requests. */
+      par: env.OIDC_PAR,
       redirectUri: env.OIDC_REDIRECT_URI ?? `${publicUrl}${AUTH_PATHS.callback}`,
       scopes: env.OIDC_SCOPES,
-      tokenEndpointAuthMethod: env.OIDC_TOKEN_ENDPOINT_AUTH_METHOD,
       responseMode: env.OIDC_RESPONSE_MODE,
       audience: env.OIDC_AUDIENCE,
       clientCredentialsScopes: env.OIDC_CLIENT_CREDENTIALS_SCOPES ?? [],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLIENT_AUTH_METHODS } from './client-credentials';
 import { extraIssuers } from './extra-issuers';
 
 // Messages name what is wrong, never the value: several of these variables are secrets.
@@ -119,14 +120,17 @@ export const envSchema = z
 
     OIDC_ISSUER: httpUrl,
     OIDC_CLIENT_ID: z.string({ error: 'is required' }).min(1, 'is required'),
-    OIDC_CLIENT_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
+    // Required unless the method is private_key_jwt: see client-credentials.ts.
+    OIDC_CLIENT_SECRET: optional(z.string()),
+    OIDC_CLIENT_PRIVATE_KEY_FILE: optional(z.string()),
     OIDC_REDIRECT_URI: optional(httpUrl),
     OIDC_SCOPES: list(/[\s,]+/)
       .default(['openid', 'profile', 'email', 'offline_access'])
       .pipe(z.array(z.string()).refine((scopes) => scopes.includes('openid'), 'must include openid')),
     OIDC_TOKEN_ENDPOINT_AUTH_METHOD: z
-      .enum(['client_secret_basic', 'client_secret_post'], { error: 'must be client_secret_basic or client_secret_post' })
+      .enum(CLIENT_AUTH_METHODS, { error: `must be one of ${CLIENT_AUTH_METHODS.join(', ')}` })
       .default('client_secret_basic'),
+    OIDC_PAR: z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' }).default('auto'),
     OIDC_RESPONSE_MODE: z.enum(['query', 'form_post'], { error: 'must be query or form_post' }).default('query'),
     OIDC_AUDIENCE: optional(z.string().min(1)),
     OIDC_CLIENT_CREDENTIALS_SCOPES: optional(list(/[\s,]+/)),

@@ -4,6 +4,8 @@ import type { OidcConfig } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
 import type { IdpFetch } from '../tracing/tracing';
 import { clientAuthentication } from './client-authentication';
+import { clientAuthProblems } from './client-auth-problems';
+import { dpopProblems } from './dpop-problems';
 import { reasonOf } from './idp-errors';
 import { ReachabilityProbe } from './reachability-probe';
 
@@ -44,7 +46,7 @@ export class IdpDiscovery {
     /** The IdP calls' fetch when span export is on (traced); openid-client's own otherwise. */
     private readonly fetch?: IdpFetch,
   ) {
-    this.clientAuth = clientAuthentication(settings.tokenEndpointAuthMethod, settings.clientSecret);
+    this.clientAuth = clientAuthentication(settings.clientAuth);
   }
 
   get current(): client.Configuration | undefined {
@@ -97,6 +99,9 @@ export class IdpDiscovery {
       this.reachability.record(true);
       this.attempts = 0;
       this.logger.log({ issuer }, 'discovered the identity provider');
+      // At start-up these refuse the start (app.ts); discovered only later, they can but be said before the first login.
+      const late = [...clientAuthProblems(configuration.serverMetadata(), this.settings), ...dpopProblems(configuration.serverMetadata(), this.settings.dpop)];
+      for (const problem of late) this.logger.error({ problem }, 'configuration error');
       if (insecure) this.logger.warn({ issuer }, 'the issuer uses plain http: acceptable for development only');
       return configuration;
     } catch (error: unknown) {

@@ -15,6 +15,9 @@ export type IdpFailure =
   | { kind: 'invalid_response'; code: string }
   | { kind: 'unreachable'; status?: number };
 
+/** What an operator checks when the IdP refuses the BFF's own client authentication (named in log lines). */
+export const CLIENT_CREDENTIALS_HINT = 'check OIDC_CLIENT_ID, OIDC_TOKEN_ENDPOINT_AUTH_METHOD, and OIDC_CLIENT_SECRET or OIDC_CLIENT_PRIVATE_KEY_FILE';
+
 /** An answer from the IdP that the BFF refuses to use; `code` says which check failed. */
 export class InvalidIdpAnswer extends Error {
   constructor(

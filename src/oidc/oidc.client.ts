@@ -17,6 +17,7 @@ import { IDP_TIMEOUT_SECONDS, IdpDiscovery } from './idp-discovery';
 import { classifyIdpError, InvalidIdpAnswer } from './idp-errors';
 import { toTokenResult, type TokenResult } from './token-result';
 import { tokenExchangeGrant } from './token-exchange-grant';
+import { pushFailure, usesPushedAuthorization } from './pushed-authorization';
 import { fetchUserinfo } from './userinfo';
 
 /** The ID token a session was created with, which a refreshed one must agree with (OIDC Core 12.2). */
@@ -82,6 +83,11 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     return (await this.config()).serverMetadata();
   }
 
+  /** The discovery document when discovery has succeeded, without calling the IdP (for answers to anonymous callers). */
+  knownMetadata(): client.ServerMetadata | undefined {
+    return this.discovery.current?.serverMetadata();
+  }
+
   reachable(): Promise<boolean> {
     return this.discovery.reachable();
   }
@@ -103,11 +109,17 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     return this.keySet;
   }
 
-  /** Refuses (503) while the IdP is down rather than sending the browser to a login page that will not load. */
+  /**
+   * Refuses (503) while the IdP is down rather than sending the browser to a login page that will not load. With PAR
+   * the parameters go to the IdP first and the URL carries only client_id and request_uri (pushed-authorization.ts).
+   */
   async authorizationUrl(parameters: Record<string, string>): Promise<URL> {
     const config = await this.config();
     if (!(await this.reachable())) throw new ServiceUnavailableError('idp');
-    return client.buildAuthorizationUrl(config, parameters);
+    if (!usesPushedAuthorization(this.settings.par, config.serverMetadata())) return client.buildAuthorizationUrl(config, parameters);
+    return this.counted(() => client.buildAuthorizationUrlWithPAR(config, parameters)).catch((error: unknown) => {
+      throw pushFailure(error);
+    });
   }
 
   /** Exchanges the code (PKCE); the ID token is verified in full: signature, iss, aud/azp, exp, iat, nonce. */

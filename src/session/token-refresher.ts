@@ -4,7 +4,7 @@ import type { SessionConfig } from '../config/app-config';
 import { SESSION_CONFIG } from '../config/config.tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { accessTokenFacts, decodeJwtPayload } from '../identity/claims';
-import { classifyIdpError, type IdpFailure } from '../oidc/idp-errors';
+import { classifyIdpError, CLIENT_CREDENTIALS_HINT, type IdpFailure } from '../oidc/idp-errors';
 import { OidcClient, type OriginalLogin } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
 import { RedisLease } from '../redis/redis-lease';
@@ -131,7 +131,7 @@ export class TokenRefresher {
         return this.whileUnreachable(current, error);
       case 'client_rejected':
         // Contract: 503 even while the old token lasts, so that the misconfiguration shows at once; the session stays.
-        this.logger.error({ sub, failure }, 'configuration error: the IdP refused this client\'s authentication for a refresh; check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+        this.logger.error({ sub, failure }, `configuration error: the IdP refused this client's authentication for a refresh; ${CLIENT_CREDENTIALS_HINT}`);
         this.metrics.refreshes.inc({ outcome: 'client_rejected' });
         this.metrics.refreshFailures.inc({ reason: 'client_rejected' });
         throw new ServiceUnavailableError('idp', error);

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AppError, ServiceUnavailableError } from '../common/app.error';
 import type { MetricsService } from '../metrics/metrics.service';
-import { classifyIdpError } from '../oidc/idp-errors';
+import { classifyIdpError, CLIENT_CREDENTIALS_HINT } from '../oidc/idp-errors';
 import type { ExchangeTarget } from './exchange-target';
 
 /** The contract's answer when the IdP will not give this caller a token for the route's upstream. */
@@ -35,7 +35,7 @@ export function exchangeFailure(error: unknown, target: ExchangeTarget, metrics:
     case 'grant_rejected':
       if (failure.error === 'invalid_client' || failure.status === 401) {
         metrics.tokenExchanges.inc({ outcome: 'client_rejected' });
-        logger.error({ failure }, 'configuration error: the IdP refused this client\'s authentication for a token exchange; check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+        logger.error({ failure }, `configuration error: the IdP refused this client's authentication for a token exchange; ${CLIENT_CREDENTIALS_HINT}`);
         return new ServiceUnavailableError('idp', error);
       }
       metrics.tokenExchanges.inc({ outcome: 'denied' });

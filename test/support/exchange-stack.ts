@@ -24,7 +24,11 @@ export interface ExchangeStack extends LoginStack {
  * (api://forbidden), `/admins-orders` (groups admins, then api://orders), each exchanging the caller's token, and
  * `/api` that does not; OIDC_SCOPES asks for orders:read so a session's token may be narrowed to it.
  */
-export async function startExchangeStack(env: Record<string, string> = {}, idp: DevIdpOptions = {}, routesTo?: string): Promise<ExchangeStack> {
+export async function startExchangeStack(
+  env: Record<string, string | undefined> = {},
+  idp: DevIdpOptions | ((publicUrl: string) => DevIdpOptions) = {},
+  routesTo?: string,
+): Promise<ExchangeStack> {
   const upstream = await startEchoUpstream();
   const target = routesTo ?? upstream.url;
   const routesFile = join(tmpdir(), `bff-exchange-routes-${randomBytes(4).toString('hex')}.yaml`);

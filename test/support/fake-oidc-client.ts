@@ -39,10 +39,11 @@ export class FakeOidcClient {
 export const oidcSettings: OidcConfig = {
   issuer: ISSUER,
   clientId: 'bff',
-  clientSecret: 'bff-secret',
+  clientAuth: { method: 'client_secret_basic', secret: 'bff-secret' },
+  clientKey: undefined,
+  par: 'auto',
   redirectUri: 'https://app.example.test/auth/callback',
   scopes: ['openid'],
-  tokenEndpointAuthMethod: 'client_secret_basic',
   responseMode: 'query',
   audience: undefined,
   clientCredentialsScopes: [],

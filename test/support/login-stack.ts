@@ -16,7 +16,7 @@ export interface LoginStack {
 /** The BFF and the development IdP wired to each other on loopback, against fresh Postgres and Redis state. */
 export async function startLoginStack(
   env: Record<string, string | undefined> = {},
-  idpOptions: DevIdpOptions = {},
+  idpOptions: DevIdpOptions | ((publicUrl: string) => DevIdpOptions) = {},
 ): Promise<LoginStack> {
   const { port, idp, app } = await onFreePort(async (port) => {
     const publicUrl = `http://127.0.0.1:${port}`;
@@ -24,7 +24,7 @@ export async function startLoginStack(
       redirectUris: [`${publicUrl}/auth/callback`],
       postLogoutRedirectUris: [`${publicUrl}/`, `${publicUrl}/signed-out`],
       backchannelLogoutUri: `${publicUrl}/auth/backchannel-logout`,
-      ...idpOptions,
+      ...(typeof idpOptions === 'function' ? idpOptions(publicUrl) : idpOptions),
     });
     const app = await startTestApp({
       PORT: String(port),

@@ -5,10 +5,11 @@ const MAX_HOPS = 20;
 
 /**
  * Starts a login and signs in at the dev IdP, stopping where the IdP sends the browser back: returns the callback URL
- * unvisited, so that a test can break a dependency between the two halves of a login.
+ * unvisited, so that a test can break a dependency between the two halves of a login. `startAt`: another instance's
+ * URL to start the login at (its PUBLIC_URL still `publicUrl`).
  */
-export async function callbackUrlFor(browser: TestBrowser, publicUrl: string, username: string): Promise<string> {
-  let response = await browser.get(`${publicUrl}/auth/login?returnTo=/`);
+export async function callbackUrlFor(browser: TestBrowser, publicUrl: string, username: string, startAt = publicUrl): Promise<string> {
+  let response = await browser.get(`${startAt}/auth/login?returnTo=/`);
   for (let hop = 0; hop < MAX_HOPS; hop += 1) {
     if (response.location?.startsWith(`${publicUrl}/auth/callback`)) return response.location;
     if (response.location !== undefined) {

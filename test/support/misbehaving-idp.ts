@@ -37,6 +37,8 @@ export class MisbehavingIdp {
   /** When the key set was last served (epoch ms), for tests that wait out the relying party's refetch cooldown. */
   lastJwksAt = 0;
   readonly endSessionRequests: URLSearchParams[] = [];
+  /** Discovery members added to (or replacing) the usual ones, for start-up checks of what the IdP lists. */
+  extraMetadata: Record<string, unknown> = {};
   private readonly keys: SigningKeyPair[];
   private readonly codes = new Map<string, PendingCode>();
   private readonly refreshTokens = new Map<string, { subject: string; nonce?: string }>();
@@ -47,7 +49,6 @@ export class MisbehavingIdp {
     private readonly ttlSeconds: number,
     key: SigningKeyPair,
     private readonly stopServer: () => Promise<void>,
-    private readonly dpopAlgorithms: string[] | undefined,
   ) {
     this.keys = [key];
   }
@@ -61,7 +62,8 @@ export class MisbehavingIdp {
     const port = await listenOnLoopback(server, 0);
     const issuer = `http://127.0.0.1:${port}`;
     const metadataIssuer = options.metadataIssuer?.(issuer) ?? issuer;
-    started.idp = new MisbehavingIdp(issuer, metadataIssuer, options.accessTokenTtlSeconds ?? 300, await newSigningKey(), () => closeServer(server), options.dpopAlgorithms);
+    started.idp = new MisbehavingIdp(issuer, metadataIssuer, options.accessTokenTtlSeconds ?? 300, await newSigningKey(), () => closeServer(server));
+    if (options.dpopAlgorithms) started.idp.extraMetadata = { dpop_signing_alg_values_supported: options.dpopAlgorithms };
     return started.idp;
   }
 
@@ -117,7 +119,7 @@ export class MisbehavingIdp {
       id_token_signing_alg_values_supported: ['RS256', 'none'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       code_challenge_methods_supported: ['S256'],
-      ...(this.dpopAlgorithms && { dpop_signing_alg_values_supported: this.dpopAlgorithms }),
+      ...this.extraMetadata,
     };
   }
 
