@@ -4,18 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET } from '../../dev/idp/idp-clients';
-import { startApp } from '../../src/app';
-import { loadAppConfig } from '../../src/config/app-config';
 import { SessionStore } from '../../src/session/session.store';
 import { dpopRequestVerifier, openProof, startDpopUpstream, type DpopUpstream, type DpopVerdict } from '../support/dpop-upstream';
 import { startLoginStack, type LoginStack } from '../support/login-stack';
-import { MisbehavingIdp } from '../support/misbehaving-idp';
-import { startMisbehavingStack, type MisbehavingStack } from '../support/misbehaving-stack';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { baseEnv } from '../support/test-env';
-import { dropKeysUnder, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/test-redis';
-import { JSON_ACCEPT, TestBrowser } from '../support/test-browser';
+import type { TestBrowser } from '../support/test-browser';
 import { opened, openWebSocket, roundTrip } from '../support/websocket-client';
 import { startWebSocketUpstream, type WebSocketUpstream } from '../support/websocket-upstream';
 
@@ -211,75 +204,3 @@ describe('DPoP with the BFF as client (OIDC_DPOP=on)', () => {
     expect(upstream.verdicts.at(-1)).toMatchObject({ path: '/old', scheme: 'Bearer' });
   });
 });
-
-describe('DPoP at the userinfo endpoint (OIDC_DPOP=on, OIDC_USERINFO=true)', () => {
-  let stack: LoginStack;
-
-  beforeAll(async () => {
-    // Thin ID tokens: oidc-provider's userinfo takes the opaque user access tokens such an IdP issues, and their proof.
-    stack = await startLoginStack({ OIDC_DPOP: 'on', OIDC_USERINFO: 'true' }, { dpopNonces: true, thinIdTokens: true });
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
-
-  it('asks userinfo with the DPoP-bound token and a proof the IdP verifies', async () => {
-    const alice = await stack.signedIn('alice');
-    expect(stack.idp.counters.userinfoRequests).toBe(1);
-    const user = await alice.get(`${stack.publicUrl}/auth/user`, { 'x-csrf': '1' });
-    expect(user.status).toBe(200);
-    expect(JSON.parse(user.body)).toMatchObject({ sub: 'user-alice' });
-  });
-});
-
-describe('the start-up check of OIDC_DPOP', () => {
-  let bare: MisbehavingIdp;
-  let database: TestDatabase;
-  const redisPrefix = uniqueRedisPrefix();
-
-  beforeAll(async () => {
-    [bare, database] = await Promise.all([MisbehavingIdp.start(), createTestDatabase()]);
-  });
-  afterAll(async () => {
-    await Promise.all([bare.stop(), database.drop(), dropKeysUnder(redisPrefix)]);
-  });
-
-  it('refuses to start against an IdP whose discovery names no DPoP algorithms, in one line naming OIDC_DPOP', async () => {
-    const loaded = loadAppConfig(baseEnv({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: redisPrefix, OIDC_ISSUER: bare.issuer, OIDC_DPOP: 'on' }));
-    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    await expect(startApp(loaded.config)).rejects.toMatchObject({
-      problems: ['OIDC_DPOP: is on, but the identity provider publishes no dpop_signing_alg_values_supported'],
-    });
-  });
-});
-
-describe('OIDC_DPOP=on at a provider that claims DPoP but issues Bearer tokens', () => {
-  let stack: MisbehavingStack;
-
-  beforeAll(async () => {
-    // Tokens live 30 s and are refreshed when they expire within 60 s: every call refreshes.
-    stack = await startMisbehavingStack({ OIDC_DPOP: 'on', TOKEN_REFRESH_SKEW: '60' }, { dpopAlgorithms: ['ES256'], accessTokenTtlSeconds: 30 });
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
-
-  it('fails a login whose token response is not token_type DPoP with 401, and makes no session', async () => {
-    const browser = new TestBrowser({ accept: JSON_ACCEPT });
-    const answer = await stack.login(browser);
-    expect(answer.status).toBe(401);
-    expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_token_response' });
-    expect(browser.cookies(stack.publicUrl)['bff-session']).toBeUndefined();
-  });
-
-  it('ends the session with 401 refresh_failed when a refresh answers Bearer, and forwards nothing', async () => {
-    stack.idp.faults.code = 'token_type_dpop';
-    const browser = await stack.signedIn();
-    stack.idp.faults = {};
-    const forwarded = stack.upstream.requests.length;
-    const answer = await browser.get(`${stack.publicUrl}/api/resource`, { 'x-csrf': '1' });
-    expect([answer.status, (JSON.parse(answer.body) as { error?: string }).error]).toEqual([401, 'refresh_failed']);
-    expect(stack.upstream.requests.length).toBe(forwarded);
-  });
-});
-
