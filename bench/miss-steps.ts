@@ -30,7 +30,7 @@ export async function missSteps(redis: Redis, prefix: string, encryptionKey: Buf
     sessionId: ids[index] ?? '',
     session: { keyHash: hashes[index] ?? '', contents: decodeVaultContents(plaintext)!, version: 1, absoluteExpiresAt: 0, idleExpiresAt: 0 },
   }));
-  const route: Route = { path: '/api', origin: 'http://upstream', basePath: '', stripPath: true, auth: 'session', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128 };
+  const route: Route = { path: '/api', origin: 'http://upstream', basePath: '', stripPath: true, auth: 'session', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128, dpop: 'off' };
   const prk = createSecretKey(createHmac('sha256', 'bff-token-vault/v1').update(encryptionKey).digest());
   const keyObjects = ids.map((id) => createSecretKey(createHmac('sha256', prk).update(id).update(Buffer.from([1])).digest()));
 

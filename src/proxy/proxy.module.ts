@@ -8,6 +8,8 @@ import { TokenExchangeModule } from '../token-exchange/token-exchange.module';
 import { BearerVerifier } from './caller/bearer-verifier';
 import { CallerAuthenticator } from './caller/caller-authenticator';
 import { CredentialWatch } from './caller/credential-watch';
+import { DpopGate } from './caller/dpop/dpop-gate';
+import { DpopReplayGuard } from './caller/dpop/dpop-replay';
 import { TokenCallers } from './caller/token-callers';
 import { ClientCredentialsExchange } from './caller/client-credentials/client-credentials.exchange';
 import { ForwardingRules } from './forwarding/forwarding-rules';
@@ -30,6 +32,8 @@ export class ProxyModule {
         BearerVerifier,
         ClientCredentialsExchange,
         TokenCallers,
+        DpopReplayGuard,
+        DpopGate,
         CallerAuthenticator,
         CredentialWatch,
         UpstreamClient,

@@ -155,7 +155,7 @@ describe('proxy forwarding: route table, header rules and upstream client togeth
     await once(probe.server, 'listening');
     // timeout_ms covers the whole exchange, uploads included: room for the large ones on a loaded machine.
     const route = (path: string, origin: string, overrides: Partial<Route> = {}): Route => ({
-      ...{ path, origin, basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 60_000, websocket: true, maxConnections: 128 },
+      ...{ path, origin, basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 60_000, websocket: true, maxConnections: 128, dpop: 'off' },
       ...overrides,
     });
     const table = new RouteTable([

@@ -30,6 +30,7 @@ export const KEY_LAYOUT: ReadonlyArray<readonly [name: string, pattern: RegExp]>
   ['index of all sessions', /^ix:all$/],
   ['login state', /^login:[^:{}]+$/],
   ['back-channel logout jti', /^bcl-jti:[\w-]{43}$/],
+  ['DPoP proof jti', /^dpop-jti:[\w-]{43}$/],
   ['client-credentials token', /^cc:[\w-]{43}$/],
   ['client-credentials lock', /^cc:[\w-]{43}:lock$/],
   ['exchanged token of a bearer caller', /^x:[\w-]{43}:[\w-]{22}$/],

@@ -39,7 +39,8 @@ export interface AccessTokenExpectations {
 const JWT_TYPES_ALLOWED = new Set(['at+jwt', 'jwt']);
 // ID tokens (nonce, at_hash, c_hash, s_hash; OIDC Core §2), logout tokens (events; Back-Channel Logout §2.4).
 const OTHER_KIND_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash', 'events'];
-const ACCESS_TOKEN_KINDS = new Set(['bearer', 'access_token', 'urn:ietf:params:oauth:token-type:access_token', 'at+jwt']);
+// `DPoP`: a DPoP-bound access token introspects as that kind (RFC 9449 §6.2).
+const ACCESS_TOKEN_KINDS = new Set(['bearer', 'dpop', 'access_token', 'urn:ietf:params:oauth:token-type:access_token', 'at+jwt']);
 
 function kindNamed(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value.toLowerCase() : undefined;

@@ -11,10 +11,12 @@ import type { Session, SessionLookup } from '../../session/session.types';
 import type { TokenRefresher } from '../../session/token-refresher';
 import type { CredentialFailureLimiter } from '../../throttle/credential-failure-limiter';
 import type { TokenCaller } from '../forwarding/caller';
-import { ROUTE_AUTH_MODES, type RouteAuth } from '../forwarding/route';
+import { ROUTE_AUTH_MODES, ROUTE_DPOP_MODES, type RouteAuth } from '../forwarding/route';
 import type { BearerVerifier } from './bearer-verifier';
 import { CallerAuthenticator, type CallerAntiForgery } from './caller-authenticator';
 import { credentialsRejectedError } from './client-credentials/basic-credentials';
+import { DpopGate } from './dpop/dpop-gate';
+import type { DpopReplayGuard } from './dpop/dpop-replay';
 import type { ClientCredentialsExchange, ExchangedToken } from './client-credentials/client-credentials.exchange';
 import type { TokenCallers } from './token-callers';
 import { invalidTokenError, type VerifiedToken } from './verified-token';
@@ -49,10 +51,12 @@ interface World {
 }
 
 const goodToken = (token: string) => token.startsWith('good');
+/** Tokens named `…bound…` carry `cnf.jkt`. */
+const boundKeyOf = (token: string) => (token.includes('bound') ? { boundKey: 'thumbprint' } : {});
 const goodPair = (clientId: string, secret: string) => clientId === 'svc' && secret === 'good';
 const callers = new Map<string, TokenCaller>();
 const callerOf = (token: string): TokenCaller => {
-  const known = callers.get(token) ?? { kind: 'token', identity: identityWith({ scopes: ['read'] }), bearer: token, expiresAt: verified.expiresAt };
+  const known = callers.get(token) ?? { kind: 'token', identity: identityWith({ scopes: ['read'] }), bearer: token, expiresAt: verified.expiresAt, ...boundKeyOf(token) };
   callers.set(token, known);
   return known;
 };
@@ -69,8 +73,8 @@ function setUp(world: World = { inMemory: { verified: false, callers: false, exc
     of: jest.fn((token: string) => Promise.resolve(world.inMemory.callers ? callerOf(token) : asked(() => callerOf(token)))),
   };
   const verifier = {
-    cached: jest.fn((token: string) => (world.inMemory.verified && goodToken(token) ? verified : undefined)),
-    verify: jest.fn((token: string) => asked(() => (goodToken(token) ? Promise.resolve(verified) : Promise.reject(invalidTokenError())))),
+    cached: jest.fn((token: string) => (world.inMemory.verified && goodToken(token) ? { ...verified, ...boundKeyOf(token) } : undefined)),
+    verify: jest.fn((token: string) => asked(() => (goodToken(token) ? Promise.resolve({ ...verified, ...boundKeyOf(token) }) : Promise.reject(invalidTokenError())))),
   };
   const exchange = {
     cached: jest.fn((clientId: string, secret: string) => (world.inMemory.exchanged && goodPair(clientId, secret) ? exchanged : undefined)),
@@ -93,6 +97,8 @@ function setUp(world: World = { inMemory: { verified: false, callers: false, exc
       Promise.resolve(world.due ? asked(() => ({ ...current, contents: { ...current.contents, accessToken: 'refreshed' } })) : current),
     ),
   };
+  const replay = { firstUse: jest.fn(() => asked(() => Promise.resolve(true))) };
+  const dpop = new DpopGate(replay as unknown as DpopReplayGuard, { publicUrl: ORIGIN } as HttpConfig);
   const gate = new SessionGate(store as unknown as SessionStore, refresher as unknown as TokenRefresher, new SessionCookie(sessionConfig), { publicUrl: ORIGIN } as HttpConfig, sessionConfig);
   const sut = new CallerAuthenticator(
     gate,
@@ -100,11 +106,13 @@ function setUp(world: World = { inMemory: { verified: false, callers: false, exc
     verifier as unknown as BearerVerifier,
     exchange as unknown as ClientCredentialsExchange,
     failures as unknown as CredentialFailureLimiter,
+    dpop,
   );
   return { sut, world, tokens, verifier, exchange, failures, store, refresher };
 }
 
-const request = (headers: Record<string, string | undefined> = {}) => ({ headers }) as unknown as IncomingMessage;
+const request = (headers: Record<string, string | undefined> = {}) =>
+  ({ headers, rawHeaders: Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [name, value])) }) as unknown as IncomingMessage;
 const basic = (raw: string) => `Basic ${Buffer.from(raw).toString('base64')}`;
 const on = (auth: RouteAuth) => routeFor('/api', { auth });
 const sessionRequest = (headers: Record<string, string> = {}) => request({ cookie: `bff-session=${LIVE_SESSION}`, 'x-csrf': '1', ...headers });
@@ -217,10 +225,63 @@ describe('CallerAuthenticator.authenticateCached', () => {
   });
 });
 
+describe('CallerAuthenticator with DPoP routes', () => {
+  it('never serves a DPoP-bound token from memory: each request needs its proof', async () => {
+    const { sut, world, tokens } = setUp();
+    world.inMemory = { verified: true, callers: true, exchanged: false, session: false };
+    const route = routeFor('/api', { auth: 'bearer', dpop: 'optional' });
+    expect(sut.authenticateCached(request({ authorization: 'Bearer good-1' }), route)).toBe(callerOf('good-1'));
+    expect(sut.authenticateCached(request({ authorization: 'DPoP good-bound' }), route)).toBeUndefined();
+    await expect(sut.authenticate(request({ authorization: 'DPoP good-bound' }), route, '10.0.0.1')).rejects.toMatchObject({ status: 401, code: 'invalid_dpop_proof' });
+    expect(tokens.of).not.toHaveBeenCalled();
+  });
+
+  it('refuses a bound token sent as Bearer, and counts it as a failed credential', async () => {
+    const { sut, failures } = setUp();
+    await expect(sut.authenticate(request({ authorization: 'Bearer good-bound' }), routeFor('/api', { auth: 'bearer', dpop: 'optional' }), '10.0.0.1')).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+      options: { headers: { 'www-authenticate': expect.stringMatching(/^DPoP error="invalid_token"/) as unknown } },
+    });
+    expect(failures.recordFailure).toHaveBeenCalledWith('10.0.0.1');
+  });
+
+  it.each([
+    ['DPoP', 'off'],
+    ['Bearer', 'required'],
+  ] as const)('refuses the %s scheme on a dpop: %s route without asking the IdP about the token', async (scheme, dpop) => {
+    const { sut, verifier, failures } = setUp();
+    await expect(sut.authenticate(request({ authorization: `${scheme} good-bound` }), routeFor('/api', { auth: 'bearer', dpop }), '10.0.0.1')).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+    });
+    expect(verifier.verify).not.toHaveBeenCalled();
+    expect(failures.recordFailure).toHaveBeenCalledTimes(1);
+  });
+
+  it('challenges a refused token in the scheme it came with', async () => {
+    const { sut } = setUp();
+    await expect(sut.authenticate(request({ authorization: 'DPoP bad' }), routeFor('/api', { auth: 'bearer', dpop: 'required' }), '10.0.0.1')).rejects.toMatchObject({
+      options: { headers: { 'www-authenticate': expect.stringMatching(/^DPoP error="invalid_token", algs="/) as unknown } },
+    });
+  });
+
+  it.each([
+    ['off', 'Bearer'],
+    ['optional', 'Bearer, DPoP algs="ES256'],
+    ['required', 'DPoP algs="ES256'],
+  ] as const)('offers a %s route\'s schemes to a caller without credentials', async (dpop, challenge) => {
+    const { sut } = setUp();
+    await expect(sut.authenticate(request(), routeFor('/api', { auth: 'bearer', dpop }), '10.0.0.1')).rejects.toMatchObject({
+      options: { headers: { 'www-authenticate': expect.stringContaining(challenge) as unknown } },
+    });
+  });
+});
+
 describe('the cached and the uncached path', () => {
   const authorization = fc.oneof(
     fc.constant(undefined),
-    fc.tuple(fc.constantFrom('Bearer', 'bearer', 'BEARER'), fc.constantFrom(' ', '  '), fc.constantFrom('good-1', 'good-2', 'bad', '')).map((parts) => parts.join('')),
+    fc.tuple(fc.constantFrom('Bearer', 'bearer', 'BEARER', 'DPoP', 'dpop'), fc.constantFrom(' ', '  '), fc.constantFrom('good-1', 'good-2', 'good-bound', 'bad', '')).map((parts) => parts.join('')),
     fc.tuple(fc.constantFrom('svc', 'other'), fc.constantFrom('good', 'wrong')).map(([id, secret]) => basic(`${id}:${secret}`)),
     fc.constantFrom('Basic !!!', basic('no-colon'), 'Digest x', 'Bearer', ''),
   );
@@ -243,17 +304,19 @@ describe('the cached and the uncached path', () => {
       fc.asyncProperty(
         anyRequest,
         fc.constantFrom(...ROUTE_AUTH_MODES.filter((mode) => mode !== 'none')),
+        fc.constantFrom(...ROUTE_DPOP_MODES),
         fc.constantFrom<CallerAntiForgery>('csrf-header', 'origin'),
         world,
-        async (headers, auth, antiForgery, state) => {
+        async (headers, auth, dpop, antiForgery, state) => {
           const { sut, world: counted } = setUp(state);
-          const route = on(auth);
+          const route = routeFor('/api', { auth, dpop });
           const cached = sut.authenticateCached(request(headers), route, antiForgery);
           expect(counted.io).toBe(0);
           const uncached = await sut.authenticate(request(headers), route, '10.0.0.1', antiForgery).then(
             (caller) => ({ caller }),
             (error: unknown) => ({ error }),
           );
+          if ('error' in uncached) expect(uncached.error).toBeInstanceOf(AppError);
           if (cached !== undefined) expect(uncached).toEqual({ caller: cached });
           if ('caller' in uncached && counted.io === 0) expect(cached).toEqual(uncached.caller);
         },

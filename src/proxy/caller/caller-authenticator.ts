@@ -4,14 +4,17 @@ import { AppError } from '../../common/app.error';
 import { SessionGate, type AntiForgery, type EntryOptions } from '../../session/session-gate';
 import { CredentialFailureLimiter } from '../../throttle/credential-failure-limiter';
 import type { Caller, TokenCaller } from '../forwarding/caller';
-import type { Route, RouteAuth } from '../forwarding/route';
+import type { Route, RouteDpop } from '../forwarding/route';
 import { BearerVerifier } from './bearer-verifier';
 import { credentialsRejectedError, parseBasicCredentials } from './client-credentials/basic-credentials';
 import { ClientCredentialsExchange, type ExchangedToken } from './client-credentials/client-credentials.exchange';
 import { credentialOf } from './credential-kind';
+import { dpopChallenge, inDpopScheme } from './dpop/dpop-errors';
+import { DpopGate, type PresentedToken } from './dpop/dpop-gate';
 import { isCredentialFailure } from './failed-credential-memory';
 import { sessionCaller } from './session-caller';
 import { TokenCallers } from './token-callers';
+import type { VerifiedToken } from './verified-token';
 
 /** How a session caller proves it comes from the app: the CSRF header, or (a WebSocket handshake) its `Origin`. */
 export type CallerAntiForgery = Exclude<AntiForgery, 'logout-sid' | 'device-proof'>;
@@ -34,6 +37,7 @@ export class CallerAuthenticator {
     private readonly verifier: BearerVerifier,
     private readonly clientCredentials: ClientCredentialsExchange,
     private readonly failures: CredentialFailureLimiter,
+    private readonly dpop: DpopGate,
   ) {}
 
   /**
@@ -44,8 +48,11 @@ export class CallerAuthenticator {
   authenticateCached(request: IncomingMessage, route: Route, antiForgery: CallerAntiForgery = 'csrf-header'): Caller | undefined {
     const credential = credentialOf(request.headers.authorization, route.auth);
     switch (credential.kind) {
-      case 'bearer':
-        return this.tokens.cached(credential.token);
+      case 'bearer': {
+        const known = this.tokens.cached(credential.token);
+        // A token that must come with a proof is never served from memory alone: the proof is checked per request.
+        return known && this.dpop.needsNothingMore(route.dpop, credential, known.boundKey) ? known : undefined;
+      }
       case 'client_credentials': {
         const exchanged = this.exchangedFromMemory(credential.authorization);
         const caller = exchanged && this.tokens.cached(exchanged.accessToken);
@@ -74,7 +81,13 @@ export class CallerAuthenticator {
       case 'bearer': {
         const { token } = credential;
         const known = this.verifier.cached(token);
-        return this.countingFailures(clientIp, known !== undefined, async () => this.tokens.of(token, known ?? (await this.verifier.verify(token))));
+        // A failed proof counts against the address like any failed credential; it is not remembered against the token.
+        return this.countingFailures(clientIp, known !== undefined, async () => {
+          this.dpop.refuseEarly(route.dpop, credential);
+          const verified = known ?? (await this.verify(credential));
+          await this.dpop.check(request, route.dpop, credential, verified.boundKey);
+          return this.tokens.of(token, verified);
+        });
       }
       case 'client_credentials': {
         const known = this.exchangedFromMemory(credential.authorization);
@@ -86,7 +99,16 @@ export class CallerAuthenticator {
       case 'session':
         return sessionCaller(await this.sessions.enter(request, ENTRIES[antiForgery]), route);
       case 'none':
-        throw missingCredentials(route.auth);
+        throw missingCredentials(route);
+    }
+  }
+
+  /** A token refused on its own is challenged in the scheme it came with. */
+  private async verify(presented: PresentedToken): Promise<VerifiedToken> {
+    try {
+      return await this.verifier.verify(presented.token);
+    } catch (error: unknown) {
+      throw presented.scheme === 'dpop' ? inDpopScheme(error) : error;
     }
   }
 
@@ -125,7 +147,10 @@ function boundTo(caller: TokenCaller, exchanged: ExchangedToken): TokenCaller {
   return exchanged.dpopKey ? { ...caller, dpopKey: exchanged.dpopKey } : caller;
 }
 
-function missingCredentials(routeAuth: RouteAuth): AppError {
-  const scheme = routeAuth === 'client_credentials' ? 'Basic realm="bff"' : 'Bearer';
+// RFC 9449 §7.1: a route that takes both schemes offers both.
+const CHALLENGES: Record<RouteDpop, string> = { off: 'Bearer', optional: `Bearer, ${dpopChallenge()}`, required: dpopChallenge() };
+
+function missingCredentials(route: Route): AppError {
+  const scheme = route.auth === 'client_credentials' ? 'Basic realm="bff"' : CHALLENGES[route.dpop];
   return new AppError(401, 'not_authenticated', 'This route needs credentials.', { headers: { 'www-authenticate': scheme } });
 }

@@ -43,6 +43,7 @@ export class TokenCallers {
       identity: deriveCallerIdentity(verified.claims, mapping, verified, this.identitySettings),
       bearer: token,
       expiresAt: verified.expiresAt,
+      ...(verified.boundKey !== undefined ? { boundKey: verified.boundKey } : {}),
     };
     this.cache.set(key, caller, since, verified.expiresAt);
     return caller;

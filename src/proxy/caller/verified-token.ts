@@ -10,6 +10,8 @@ export interface VerifiedToken {
   /** Epoch milliseconds. */
   expiresAt: number;
   subject?: string;
+  /** RFC 9449 §6: the thumbprint of the key the token is bound to (`cnf.jkt`, in the JWT or the introspection answer). */
+  boundKey?: string;
 }
 
 const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
@@ -21,13 +23,21 @@ export function isJwtShaped(token: string): boolean {
 
 export function toVerifiedToken(claims: Readonly<Record<string, unknown>>, expiresAt: number): VerifiedToken {
   const subject = claims['sub'];
+  const boundKey = boundKeyOf(claims['cnf']);
   return {
     claims: Object.freeze({ ...claims }),
     scopes: scopesOf(claims),
     audiences: audiencesOf(claims),
     expiresAt,
     ...(typeof subject === 'string' && subject !== '' ? { subject } : {}),
+    ...(boundKey !== undefined ? { boundKey } : {}),
   };
+}
+
+function boundKeyOf(confirmation: unknown): string | undefined {
+  if (typeof confirmation !== 'object' || confirmation === null) return undefined;
+  const { jkt } = confirmation as { jkt?: unknown };
+  return typeof jkt === 'string' && jkt !== '' ? jkt : undefined;
 }
 
 /** A token's cache key: a digest, so no map or log ever holds the token itself. */

@@ -24,6 +24,8 @@ export interface SessionCaller extends CallerOf<'session'> {
 export interface TokenCaller extends CallerOf<'token'> {
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** The token's `cnf.jkt` when it is DPoP-bound (RFC 9449): every request with it then needs a proof by that key. */
+  boundKey?: string;
 }
 
 export type Caller = SessionCaller | TokenCaller;

@@ -17,7 +17,7 @@ describe('loadRoutes', () => {
     expect(loadRoutes({ upstreamUrl: 'http://backend:9000/base/', routesFile: undefined })).toEqual({
       ok: true,
       routes: [
-        { path: '/api', origin: 'http://backend:9000', basePath: '/base', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128 },
+        { path: '/api', origin: 'http://backend:9000', basePath: '/base', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128, dpop: 'off' },
       ],
     });
   });
@@ -54,8 +54,9 @@ routes:
           timeoutMs: 5000,
           websocket: true,
           maxConnections: 16,
+          dpop: 'off',
         },
-        { path: '/', origin: 'http://spa-backend', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128 },
+        { path: '/', origin: 'http://spa-backend', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128, dpop: 'off' },
       ],
     });
   });

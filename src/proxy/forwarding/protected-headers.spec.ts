@@ -20,7 +20,7 @@ const PROTECTED = [
   'authorization', 'x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-consumer-groups', 'x-credential-identifier',
   'x-authenticated-groups', 'x-authenticated-userid', 'x-anonymous-consumer', 'x-forwarded-for', 'x-forwarded-host',
   'x-forwarded-proto', 'x-forwarded-prefix', 'forwarded', 'x-real-ip', 'x-user-email', 'x-request-id', 'x-csrf',
-  'x-original-url', 'x-rewrite-url', 'x-override-url', 'x-http-method-override', 'x-http-method', 'x-method-override',
+  'x-original-url', 'x-rewrite-url', 'x-override-url', 'x-http-method-override', 'x-http-method', 'x-method-override', 'dpop',
 ];
 
 /** Every way of writing `name` that canonicalises to it: any case per letter, any `-` written as `_`. */

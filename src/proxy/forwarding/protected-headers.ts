@@ -18,8 +18,8 @@ export function canonicalHeaderName(name: string): string {
 const REROUTING = ['x-original-url', 'x-rewrite-url', 'x-override-url', 'x-http-method-override', 'x-http-method', 'x-method-override'];
 
 // Names a client's copy of never reaches an upstream, in any spelling: the identity and forwarding headers the BFF
-// sets or derives itself, and the re-routing ones.
-const PROTECTED = new Set([...IDENTITY_HEADERS, 'forwarded', 'x-real-ip', 'x-request-id', ...REROUTING]);
+// sets or derives itself, the re-routing ones, and a caller's DPoP proof (RFC 9449), which is for the BFF alone.
+const PROTECTED = new Set([...IDENTITY_HEADERS, 'forwarded', 'x-real-ip', 'x-request-id', 'dpop', ...REROUTING]);
 const PROTECTED_PREFIXES = ['x-consumer-', 'x-authenticated-', 'x-forwarded-'];
 
 /** Whether a canonical name is one a client may never send an upstream, nor a claim fill (UPSTREAM_HEADERS aside). */

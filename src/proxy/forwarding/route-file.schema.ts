@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { exchangeTargetOf } from '../../token-exchange/exchange-target';
-import { ROUTE_AUTH_MODES, ROUTE_TOKENS, type Route } from './route';
+import { ROUTE_AUTH_MODES, ROUTE_DPOP_MODES, ROUTE_TOKENS, type Route } from './route';
 
 export const DEFAULT_MAX_CONNECTIONS = 128;
 
@@ -102,11 +102,16 @@ export const routeEntrySchema = z
         .positive('must be a positive whole number')
         .max(10_000, 'must be at most 10000')
         .default(DEFAULT_MAX_CONNECTIONS),
+      dpop: z.enum(ROUTE_DPOP_MODES, { error: `must be one of ${ROUTE_DPOP_MODES.join(', ')}` }).default('off'),
       token_exchange: tokenExchange.optional(),
     },
     { error: 'must be a mapping' },
   )
   .superRefine((entry, ctx) => {
+    // DPoP binds tokens that callers present: a route that takes no bearer token has nothing to bind.
+    if (entry.dpop !== 'off' && entry.auth !== 'bearer' && entry.auth !== 'any') {
+      ctx.addIssue({ code: 'custom', path: ['dpop'], message: `cannot be combined with auth: ${entry.auth}` });
+    }
     if (entry.token_exchange === undefined) return;
     // The exchange's subject is the caller's access token: a route that sends the ID token, or has no caller, has none.
     if (entry.token === 'id') ctx.addIssue({ code: 'custom', path: ['token_exchange'], message: 'cannot be combined with token: id' });
@@ -123,6 +128,7 @@ export const routeEntrySchema = z
       timeoutMs: entry.timeout_ms,
       websocket: entry.websocket,
       maxConnections: entry.max_connections,
+      dpop: entry.dpop,
       ...(entry.groups ? { groups: entry.groups } : {}),
       ...(entry.scopes ? { scopes: entry.scopes } : {}),
       ...(entry.audience !== undefined ? { audience: entry.audience } : {}),

@@ -3,7 +3,7 @@ import type { Route } from './route';
 import { RouteTable } from './route-table';
 
 function route(path: string, overrides: Partial<Route> = {}): Route {
-  return { path, origin: 'http://upstream:8080', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128, ...overrides };
+  return { path, origin: 'http://upstream:8080', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128, dpop: 'off', ...overrides };
 }
 
 const admin = route('/api2/admin', { groups: ['admins'] });

@@ -3,7 +3,7 @@ import type { BadPath, Route, RouteMatch } from './route';
 import { RouteTable } from './route-table';
 
 function route(path: string, overrides: Partial<Route> = {}): Route {
-  return { path, origin: 'http://upstream:8080', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128, ...overrides };
+  return { path, origin: 'http://upstream:8080', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 30_000, websocket: true, maxConnections: 128, dpop: 'off', ...overrides };
 }
 
 /** What a typical upstream does with a path: decode once, then resolve dot-segments (RFC 3986 §5.2.4). */

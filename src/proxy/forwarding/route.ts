@@ -6,6 +6,10 @@ export type RouteAuth = (typeof ROUTE_AUTH_MODES)[number];
 export const ROUTE_TOKENS = ['access', 'id'] as const;
 export type RouteToken = (typeof ROUTE_TOKENS)[number];
 
+/** RFC 9449 for bearer callers: `off` refuses the DPoP scheme, `optional` demands a proof of bound tokens, `required` of all. */
+export const ROUTE_DPOP_MODES = ['off', 'optional', 'required'] as const;
+export type RouteDpop = (typeof ROUTE_DPOP_MODES)[number];
+
 /** One validated entry of ROUTES_FILE (or the UPSTREAM_URL shortcut). */
 export interface Route {
   /** Prefix, matched on whole segments; `/` or no trailing slash. */
@@ -30,6 +34,8 @@ export interface Route {
   websocket: boolean;
   /** This route's own connection budget to its upstream. */
   maxConnections: number;
+  /** DPoP proofs of bearer callers (RFC 9449). */
+  dpop: RouteDpop;
   /** RFC 8693: the upstream receives a token exchanged for this target instead of the caller's. */
   tokenExchange?: ExchangeTarget;
 }

@@ -84,7 +84,7 @@ describe('insufficientUserAuthenticationError', () => {
 });
 
 describe('stepUpConfigProblems', () => {
-  const base: Route = { path: '/a', origin: 'http://x', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 1000, websocket: true, maxConnections: 128 };
+  const base: Route = { path: '/a', origin: 'http://x', basePath: '', stripPath: true, auth: 'any', token: 'access', timeoutMs: 1000, websocket: true, maxConnections: 128, dpop: 'off' };
 
   it('names each step-up option whose login parameter LOGIN_FORWARD_PARAMS leaves out', () => {
     const routes = [base, { ...base, path: '/mfa', acr: ['urn:mfa'] }, { ...base, path: '/fresh', maxAge: 60 }];

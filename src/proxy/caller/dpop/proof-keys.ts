@@ -1,0 +1,53 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { BoundedCache } from '../../../common/bounded-cache';
+
+// RFC 7638 §3.2: the required members of each key type — what names a key.
+const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
+const MAX_KEYS = 10_000;
+const KEEP_MS = 10 * 60_000;
+
+/** A proof's public key by its required members only, and its RFC 7638 thumbprint (what `cnf.jkt` names). */
+export interface ProofKey {
+  thumbprint: string;
+  key: KeyObject;
+}
+
+/**
+ * The public keys proofs carry, imported (and their thumbprint computed) once per key rather than once per request: a
+ * DPoP client signs every call with the same key, and importing it costs as much as verifying the signature. Only the
+ * required members are read, so two spellings of one key (extra members, another order) are one entry.
+ */
+export class ProofKeys {
+  private readonly keys = new BoundedCache<ProofKey>(MAX_KEYS);
+
+  /** Undefined for a JWK that is not an EC, RSA or OKP public key with its required members as strings. */
+  async keyOf(jwk: Readonly<Record<string, unknown>>): Promise<ProofKey | undefined> {
+    const canonical = requiredMembersOf(jwk);
+    if (canonical === undefined) return undefined;
+    const known = this.keys.get(canonical);
+    if (known) return known;
+    const publicJwk = JSON.parse(canonical) as JWK;
+    let found: ProofKey;
+    try {
+      found = { key: createPublicKey({ key: publicJwk, format: 'jwk' }), thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
+    } catch {
+      return undefined;
+    }
+    this.keys.set(canonical, found, Date.now() + KEEP_MS);
+    return found;
+  }
+}
+
+/** The required members as JSON, in lexicographic order: one spelling per key. */
+function requiredMembersOf(jwk: Readonly<Record<string, unknown>>): string | undefined {
+  const members = REQUIRED_MEMBERS[String(jwk['kty'])];
+  if (members === undefined) return undefined;
+  const required: Record<string, string> = {};
+  for (const member of members) {
+    const value: unknown = jwk[member];
+    if (typeof value !== 'string' || value === '') return undefined;
+    required[member] = value;
+  }
+  return JSON.stringify(required);
+}
