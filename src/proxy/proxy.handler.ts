@@ -142,7 +142,7 @@ export class ProxyHandler {
    */
   private retryWithNonce(proxied: Proxied, caller: Caller | undefined, prepared: PreparedForward, retry: boolean, status: number, upstream: IncomingHttpHeaders): boolean {
     if (!this.rules.nonceChallenged(prepared, status, upstream) || retry || hasBody(proxied.request.headers)) return false;
-    // Not from inside the first exchange's response handler: that one finishes (its answer dropped) first.
+    // Outside the first exchange's response handler; that exchange ends on its own, its answer dropped.
     setImmediate(() => this.send(proxied, caller, this.rules.reprove(prepared), true));
     return true;
   }
