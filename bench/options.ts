@@ -22,7 +22,7 @@ export interface BenchOptions {
   hold: boolean;
   /** The memory limit of the `m` part's BFF, MiB (0: no such run). */
   memoryLimitMib: number;
-  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency), `t` (span export on), `m` (memory limit), `b` (a device-bound session), `x` (token exchange). */
+  /** Which parts run: 1-5 (scenarios), `rss` (high concurrency), `t` (span export on), `m` (memory limit), `b` (a device-bound session), `x` (token exchange), `d` (OIDC_DPOP=on). */
   only: ReadonlySet<string>;
 }
 
@@ -38,12 +38,13 @@ export const USAGE = `npm run bench -- [options]
   --high <n>            connections of the peak-RSS run (default 256)
   --soak <s>            then run scenario 2 (else 1) this long, in 10 s windows: RSS and req/s over time (default 600; 0: off)
   --workers <n>         also run a BFF with WORKERS=n in scenario 1's rounds (default off)
-  --only <list>         run only these parts, e.g. 1,2 or 1,2,3,4,5,rss,ws,t,m,b,x (default all; the job floor and the bare
+  --only <list>         run only these parts, e.g. 1,2 or 1,2,3,4,5,rss,ws,t,m,b,x,d (default all; the job floor and the bare
                         proxy always run); 0 adds the BFF on an
                         \`auth: none\` route (its own overhead without authentication); t adds a BFF exporting
                         spans (OTLP/HTTP to a sink in the bench), m a BFF inside a memory limit, both in scenario 1's rounds;
                         b scenario 1 with a device-bound session (DBSC) beside an unbound one on a BFF of its own;
-                        x the session call on a \`token_exchange\` route, in scenario 1's rounds
+                        x the session call on a \`token_exchange\` route, d the session call on a BFF with
+                        OIDC_DPOP=on (an ES256 proof per call), both in scenario 1's rounds
   --memory-limit <MiB>  the m part's limit: a memory cgroup when the bench may make one (default 256)
   --loader <name>       wrk | autocannon | auto (default auto: wrk when installed)
   --cpu-prof            run the BFF with --cpu-prof; profiles land in bench/results/
@@ -68,7 +69,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       'idp-delay': { type: 'string', default: '50' },
       logins: { type: 'string', default: '5' },
       high: { type: 'string', default: '256' },
-      only: { type: 'string', default: '1,2,3,4,5,rss,ws,t,m,b,x' },
+      only: { type: 'string', default: '1,2,3,4,5,rss,ws,t,m,b,x,d' },
       'memory-limit': { type: 'string', default: '256' },
       'cpu-prof': { type: 'boolean', default: false },
       'bff-node-args': { type: 'string', default: '' },

@@ -23,6 +23,7 @@ import { REPO_ROOT, startBff, startHelper, type BffTarget } from './targets';
 import { limitedBff, startOtlpSink, tracedBff } from './variants';
 import { exchangeRoute, exchangeRow, exchangeSubject } from './token-exchange-scenario';
 import { boundSessionScenario } from './bound-session';
+import { dpopRow, dpopScenario } from './dpop-scenario';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 // Issue 25's targets against the job floor in the same rounds.
@@ -76,12 +77,13 @@ async function main(): Promise<void> {
   const bareWs = await startHelper('bare WebSocket relay', 'bare-ws-relay.js', [wsUpstream.url]);
   cleanups.push(() => stopAll());
 
-  const ports = { bff: await freePort(), admin: await freePort(), workers: await freePort(), workersAdmin: await freePort() };
+  const ports = { bff: await freePort(), admin: await freePort(), workers: await freePort(), workersAdmin: await freePort(), dpop: await freePort() };
   const publicUrl = `http://127.0.0.1:${ports.bff}`;
   const workersUrl = `http://127.0.0.1:${ports.workers}`;
   const idp = await startDevIdp({
     accessTokenTtlSeconds: 3600,
-    redirectUris: [`${publicUrl}/auth/callback`, `${workersUrl}/auth/callback`],
+    // Scenario d signs in at its own BFF (OIDC_DPOP=on), so that its session has a key.
+    redirectUris: [`${publicUrl}/auth/callback`, `${workersUrl}/auth/callback`, `http://127.0.0.1:${ports.dpop}/auth/callback`],
     postLogoutRedirectUris: [`${publicUrl}/`],
   });
   cleanups.push(() => idp.stop());
@@ -126,7 +128,8 @@ async function main(): Promise<void> {
     return startBff({ name, env, logFile, nodeArgs: [...options.bffNodeArgs, ...nodeArgs], cgroupProcs });
   };
   const profileDir = join(RESULTS_DIR, `profiles-${stamp}`);
-  const bff = await launch('bff', bffEnv(ports.bff, ports.admin), options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+  const profiled = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const bff = await launch('bff', bffEnv(ports.bff, ports.admin), profiled);
   const workers = options.workers > 0 ? await launch(`bff-workers${options.workers}`, bffEnv(ports.workers, ports.workersAdmin, { WORKERS: String(options.workers) })) : undefined;
   log(`BFF pid ${bff.pid} on ${bff.url}${workers ? `, WORKERS=${options.workers} pid ${workers.pid} on ${workers.url}` : ''}`);
 
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
     s1w: workers ? { name: `bff session ×${options.workers} workers`, pid: workers.pid, load: { url: `${workers.url}/api/orders/42?expand=items`, headers: session } } : undefined,
   } satisfies Record<string, Subject | undefined>;
   const exchanged = options.only.has('x') ? exchangeSubject(subjects.s1) : undefined;
+  const dpop = options.only.has('d') ? await dpopScenario(launch, bffEnv, ports.dpop, subjects.s1.load, profiled) : undefined;
 
   const env = bffEnv(ports.bff, ports.admin);
   const many = options.only.has('2') && options.sessions > 0 ? await manyUsers(env, redis, sessionId, options.sessions, subjects) : undefined;
@@ -160,15 +164,16 @@ async function main(): Promise<void> {
   const sampled = sink ? await tracedBff(launch, bffEnv, sink, subjects.s1.load, 0.1) : undefined;
   const limited = options.only.has('m') && options.memoryLimitMib > 0 ? await limitedBff(launch, bffEnv, options.memoryLimitMib, subjects.s1.load) : undefined;
   if (limited?.limit) cleanups.push(() => Promise.resolve(limited.target.stop().then(() => limited.limit?.remove())));
-  for (const subject of [subjects.bare, subjects.floor, subjects.s0, subjects.s1, subjects.s4, subjects.s1w, traced?.subject, sampled?.subject, limited?.subject, exchanged]) if (subject) await expectOk(subject);
+  for (const subject of [subjects.bare, subjects.floor, subjects.s0, subjects.s1, subjects.s4, subjects.s1w, traced?.subject, sampled?.subject, limited?.subject, exchanged, dpop?.subject]) if (subject) await expectOk(subject);
   if (options.hold) return hold([subjects.bare, subjects.floor, subjects.s0, subjects.s1, subjects.s4, ...(subjects.s1w ? [subjects.s1w] : [])]);
 
   const phase1 = [
     subjects.floor,
     subjects.bare,
     ...(options.only.has('0') ? [subjects.s0] : []),
-    ...(options.only.has('1') || exchanged ? [subjects.s1] : []),
+    ...(options.only.has('1') || exchanged || dpop ? [subjects.s1] : []),
     ...(exchanged ? [exchanged] : []),
+    ...(dpop ? [dpop.subject] : []),
     ...(options.only.has('4') ? [subjects.s4] : []),
     ...(many ? [many.floor, many.subject] : []),
     ...(options.only.has('1') && subjects.s1w ? [subjects.s1w] : []),
@@ -195,8 +200,9 @@ async function main(): Promise<void> {
   const rows = report.rows;
   rows.push(row(runs, 'job floor (bare proxy + what a BFF must add)', floorName, undefined, bareName), row(runs, 'bare proxy', bareName, floorName));
   if (options.only.has('0')) rows.push(row(runs, 'no auth (route `auth: none`)', subjects.s0.name, floorName, bareName));
-  if (options.only.has('1') || exchanged) rows.push(row(runs, 'single session (cache hits)', subjects.s1.name, floorName, bareName, SINGLE_SESSION_GOAL));
+  if (options.only.has('1') || exchanged || dpop) rows.push(row(runs, 'single session (cache hits)', subjects.s1.name, floorName, bareName, SINGLE_SESSION_GOAL));
   if (exchanged) rows.push(exchangeRow(runs, exchanged, subjects.s1, floorName, bareName, idp.counters.tokenRequests));
+  if (dpop) rows.push(dpopRow(runs, dpop.subject, subjects.s1, floorName, bareName));
   if (many && report.manyUsers) {
     const lookupCount = lookups.hits + lookups.misses;
     Object.assign(report.manyUsers, { hitRate: lookupCount > 0 ? lookups.hits / lookupCount : Number.NaN, lookups: lookupCount });

@@ -111,3 +111,9 @@ function verdict(value: Figure, goal: number | undefined, kind: 'min' | 'max'): 
 export function fmt(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '–';
 }
+
+/** `÷ <label>: req/s …×, CPU …×; ` — a variant's medians against the scenario it varies, from the same rounds. */
+export function ratiosTo(runs: readonly Measurement[], subject: string, baseline: string, label: string): string {
+  const versus = row(runs, '', subject, baseline).vsFloor;
+  return versus ? `÷ ${label}: req/s ${versus.rps.median.toFixed(2)}×, CPU ${versus.cpu.median.toFixed(2)}×; ` : '';
+}

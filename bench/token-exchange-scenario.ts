@@ -1,5 +1,5 @@
 import type { Measurement, Subject } from './measure';
-import { row, type Row } from './table';
+import { ratiosTo, row, type Row } from './table';
 
 /**
  * Scenario x: scenario 1's session call on a route with `token_exchange`. Its exchanged token rides in the vault
@@ -18,7 +18,6 @@ export function exchangeSubject(session: Subject): Subject {
 
 /** The scenario's row, its note the ratios to scenario 1 and the IdP's token-endpoint calls made during the rounds. */
 export function exchangeRow(runs: readonly Measurement[], subject: Subject, session: Subject, floor: string, bare: string, idpCalls: number): Row {
-  const vsSession = row(runs, '', subject.name, session.name).vsFloor;
-  const ratios = vsSession ? `÷ single session: req/s ${vsSession.rps.median.toFixed(2)}×, CPU ${vsSession.cpu.median.toFixed(2)}×; ` : '';
+  const ratios = ratiosTo(runs, subject.name, session.name, 'single session');
   return { ...row(runs, 'x: single session on a `token_exchange` route', subject.name, floor, bare), note: `${ratios}${idpCalls} IdP token calls during the rounds` };
 }

@@ -113,12 +113,12 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
 }
 
 /**
- * Token exchange, userinfo, a client authentication method or PAR the IdP does not offer are refused now; an IdP not
- * reachable yet is /readyz's to say.
+ * Token exchange, userinfo, a client authentication method, PAR or DPoP the IdP does not offer are refused now; an IdP
+ * not reachable yet is /readyz's to say.
  */
 async function idpFeatureCheck(app: NestExpressApplication, config: AppConfig, routes: readonly Route[]): Promise<string[]> {
-  const { userinfo, clientAuth, par } = config.oidc;
-  const needs: FeatureNeeds = { userinfo, clientAuth, par, tokenExchangeRoutes: routes.filter((route) => route.tokenExchange).map((route) => route.path) };
+  const { userinfo, clientAuth, par, dpop } = config.oidc;
+  const needs: FeatureNeeds = { userinfo, clientAuth, par, dpop, tokenExchangeRoutes: routes.filter((route) => route.tokenExchange).map((route) => route.path) };
   if (!asksOfIdp(needs)) return [];
   const metadata = await app.get(OidcClient).metadata().catch(() => undefined);
   return metadata ? idpFeatureProblems(metadata, needs) : [];

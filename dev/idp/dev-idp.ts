@@ -41,6 +41,8 @@ export interface DevIdpOptions {
    * tokens opaque and without `aud`, the only kind oidc-provider's userinfo endpoint takes.
    */
   thinIdTokens?: boolean;
+  /** DPoP proofs must carry a nonce of the IdP's (RFC 9449 §8), as Okta requires: each first proof gets `use_dpop_nonce`. */
+  dpopNonces?: boolean;
   /** The main client's authentication, e.g. `{ token_endpoint_auth_method: 'private_key_jwt', jwks_uri }` (default client_secret_basic). */
   mainClientAuthentication?: Partial<Pick<ClientMetadata, 'token_endpoint_auth_method' | 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg'>>;
   /** RFC 9126 pushed authorization requests: offered (default), required of every client, or not offered at all. */
@@ -105,6 +107,7 @@ export class DevIdp {
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300,
       issueRefreshTokens: options.issueRefreshTokens ?? true,
       thinIdTokens: options.thinIdTokens ?? false,
+      dpopNonces: options.dpopNonces ?? false,
       pushedAuthorizationRequests: options.pushedAuthorizationRequests ?? 'optional',
     });
     const provider = new Provider(options.issuer ?? `http://127.0.0.1:${port}`, config);
@@ -200,7 +203,10 @@ export class DevIdp {
       if (this.userinfoFault) return answerUserinfoFault(res, this.userinfoFault);
     }
     if (pathname === TOKEN_PATH && this.tokenDelayMs > 0) await sleep(this.tokenDelayMs);
-    if (pathname === REVOCATION_PATH) res.on('finish', () => this.counters.revocationAnswered(res.statusCode));
+    if (pathname === REVOCATION_PATH) {
+      this.counters.revocationProofs.push(typeof req.headers.dpop === 'string' ? req.headers.dpop : undefined);
+      res.on('finish', () => this.counters.revocationAnswered(res.statusCode));
+    }
     return provider(req, res);
   }
 }

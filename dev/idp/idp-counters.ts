@@ -14,8 +14,12 @@ export class DevIdpCounters {
   clientCredentials = 0;
   /** Token-endpoint requests answered with an error (invalid_grant, invalid_client, ...). */
   tokenErrors = 0;
+  /** Token-endpoint requests answered `use_dpop_nonce` (RFC 9449 §8), a part of tokenErrors. */
+  dpopNonceChallenges = 0;
   /** Revocation requests answered 200. */
   revocations = 0;
+  /** The `DPoP` header of each revocation request (oidc-provider does not check it there; tests do). */
+  revocationProofs: (string | undefined)[] = [];
   /** Back-channel logout tokens delivered (the client answered 200/204), and the failed deliveries. */
   backchannelLogouts = 0;
   backchannelLogoutErrors = 0;
@@ -41,15 +45,18 @@ export class DevIdpCounters {
     this.refreshToken = 0;
     this.clientCredentials = 0;
     this.tokenErrors = 0;
+    this.dpopNonceChallenges = 0;
     this.revocations = 0;
+    this.revocationProofs = [];
     this.backchannelLogouts = 0;
     this.backchannelLogoutErrors = 0;
   }
 
   listenTo(provider: Provider): void {
     provider.on('grant.success', (ctx) => this.grantSucceeded(ctx.oidc.params?.grant_type));
-    provider.on('grant.error', () => {
+    provider.on('grant.error', (_ctx, error: unknown) => {
       this.tokenErrors += 1;
+      if (typeof error === 'object' && error !== null && 'error' in error && error.error === 'use_dpop_nonce') this.dpopNonceChallenges += 1;
     });
     provider.on('server_error', (ctx) => {
       if (ctx.oidc.route === 'token') this.tokenErrors += 1;

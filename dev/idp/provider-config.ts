@@ -16,6 +16,8 @@ export interface ProviderConfigInput {
   issueRefreshTokens: boolean;
   /** Okta's org authorization server: groups only at userinfo, user access tokens opaque and aud-less (userinfo takes no other). */
   thinIdTokens: boolean;
+  /** DPoP as Okta does it: every proof must carry a nonce the IdP gave (`use_dpop_nonce` first). */
+  dpopNonces?: boolean;
   /** RFC 9126: offered, required of every client (require_pushed_authorization_requests), or not offered. */
   pushedAuthorizationRequests: 'optional' | 'required' | 'off';
 }
@@ -23,7 +25,7 @@ export interface ProviderConfigInput {
 const RESOURCE_SCOPE = [...OIDC_SCOPES, ...API_SCOPES].join(' ');
 
 export function providerConfig(input: ProviderConfigInput): Configuration {
-  const { store, users, signingKey, clients, accessTokenTtlSeconds, issueRefreshTokens, thinIdTokens, pushedAuthorizationRequests } = input;
+  const { store, users, signingKey, clients, accessTokenTtlSeconds, issueRefreshTokens, thinIdTokens, pushedAuthorizationRequests, dpopNonces = false } = input;
   const resourceServerInfo = (_ctx: KoaContextWithOIDC, indicator: string): ResourceServerInfo => ({
     scope: RESOURCE_SCOPE,
     audience: indicator,
@@ -53,6 +55,8 @@ export function providerConfig(input: ProviderConfigInput): Configuration {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // On by default in oidc-provider 9 (tokens are bound when a proof comes along); nonces only when asked for.
+      dPoP: dpopNonces ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: true },
       // Any confidential client may introspect (the BFF checks machine tokens); revocation stays owner-only.
       introspection: { enabled: true, allowedPolicy: () => true },
       revocation: {

@@ -12,6 +12,7 @@ import { SessionCookie } from '../session/session-cookie';
 import { SessionStore } from '../session/session.store';
 import { SessionUserinfo } from '../session/session-userinfo';
 import type { VaultContents } from '../session/session.types';
+import { DpopKey } from '../dpop/dpop-key';
 import { accessTokenFacts, withUserinfo } from '../identity/claims';
 import type { ConsumerMapping } from '../identity/caller-identity';
 import { deriveCallerIdentity, identitySettingsOf, type IdentitySettings } from '../identity/derive-identity';
@@ -122,23 +123,26 @@ export class LoginService {
       this.logger.warn({ idpError: response.get('error')?.slice(0, 64) }, 'the IdP returned an error');
       throw new AuthError('idp_error');
     }
-    const tokens = await this.exchange(response, login);
-    const userinfo = await this.userinfoOf(tokens);
+    // OIDC_DPOP=on: the session's own key, made before the code exchange so that its tokens are bound to it.
+    const dpopKey = this.settings.dpop ? await DpopKey.generate() : undefined;
+    const tokens = await this.exchange(response, login, dpopKey);
+    const userinfo = await this.userinfoOf(tokens, dpopKey);
     const claims = withUserinfo(tokens.claims ?? {}, userinfo);
     const mapping = await this.consumers.map(claims);
-    const { sessionId } = await this.sessions.create({ ...this.vaultContents(tokens, claims, mapping), ...(userinfo && { userinfo }) }, userAgent);
+    const contents = { ...this.vaultContents(tokens, claims, mapping), ...(userinfo && { userinfo }), ...(dpopKey && { dpopKey }) };
+    const { sessionId } = await this.sessions.create(contents, userAgent);
     const previous = this.sessionCookie.read(cookieHeader);
     if (previous) await this.sessions.destroy(previous).catch(() => false);
     this.logger.log({ sub: claims['sub'], consumer: mapping.consumer?.id ?? null }, 'login completed');
     return { sessionId, returnTo: login.returnTo, clearBindingCookie: this.binding.clear(state) };
   }
 
-  private async exchange(response: URLSearchParams, login: { codeVerifier: string; nonce: string }): Promise<TokenResult> {
+  private async exchange(response: URLSearchParams, login: { codeVerifier: string; nonce: string }, dpopKey: DpopKey | undefined): Promise<TokenResult> {
     const callback = new URL(this.settings.redirectUri);
     callback.search = response.toString();
     const state = response.get('state') ?? '';
     try {
-      return await this.oidc.exchangeCode(callback, { state, nonce: login.nonce, codeVerifier: login.codeVerifier });
+      return await this.oidc.exchangeCode(callback, { state, nonce: login.nonce, codeVerifier: login.codeVerifier }, dpopKey);
     } catch (error: unknown) {
       if (error instanceof ServiceUnavailableError) throw error;
       throw this.exchangeFailure(classifyIdpError(error), error);
@@ -146,9 +150,9 @@ export class LoginService {
   }
 
   /** OIDC_USERINFO: another subject's claims, or a refused token, fail the login (401); an unreachable IdP is a 503. */
-  private async userinfoOf(tokens: TokenResult): Promise<Readonly<Record<string, unknown>> | undefined> {
+  private async userinfoOf(tokens: TokenResult, dpopKey: DpopKey | undefined): Promise<Readonly<Record<string, unknown>> | undefined> {
     try {
-      return await this.userinfo.atLogin(tokens.accessToken, String(tokens.claims?.['sub']));
+      return await this.userinfo.atLogin(tokens.accessToken, String(tokens.claims?.['sub']), dpopKey);
     } catch (error: unknown) {
       const failure = classifyIdpError(error);
       if (failure.kind === 'unreachable') throw new ServiceUnavailableError('idp', error);

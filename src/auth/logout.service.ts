@@ -10,6 +10,7 @@ import { SessionError } from '../session/session.errors';
 import { SessionGate } from '../session/session-gate';
 import { SessionStore } from '../session/session.store';
 import { AuthError } from './auth.errors';
+import type { DpopKey } from '../dpop/dpop-key';
 import { timingSafeEqualText } from './timing-safe';
 
 const REVOCATION_BUDGET_MS = 2000;
@@ -40,8 +41,8 @@ export class LogoutService {
 
     // Revoked, not merely gone: the browser's other tabs and open sockets learn it was a logout (session_revoked).
     await this.sessions.destroy(sessionId, true);
-    const { refreshToken, idToken, sub } = session.contents;
-    if (refreshToken) await this.revokeQuietly(refreshToken);
+    const { refreshToken, idToken, sub, dpopKey } = session.contents;
+    if (refreshToken) await this.revokeQuietly(refreshToken, dpopKey);
     this.logger.log({ sub }, 'logged out');
 
     // Some providers return the browser to post_logout_redirect_uri only when a state came along (glewlwyd).
@@ -55,13 +56,13 @@ export class LogoutService {
     return endSession?.href ?? this.settings.postLogoutRedirectUri;
   }
 
-  private async revokeQuietly(refreshToken: string): Promise<void> {
+  private async revokeQuietly(refreshToken: string, dpopKey: DpopKey | undefined): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, REVOCATION_BUDGET_MS);
     });
     try {
-      await Promise.race([this.oidc.revoke(refreshToken, 'refresh_token'), budget]);
+      await Promise.race([this.oidc.revoke(refreshToken, 'refresh_token', dpopKey), budget]);
     } catch (error: unknown) {
       this.logger.warn({ failure: classifyIdpError(error), reason: reasonOf(error) }, 'refresh token revocation failed; the session is gone anyway');
     } finally {

@@ -65,6 +65,8 @@ function toAppConfig(env: Env, clientKey: ClientKey | undefined) {
       audience: env.OIDC_AUDIENCE,
       clientCredentialsScopes: env.OIDC_CLIENT_CREDENTIALS_SCOPES ?? [],
       userinfo: env.OIDC_USERINFO,
+      /** RFC 9449: new sessions' and client-credentials tokens are bound to a key of the BFF's (OIDC_DPOP). */
+      dpop: env.OIDC_DPOP === 'on',
       extraIssuers: env.BEARER_EXTRA_ISSUERS ?? [],
       postLogoutRedirectUri: env.POST_LOGOUT_REDIRECT_URI ?? `${publicUrl}/`,
       loginForwardParams: new Set(env.LOGIN_FORWARD_PARAMS),

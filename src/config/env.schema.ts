@@ -135,6 +135,7 @@ export const envSchema = z
     OIDC_AUDIENCE: optional(z.string().min(1)),
     OIDC_CLIENT_CREDENTIALS_SCOPES: optional(list(/[\s,]+/)),
     OIDC_USERINFO: bool.default(false),
+    OIDC_DPOP: z.enum(['off', 'on'], { error: 'must be off or on' }).default('off'),
     BEARER_EXTRA_ISSUERS: optional(extraIssuers),
     POST_LOGOUT_REDIRECT_URI: optional(httpUrl),
     LOGIN_FORWARD_PARAMS: loginParameters,

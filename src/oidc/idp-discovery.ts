@@ -5,6 +5,7 @@ import type { MetricsService } from '../metrics/metrics.service';
 import type { IdpFetch } from '../tracing/tracing';
 import { clientAuthentication } from './client-authentication';
 import { clientAuthProblems } from './client-auth-problems';
+import { dpopProblems } from './dpop-problems';
 import { reasonOf } from './idp-errors';
 import { ReachabilityProbe } from './reachability-probe';
 
@@ -36,13 +37,17 @@ export class IdpDiscovery {
   private probeFailing = false;
   private mismatch: IssuerMismatch | undefined;
   private readonly reachability = new ReachabilityProbe(() => this.probe(), PROBE_TTL_MS);
+  /** How the BFF authenticates at the IdP's endpoints (OIDC_TOKEN_ENDPOINT_AUTH_METHOD). */
+  readonly clientAuth: client.ClientAuth;
 
   constructor(
     private readonly settings: OidcConfig,
     private readonly metrics: MetricsService,
     /** The IdP calls' fetch when span export is on (traced); openid-client's own otherwise. */
     private readonly fetch?: IdpFetch,
-  ) {}
+  ) {
+    this.clientAuth = clientAuthentication(settings.clientAuth);
+  }
 
   get current(): client.Configuration | undefined {
     return this.configuration;
@@ -71,11 +76,11 @@ export class IdpDiscovery {
 
   private async runDiscovery(): Promise<client.Configuration> {
     if (this.configuration) return this.configuration;
-    const { issuer, clientId, clientAuth } = this.settings;
+    const { issuer, clientId } = this.settings;
     const insecure = new URL(issuer).protocol === 'http:';
     try {
       const configuration = await client
-        .discovery(new URL(issuer), clientId, undefined, clientAuthentication(clientAuth), {
+        .discovery(new URL(issuer), clientId, undefined, this.clientAuth, {
           timeout: IDP_TIMEOUT_SECONDS,
           ...(this.fetch && { [client.customFetch]: this.fetch }),
           // Plain http is only for local development IdPs; https issuers never take this path.
@@ -95,7 +100,8 @@ export class IdpDiscovery {
       this.attempts = 0;
       this.logger.log({ issuer }, 'discovered the identity provider');
       // At start-up these refuse the start (app.ts); discovered only later, they can but be said before the first login.
-      for (const problem of clientAuthProblems(configuration.serverMetadata(), this.settings)) this.logger.error({ problem }, 'configuration error');
+      const late = [...clientAuthProblems(configuration.serverMetadata(), this.settings), ...dpopProblems(configuration.serverMetadata(), this.settings.dpop)];
+      for (const problem of late) this.logger.error({ problem }, 'configuration error');
       if (insecure) this.logger.warn({ issuer }, 'the issuer uses plain http: acceptable for development only');
       return configuration;
     } catch (error: unknown) {

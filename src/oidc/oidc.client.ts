@@ -10,6 +10,8 @@ import { Tracing, type IdpFetch } from '../tracing/tracing';
 import { idpEndpointName } from './idp-endpoint-name';
 import { withBackoff } from './backoff-key-set';
 import { clientSecretBasic } from './client-authentication';
+import type { DpopKey } from '../dpop/dpop-key';
+import { IdpDpop } from './idp-dpop';
 import { IdTokenVerifier, type IdTokenExpectations } from './id-token.verifier';
 import { IDP_TIMEOUT_SECONDS, IdpDiscovery } from './idp-discovery';
 import { classifyIdpError, InvalidIdpAnswer } from './idp-errors';
@@ -34,8 +36,10 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
   private readonly discovery: IdpDiscovery;
   private readonly idTokens: IdTokenVerifier;
   private keySet: JWTVerifyGetKey | undefined;
-  /** Every IdP call as a client span, when span export is on. */
+  /** Every IdP call as a client span, when span export is on; with OIDC_DPOP=on, keeping the IdP's DPoP nonces too. */
   private readonly fetch: IdpFetch | undefined;
+  /** OIDC_DPOP=on; sessions bound before it was switched off keep their proofs (a key is passed in either way). */
+  private readonly dpop: IdpDpop;
 
   constructor(
     @Inject(OIDC_CONFIG) readonly settings: OidcConfig,
@@ -43,7 +47,9 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: MetricsService,
     @Optional() tracing: Tracing = Tracing.off(),
   ) {
-    this.fetch = tracing.idpFetch((url) => idpEndpointName(url, this.discovery.current?.serverMetadata()));
+    const traced = tracing.idpFetch((url) => idpEndpointName(url, this.discovery.current?.serverMetadata()));
+    this.dpop = new IdpDpop(traced);
+    this.fetch = settings.dpop ? this.dpop.fetch : traced;
     this.discovery = new IdpDiscovery(settings, metrics, this.fetch);
     this.idTokens = new IdTokenVerifier(() => this.jwks(), settings.clientId);
   }
@@ -117,36 +123,38 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Exchanges the code (PKCE); the ID token is verified in full: signature, iss, aud/azp, exp, iat, nonce. */
-  async exchangeCode(callback: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<TokenResult> {
+  async exchangeCode(callback: URL, checks: { state: string; nonce: string; codeVerifier: string }, key?: DpopKey): Promise<TokenResult> {
     return this.counted(async () => {
       const config = await this.config();
-      const response = await client.authorizationCodeGrant(config, callback, {
-        expectedState: checks.state,
-        expectedNonce: checks.nonce,
-        pkceCodeVerifier: checks.codeVerifier,
-        idTokenExpected: true,
-      });
-      const result = toTokenResult(response);
+      const response = await client.authorizationCodeGrant(
+        config,
+        callback,
+        { expectedState: checks.state, expectedNonce: checks.nonce, pkceCodeVerifier: checks.codeVerifier, idTokenExpected: true },
+        undefined,
+        await this.proofs(config, key),
+      );
+      const result = toTokenResult(response, Date.now(), tokenType(key));
       if (!result.idToken) throw new InvalidIdpAnswer('id_token');
       return { ...result, claims: await this.verifiedClaims(config, result.idToken, { nonce: checks.nonce }) };
     });
   }
 
   /** A refreshed ID token, when there is one, is verified like a login's and must name the session's iss and sub. */
-  async refresh(refreshToken: string, original: OriginalLogin): Promise<TokenResult> {
+  async refresh(refreshToken: string, original: OriginalLogin, key?: DpopKey): Promise<TokenResult> {
     return this.counted(async () => {
       const config = await this.config();
-      const result = toTokenResult(await client.refreshTokenGrant(config, refreshToken));
+      const result = toTokenResult(await client.refreshTokenGrant(config, refreshToken, undefined, await this.proofs(config, key)), Date.now(), tokenType(key));
       if (!result.idToken) return result;
       return { ...result, claims: await this.verifiedClaims(config, result.idToken, { original }) };
     });
   }
 
   /** Best effort: a failed revocation must not keep a user from logging out. */
-  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void> {
+  async revoke(token: string, hint: 'refresh_token' | 'access_token', key?: DpopKey): Promise<void> {
     const config = await this.config();
     if (!config.serverMetadata().revocation_endpoint) return;
-    await this.counted(() => client.tokenRevocation(config, token, { token_type_hint: hint }));
+    if (key) await this.counted(() => this.dpop.revoke(config, this.discovery.clientAuth, key, token, hint));
+    else await this.counted(() => client.tokenRevocation(config, token, { token_type_hint: hint }));
   }
 
   /** RFC 7662 introspection of an opaque bearer token; undefined when the IdP offers no introspection endpoint. */
@@ -157,24 +165,30 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** A client_credentials grant made with a caller's own credentials (Kong's client-credentials flow). */
-  async clientCredentialsGrant(clientId: string, clientSecret: string, scopes: readonly string[]): Promise<TokenResult> {
+  async clientCredentialsGrant(clientId: string, clientSecret: string, scopes: readonly string[], key?: DpopKey): Promise<TokenResult> {
     const server = (await this.config()).serverMetadata();
     const caller = new client.Configuration(server, clientId, undefined, clientSecretBasic(clientSecret));
     caller.timeout = IDP_TIMEOUT_SECONDS;
     if (this.fetch) caller[client.customFetch] = this.fetch;
     if (new URL(server.issuer).protocol === 'http:') client.allowInsecureRequests(caller);
     const parameters: Record<string, string> = scopes.length > 0 ? { scope: scopes.join(' ') } : {};
-    return toTokenResult(await client.clientCredentialsGrant(caller, parameters));
+    return toTokenResult(await client.clientCredentialsGrant(caller, parameters, await this.proofs(caller, key)), Date.now(), tokenType(key));
   }
 
   /** RFC 8693: a caller's access token for one meant for a route's upstream (token-exchange-grant.ts). */
-  async exchangeToken(subjectToken: string, target: Readonly<Record<string, string>>): Promise<TokenResult> {
-    return this.counted(async () => tokenExchangeGrant(await this.config(), subjectToken, target));
+  async exchangeToken(subjectToken: string, target: Readonly<Record<string, string>>, key?: DpopKey): Promise<TokenResult> {
+    return this.counted(async () => {
+      const config = await this.config();
+      return tokenExchangeGrant(config, subjectToken, target, (await this.proofs(config, key))?.DPoP);
+    });
   }
 
   /** OIDC_USERINFO: the userinfo endpoint's claims, whose `sub` must be `expectedSubject` (userinfo.ts). */
-  async userinfo(accessToken: string, expectedSubject: string): Promise<Record<string, unknown>> {
-    return this.counted(async () => fetchUserinfo(await this.config(), accessToken, expectedSubject));
+  async userinfo(accessToken: string, expectedSubject: string, key?: DpopKey): Promise<Record<string, unknown>> {
+    return this.counted(async () => {
+      const config = await this.config();
+      return fetchUserinfo(config, accessToken, expectedSubject, (await this.proofs(config, key))?.DPoP);
+    });
   }
 
   /** RP-initiated logout URL, or undefined when the IdP has no end_session_endpoint. */
@@ -186,6 +200,11 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
 
   get issuer(): string {
     return this.discovery.current?.serverMetadata().issuer ?? this.settings.issuer;
+  }
+
+  /** openid-client's DPoP option for a call with `key` (RFC 9449): proofs, and one retry on `use_dpop_nonce`. */
+  private async proofs(config: client.Configuration, key: DpopKey | undefined): Promise<{ DPoP: client.DPoPHandle } | undefined> {
+    return key && { DPoP: await this.dpop.handle(config, key) };
   }
 
   private async verifiedClaims(config: client.Configuration, idToken: string, expected: IdTokenExpectations): Promise<Record<string, unknown>> {
@@ -204,4 +223,8 @@ export class OidcClient implements OnModuleInit, OnApplicationShutdown {
       throw error;
     }
   }
+}
+
+function tokenType(key: DpopKey | undefined): 'bearer' | 'dpop' {
+  return key ? 'dpop' : 'bearer';
 }

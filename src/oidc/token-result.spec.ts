@@ -10,9 +10,9 @@ function response(fields: Fields): TokenEndpointResponse & TokenEndpointResponse
   return Object.assign(body, { claims: () => undefined, expiresIn: () => body.expires_in });
 }
 
-const codeOf = (fields: Fields) => {
+const codeOf = (fields: Fields, expected: 'bearer' | 'dpop' = 'bearer') => {
   try {
-    toTokenResult(response(fields));
+    toTokenResult(response(fields), Date.now(), expected);
     return 'accepted';
   } catch (error: unknown) {
     return error instanceof InvalidIdpAnswer ? error.code : 'other error';
@@ -33,6 +33,11 @@ describe('toTokenResult', () => {
 
   it.each(['dpop', 'mac', 'n_a'])('refuses token_type %s', (tokenType) => {
     expect(codeOf({ token_type: tokenType })).toBe('token_type');
+  });
+
+  it('takes only a DPoP token when the request carried a proof (OIDC_DPOP): an unbound Bearer one is refused', () => {
+    expect(codeOf({ token_type: 'DPoP' }, 'dpop')).toBe('accepted');
+    expect(codeOf({ token_type: 'Bearer' }, 'dpop')).toBe('token_type');
   });
 
   it('refuses an answer without an access token', () => {

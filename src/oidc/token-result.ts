@@ -15,12 +15,12 @@ export interface TokenResult {
 const DEFAULT_LIFETIME_SECONDS = 300;
 
 /**
- * The BFF sends access tokens as `Authorization: Bearer`, so it takes only Bearer tokens (RFC 6749 §7.1: the type is
- * case-insensitive); openid-client also lets `DPoP` through, which would need a proof the BFF does not make.
+ * The token type must be the one the BFF sends (RFC 6749 §7.1: case-insensitive): `DPoP` when the request carried a
+ * proof (RFC 9449 §5: an IdP that answers `Bearer` did not bind the token, which the BFF then refuses), else `Bearer`.
  */
-export function toTokenResult(response: TokenEndpointResponse & TokenEndpointResponseHelpers, now = Date.now()): TokenResult {
+export function toTokenResult(response: TokenEndpointResponse & TokenEndpointResponseHelpers, now = Date.now(), expectedType: 'bearer' | 'dpop' = 'bearer'): TokenResult {
   if (typeof response.access_token !== 'string' || response.access_token === '') throw new InvalidIdpAnswer('access_token');
-  if (typeof response.token_type !== 'string' || response.token_type.toLowerCase() !== 'bearer') throw new InvalidIdpAnswer('token_type');
+  if (typeof response.token_type !== 'string' || response.token_type.toLowerCase() !== expectedType) throw new InvalidIdpAnswer('token_type');
   return {
     accessToken: response.access_token,
     refreshToken: response.refresh_token,

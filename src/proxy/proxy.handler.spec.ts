@@ -17,6 +17,7 @@ import { Tracing } from '../tracing/tracing';
 import { TokenExchangeDenied } from '../token-exchange/exchange-failure';
 import { exchangeTargetOf } from '../token-exchange/exchange-target';
 import type { TokenExchanger } from '../token-exchange/token-exchanger';
+import { UpstreamDpop } from './forwarding/upstream-dpop';
 import { ProxyHandler } from './proxy.handler';
 
 const ORIGIN = 'https://app.example.com';
@@ -62,6 +63,7 @@ async function start(options: Options = {}) {
     { cookieName: 'bff-session', csrfHeader: 'x-csrf' } as SessionConfig,
     { upstreamHeaders: [] } as unknown as ProxyConfig,
     options.exchanger as unknown as TokenExchanger,
+    new UpstreamDpop(),
   );
   const sut = new ProxyHandler(routes, callers as unknown as CallerAuthenticator, upstream as unknown as UpstreamClient, metrics, rules, Tracing.off());
   const server: Server = createServer((req, res) => {

@@ -14,6 +14,7 @@ import type { RouteMatch } from './forwarding/route';
 import { RouteTable } from './forwarding/route-table';
 import { insufficientUserAuthentication, stepUpRequired } from './forwarding/step-up';
 import { UpstreamClient } from './forwarding/upstream.client';
+import { hasBody } from './forwarding/upstream-exchange';
 import { isAuthPath } from '../common/public-surface';
 import type { RequestSpan } from '../tracing/request-span';
 import { replaceTrace } from '../tracing/trace-context';
@@ -103,28 +104,47 @@ export class ProxyHandler {
     else this.send(proxied, caller, prepared);
   }
 
-  private send(proxied: Proxied, caller: Caller | undefined, prepared: PreparedForward): void {
+  private send(proxied: Proxied, caller: Caller | undefined, prepared: PreparedForward, retry = false): void {
     const { request, response, match, requestId } = proxied;
     const { route } = match;
     try {
       const upstreamSpan = proxied.span?.upstream(route.origin);
       if (upstreamSpan) replaceTrace(prepared.headers, upstreamSpan.headers);
+      let retried = false;
       const target = {
         ...prepared,
         ownCookies: this.rules.ownCookies,
         responseHeaders: { 'x-request-id': requestId },
         // RFC 9470 challenges mean something to token clients; a browser's SPA gets the step-up JSON instead.
         answerUnauthorized: caller?.kind === 'session' ? (upstream: IncomingHttpHeaders) => this.translateChallenge(proxied, upstream) : undefined,
+        retriedOn: prepared.proof
+          ? (status: number, upstream: IncomingHttpHeaders) => {
+              retried = this.retryWithNonce(proxied, caller, prepared, retry, status, upstream);
+              return retried;
+            }
+          : undefined,
       };
       this.upstream.exchange(request, response, target, (outcome) => {
         this.metrics.upstreamResponses.inc({ route: route.path, class: outcome });
         upstreamSpan?.end(response.headersSent ? response.statusCode : undefined, outcome.endsWith('xx') ? undefined : outcome);
+        if (retried) return;
         proxied.span?.end(response.statusCode, route.path);
         this.record(request, response, proxied.started, route.path);
       });
     } catch (error: unknown) {
       this.fail(proxied, error);
     }
+  }
+
+  /**
+   * RFC 9449 §9: an upstream's `use_dpop_nonce` challenge to a DPoP call is answered once, with a proof carrying the
+   * nonce — for a request without a body only (the body has gone to the first attempt); others get the 401 as sent.
+   */
+  private retryWithNonce(proxied: Proxied, caller: Caller | undefined, prepared: PreparedForward, retry: boolean, status: number, upstream: IncomingHttpHeaders): boolean {
+    if (!this.rules.nonceChallenged(prepared, status, upstream) || retry || hasBody(proxied.request.headers)) return false;
+    // Outside the first exchange's response handler; that exchange ends on its own, its answer dropped.
+    setImmediate(() => this.send(proxied, caller, this.rules.reprove(prepared), true));
+    return true;
   }
 
   private translateChallenge(proxied: Proxied, upstream: IncomingHttpHeaders): boolean {

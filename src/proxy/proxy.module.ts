@@ -13,6 +13,7 @@ import { DpopReplayGuard } from './caller/dpop/dpop-replay';
 import { TokenCallers } from './caller/token-callers';
 import { ClientCredentialsExchange } from './caller/client-credentials/client-credentials.exchange';
 import { ForwardingRules } from './forwarding/forwarding-rules';
+import { UpstreamDpop } from './forwarding/upstream-dpop';
 import type { Route } from './forwarding/route';
 import { ProxyHandler } from './proxy.handler';
 import { RouteTable } from './forwarding/route-table';
@@ -36,6 +37,7 @@ export class ProxyModule {
         CallerAuthenticator,
         CredentialWatch,
         UpstreamClient,
+        UpstreamDpop,
         ForwardingRules,
         ProxyHandler,
         WebSocketProxy,

@@ -8,14 +8,14 @@ import { requestIdOf } from '../common/logger.options';
 import { endWithJsonError } from '../common/raw-json-response';
 import { CallerAuthenticator } from './caller/caller-authenticator';
 import { CredentialWatch, type CredentialEnd } from './caller/credential-watch';
-import { ForwardingRules } from './forwarding/forwarding-rules';
+import { ForwardingRules, type PreparedForward } from './forwarding/forwarding-rules';
 import { RouteTable } from './forwarding/route-table';
 import type { RouteMatch } from './forwarding/route';
 import { filterResponseHeaders } from './forwarding/upstream-headers';
 import { withoutOwnCookies, type OwnCookies } from './forwarding/upstream-set-cookie';
 import { SocketRelay } from './forwarding/websocket/socket-relay';
 import { assertValidHandshake } from './forwarding/websocket/upgrade-handshake';
-import { upgradeUpstream, type UpstreamUpgraded } from './forwarding/websocket/upstream-handshake';
+import { upgradeUpstream, type UpstreamAnswered, type UpstreamUpgraded } from './forwarding/websocket/upstream-handshake';
 import { isAuthPath } from '../common/public-surface';
 
 /** RFC 6455 §7.4.1: 1008 policy violation (the credential ended), 1001 going away (the BFF stops). */
@@ -66,7 +66,7 @@ export class WebSocketProxy {
       const prepared = await this.rules.prepare(request, match, caller, requestId);
       // Watched from here: a credential that ends during the upstream's handshake ends the socket as soon as it opens.
       credential = caller && this.credentials.watch(caller);
-      const upstream = await upgradeUpstream(prepared);
+      const upstream = await this.handshake(prepared);
       if (socket.destroyed) {
         if (upstream.kind === 'upgraded') upstream.socket.destroy();
       } else if (upstream.kind === 'answered') {
@@ -79,6 +79,14 @@ export class WebSocketProxy {
       this.refuse(socket, error, requestId);
     }
     credential?.stop();
+  }
+
+  /** The upstream's handshake; its DPoP nonce challenge is answered once, with a proof carrying the nonce (RFC 9449 §9). */
+  private async handshake(prepared: PreparedForward): Promise<UpstreamUpgraded | UpstreamAnswered> {
+    const upstream = await upgradeUpstream(prepared);
+    if (upstream.kind !== 'answered' || !this.rules.nonceChallenged(prepared, upstream.response.statusCode ?? 0, upstream.response.headers)) return upstream;
+    upstream.response.resume();
+    return upgradeUpstream(this.rules.reprove(prepared));
   }
 
   private matchRoute(request: IncomingMessage): RouteMatch {

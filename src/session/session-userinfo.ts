@@ -7,6 +7,7 @@ import { classifyIdpError, InvalidIdpAnswer } from '../oidc/idp-errors';
 import { OidcClient } from '../oidc/oidc.client';
 import type { TokenResult } from '../oidc/token-result';
 import type { VaultContents } from './session.types';
+import type { DpopKey } from '../dpop/dpop-key';
 
 export type UserinfoClaims = Readonly<Record<string, unknown>>;
 
@@ -35,15 +36,15 @@ export class SessionUserinfo {
   }
 
   /** The login's claims; throws InvalidIdpAnswer('userinfo_sub') for another subject's, and what the IdP call throws. */
-  async atLogin(accessToken: string, sub: string): Promise<UserinfoClaims | undefined> {
-    return this.enabled ? this.oidc.userinfo(accessToken, sub) : undefined;
+  async atLogin(accessToken: string, sub: string, dpopKey?: DpopKey): Promise<UserinfoClaims | undefined> {
+    return this.enabled ? this.oidc.userinfo(accessToken, sub, dpopKey) : undefined;
   }
 
   /** After a refresh: claims for the new access token; an IdP that cannot answer now leaves the session as it was. */
-  async afterRefresh(accessToken: string, sub: string): Promise<RefreshUserinfo> {
+  async afterRefresh(accessToken: string, sub: string, dpopKey?: DpopKey): Promise<RefreshUserinfo> {
     if (!this.enabled) return { kind: 'unchanged' };
     try {
-      return { kind: 'claims', claims: await this.oidc.userinfo(accessToken, sub) };
+      return { kind: 'claims', claims: await this.oidc.userinfo(accessToken, sub, dpopKey) };
     } catch (error: unknown) {
       if (error instanceof InvalidIdpAnswer && error.code === 'userinfo_sub') return { kind: 'other_subject' };
       this.logger.warn({ sub, failure: classifyIdpError(error) }, 'userinfo failed after a refresh; the session keeps the claims it had');

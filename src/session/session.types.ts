@@ -1,4 +1,5 @@
 import type { DeviceBinding } from '../device-binding/device-binding.types';
+import type { DpopKey } from '../dpop/dpop-key';
 import type { CallerIdentity } from '../identity/caller-identity';
 import type { SessionEndReason } from './session.errors';
 
@@ -22,6 +23,11 @@ export interface VaultContents {
   userinfo?: Readonly<Record<string, unknown>>;
   /** The browser's device key, once it registered one (SESSION_DEVICE_BINDING); then every use needs the bound cookie. */
   deviceBinding?: DeviceBinding;
+  /**
+   * OIDC_DPOP=on: the key the session's tokens are bound to (RFC 9449), made at login, sealed with them. Sessions
+   * stored without one use Bearer tokens until they end.
+   */
+  dpopKey?: DpopKey;
 }
 
 /** A token the IdP minted for one route's upstream in exchange for the session's access token (RFC 8693). */

@@ -1,3 +1,4 @@
+import { DpopKey } from '../dpop/dpop-key';
 import type { RedisConnection } from '../redis/redis.connection';
 import type { TokenCrypto } from './token-crypto';
 
@@ -8,6 +9,8 @@ export interface CachedToken {
   expiresAt: number;
   /** Epoch milliseconds: no instance reuses the token past this, and Redis forgets it then. */
   reuseUntil: number;
+  /** The key the token is bound to (OIDC_DPOP), sealed with it: every instance sends its proofs with the same key. */
+  dpopKey?: DpopKey;
 }
 
 /**
@@ -35,7 +38,8 @@ export class SharedTokenCache {
   async write(id: string, context: string, token: CachedToken): Promise<void> {
     const ttl = Math.floor(token.reuseUntil - Date.now());
     if (ttl <= 0) return;
-    const sealed = this.crypto.encrypt(JSON.stringify(token), context);
+    const { dpopKey, ...rest } = token;
+    const sealed = this.crypto.encrypt(JSON.stringify(dpopKey ? { ...rest, dpopKey: dpopKey.sealable() } : rest), context);
     await this.redis.run((client) => client.set(this.redis.key(this.namespace, id), sealed, 'PX', ttl)).catch(() => undefined);
   }
 
@@ -51,7 +55,9 @@ function parseCachedToken(json: string): CachedToken | undefined {
     const fields: Partial<Record<keyof CachedToken, unknown>> = value;
     const { accessToken, expiresAt, reuseUntil } = fields;
     if (typeof accessToken !== 'string' || typeof expiresAt !== 'number' || typeof reuseUntil !== 'number') return undefined;
-    return { accessToken, expiresAt, reuseUntil };
+    const dpopKey = DpopKey.fromSealed(fields.dpopKey);
+    if (dpopKey === null) return undefined;
+    return { accessToken, expiresAt, reuseUntil, ...(dpopKey && { dpopKey }) };
   } catch {
     return undefined; // not JSON: not ours
   }

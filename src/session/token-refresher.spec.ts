@@ -28,7 +28,8 @@ describe('TokenRefresher', () => {
     const { sut, oidc } = refresherWith(store, rotated);
     const results = await Promise.all(Array.from({ length: 50 }, () => sut.ensureFresh('sid', due)));
     expect(oidc.refresh).toHaveBeenCalledTimes(1);
-    expect(oidc.refresh).toHaveBeenCalledWith('rt-1', { issuer: 'https://idp.test', subject: 'user-1' });
+    // A session without a DPoP key refreshes without a proof.
+    expect(oidc.refresh).toHaveBeenCalledWith('rt-1', { issuer: 'https://idp.test', subject: 'user-1' }, undefined);
     expect(new Set(results.map((result) => result.contents.accessToken))).toEqual(new Set(['at-new']));
     expect(store.current?.contents.refreshToken).toBe('rt-new');
     expect(store.current?.version).toBe(2);
@@ -132,7 +133,7 @@ describe('TokenRefresher', () => {
     due.contents = { ...due.contents, idToken: `e30.${Buffer.from(JSON.stringify(idClaims)).toString('base64url')}.sig` };
     const { sut, oidc } = refresherWith(new FakeStore(due), rotated);
     await sut.ensureFresh('sid', due);
-    expect(oidc.refresh).toHaveBeenCalledWith('rt-1', { issuer: 'https://idp.test', subject: 'user-1', nonce: 'n-1' });
+    expect(oidc.refresh).toHaveBeenCalledWith('rt-1', { issuer: 'https://idp.test', subject: 'user-1', nonce: 'n-1' }, undefined);
   });
 
   it('keeps the old token while the IdP is unreachable and the token is still valid, and answers 503 once it expired', async () => {

@@ -82,11 +82,12 @@ export class TokenRefresher {
 
     let tokens: TokenResult;
     try {
-      tokens = await this.oidc.refresh(refreshToken, this.originalLogin(current));
+      // A session with a key (OIDC_DPOP) refreshes with a proof by it; its new tokens are bound to it too.
+      tokens = await this.oidc.refresh(refreshToken, this.originalLogin(current), current.contents.dpopKey);
     } catch (error: unknown) {
       return this.onRefreshError(sessionId, current, error);
     }
-    const userinfo: RefreshUserinfo = (await this.userinfo?.afterRefresh(tokens.accessToken, current.contents.sub)) ?? { kind: 'unchanged' };
+    const userinfo: RefreshUserinfo = (await this.userinfo?.afterRefresh(tokens.accessToken, current.contents.sub, current.contents.dpopKey)) ?? { kind: 'unchanged' };
     if (userinfo.kind === 'other_subject') return this.endSession(sessionId, current.contents.sub, { kind: 'invalid_response', code: 'userinfo_sub' });
     // Another writer (a token exchange) may get in first: applied again to what it stored, so the rotated refresh
     // token is never dropped; declined when the refresh token is no longer the one used (another refresh won).

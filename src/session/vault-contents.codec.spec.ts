@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { DpopKey } from '../dpop/dpop-key';
 import type { VaultContents } from './session.types';
 import { decodeVaultContents, encodeVaultContents } from './vault-contents.codec';
 
@@ -116,5 +117,18 @@ describe('vault contents codec', () => {
     expect(decodeVaultContents(encodeVaultContents(malformed))?.exchanged).toEqual(exchanged);
     expect(decodeVaultContents(encodeVaultContents(contents))).not.toHaveProperty('exchanged');
     expect(decodeVaultContents(encodeVaultContents({ ...contents, userinfo: ['x'] } as unknown as VaultContents))).not.toHaveProperty('userinfo');
+  });
+
+  it('seals the DPoP key itself (not its printed thumbprint) and reads it back; sessions without one stay without; a broken one is no session', async () => {
+    const dpopKey = await DpopKey.generate();
+    const plaintext = encodeVaultContents({ ...contents, dpopKey });
+    expect(plaintext.toString('utf8')).toContain(dpopKey.sealable().d);
+    const read = decodeVaultContents(plaintext);
+    expect(read?.dpopKey?.thumbprint).toBe(dpopKey.thumbprint);
+    expect(read?.dpopKey?.privateKey.equals(dpopKey.privateKey)).toBe(true);
+    expect(decodeVaultContents(encodeVaultContents(contents))).not.toHaveProperty('dpopKey');
+    // Only what the vault sealed opens (AES-GCM); this is the parser's own check of what it was given.
+    const broken = plaintext.toString('utf8').replace(dpopKey.sealable().d, `${'x'.repeat(42)}!`);
+    expect(decodeVaultContents(Buffer.from(broken, 'utf8'))).toBeUndefined();
   });
 });

@@ -20,8 +20,10 @@ type TokenField = 'accessToken' | 'refreshToken' | 'idToken';
 const TOKENS: readonly TokenField[] = ['accessToken', 'refreshToken', 'idToken'];
 
 export function encodeVaultContents(contents: VaultContents): Buffer {
-  const { accessToken, refreshToken, idToken, ...rest } = contents;
-  const parts: Buffer[] = [Buffer.from([COMPACT]), lengthPrefixed(Buffer.from(JSON.stringify(rest), 'utf8'))];
+  const { accessToken, refreshToken, idToken, dpopKey, ...rest } = contents;
+  // The key itself, not what it prints as (its thumbprint): sealed like the tokens.
+  const json = JSON.stringify(dpopKey ? { ...rest, dpopKey: dpopKey.sealable() } : rest);
+  const parts: Buffer[] = [Buffer.from([COMPACT]), lengthPrefixed(Buffer.from(json, 'utf8'))];
   for (const token of [accessToken, refreshToken, idToken]) parts.push(...encodeToken(token));
   return Buffer.concat(parts);
 }

@@ -2,6 +2,7 @@ import { accessTokenFacts } from '../identity/claims';
 import type { CallerIdentity } from '../identity/caller-identity';
 import { isRecord, isStrings, optionalString, parseCallerIdentity, parseConsumer } from '../identity/caller-identity.parser';
 import { deviceBindingFrom } from '../device-binding/device-binding.types';
+import { DpopKey } from '../dpop/dpop-key';
 import type { ExchangedToken, VaultContents } from './session.types';
 
 /**
@@ -28,6 +29,9 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
   if (!identity) return undefined;
   const deviceBinding = deviceBindingFrom(value['deviceBinding']);
   if (deviceBinding === null) return undefined;
+  // Imported here, once per read from Redis: a session served from the instance's cache signs with it as it is.
+  const dpopKey = DpopKey.fromSealed(value['dpopKey']);
+  if (dpopKey === null) return undefined;
   const exchanged = parseExchanged(value['exchanged']);
   const userinfo = isRecord(value['userinfo']) ? value['userinfo'] : undefined;
   return {
@@ -40,6 +44,7 @@ export function toVaultContents(value: unknown): VaultContents | undefined {
     sid,
     identity,
     ...(deviceBinding ? { deviceBinding } : {}),
+    ...(dpopKey && { dpopKey }),
     ...(exchanged && { exchanged }),
     ...(userinfo && { userinfo }),
   };

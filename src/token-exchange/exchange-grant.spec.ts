@@ -14,7 +14,8 @@ describe('ExchangeGrant', () => {
     const { oidc, sut } = grantAnswering(Date.now() + 3_600_000);
     const target = exchangeTargetOf({ audience: 'api://orders', resource: 'https://orders.example', scope: 'orders:read' });
     await expect(sut.obtain('subject-token', subjectExpiresAt, target)).resolves.toEqual({ accessToken: 'minted', expiresAt: subjectExpiresAt });
-    expect(oidc.exchangeToken).toHaveBeenCalledWith('subject-token', { audience: 'api://orders', resource: 'https://orders.example', scope: 'orders:read' });
+    // A subject without a DPoP key is exchanged without a proof.
+    expect(oidc.exchangeToken).toHaveBeenCalledWith('subject-token', { audience: 'api://orders', resource: 'https://orders.example', scope: 'orders:read' }, undefined);
   });
 
   it('keeps the IdP\'s lifetime when it is the shorter', async () => {

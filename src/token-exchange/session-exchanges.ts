@@ -66,7 +66,7 @@ export class SessionExchanges {
     if (already) return already;
     // The freshest subject: another instance may have refreshed the session since this one read it.
     const subject = (stored ?? open.session).contents;
-    const token = await this.grant.obtain(subject.accessToken, subject.accessTokenExpiresAt, target);
+    const token = await this.grant.obtain(subject.accessToken, subject.accessTokenExpiresAt, target, subject.dpopKey);
     // Kept only beside the token it was exchanged from; a session that ended meanwhile keeps nothing.
     if (stored) {
       await this.store.updateContents(open.sessionId, stored, (contents) =>

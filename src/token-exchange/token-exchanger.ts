@@ -3,13 +3,14 @@ import { BoundedCache } from '../common/bounded-cache';
 import { sha256Base64url } from '../common/sha256';
 import type { OpenSession } from '../session/session-gate';
 import type { ExchangedToken } from '../session/session.types';
+import type { DpopKey } from '../dpop/dpop-key';
 import { TokenExchangeDenied } from './exchange-failure';
 import type { ExchangeTarget } from './exchange-target';
 import { SessionExchanges } from './session-exchanges';
 import { TokenExchanges } from './token-exchanges';
 
 /** Whose access token is exchanged: a session's, or a bearer caller's own (or its client-credentials grant's). */
-export type ExchangeSubject = { kind: 'session'; session: OpenSession } | { kind: 'token'; bearer: string; expiresAt: number };
+export type ExchangeSubject = { kind: 'session'; session: OpenSession } | { kind: 'token'; bearer: string; expiresAt: number; dpopKey?: DpopKey };
 
 const MAX_REMEMBERED_REFUSALS = 10_000;
 /** A refusal is answered from memory this long: a caller retrying a route it may not use costs no IdP call each time. */
@@ -46,7 +47,7 @@ export class TokenExchanger {
 }
 
 function tokenSubject(subject: Extract<ExchangeSubject, { kind: 'token' }>) {
-  return { token: subject.bearer, expiresAt: subject.expiresAt };
+  return { token: subject.bearer, expiresAt: subject.expiresAt, dpopKey: subject.dpopKey };
 }
 
 function refusalKey(subject: ExchangeSubject, target: ExchangeTarget): string {

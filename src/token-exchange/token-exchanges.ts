@@ -7,6 +7,7 @@ import { RedisConnection } from '../redis/redis.connection';
 import { RedisLease } from '../redis/redis-lease';
 import { SharedSingleFlight } from '../redis/shared-single-flight';
 import type { ExchangedToken } from '../session/session.types';
+import type { DpopKey } from '../dpop/dpop-key';
 import { SharedTokenCache } from '../session/shared-token-cache';
 import { TokenCrypto } from '../session/token-crypto';
 import { ExchangeGrant } from './exchange-grant';
@@ -22,6 +23,8 @@ export interface TokenSubject {
   token: string;
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** The key a client-credentials grant's token is bound to (OIDC_DPOP): the exchange carries a proof by it. */
+  dpopKey?: DpopKey;
 }
 
 /**
@@ -78,7 +81,7 @@ export class TokenExchanges {
   }
 
   private async obtain(key: string, subject: TokenSubject, target: ExchangeTarget): Promise<ExchangedToken> {
-    const token = await this.grant.obtain(subject.token, subject.expiresAt, target);
+    const token = await this.grant.obtain(subject.token, subject.expiresAt, target, subject.dpopKey);
     const reuseUntil = token.expiresAt - this.skewMs;
     await this.shared.write(key, subject.token, { ...token, reuseUntil });
     this.local.set(key, token, reuseUntil);

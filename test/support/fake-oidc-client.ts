@@ -48,6 +48,7 @@ export const oidcSettings: OidcConfig = {
   audience: undefined,
   clientCredentialsScopes: [],
   userinfo: false,
+  dpop: false,
   extraIssuers: [],
   postLogoutRedirectUri: 'https://app.example.test/',
   loginForwardParams: new Set(),

@@ -11,6 +11,8 @@ export interface MisbehavingIdpOptions {
   /** What the discovery document calls the issuer (default: the URL it is served from). */
   metadataIssuer?: (served: string) => string;
   accessTokenTtlSeconds?: number;
+  /** `dpop_signing_alg_values_supported` in discovery (absent by default): it claims DPoP, then answers as it likes. */
+  dpopAlgorithms?: string[];
 }
 
 interface PendingCode {
@@ -61,6 +63,7 @@ export class MisbehavingIdp {
     const issuer = `http://127.0.0.1:${port}`;
     const metadataIssuer = options.metadataIssuer?.(issuer) ?? issuer;
     started.idp = new MisbehavingIdp(issuer, metadataIssuer, options.accessTokenTtlSeconds ?? 300, await newSigningKey(), () => closeServer(server));
+    if (options.dpopAlgorithms) started.idp.extraMetadata = { dpop_signing_alg_values_supported: options.dpopAlgorithms };
     return started.idp;
   }
 

@@ -55,7 +55,8 @@ export class CallerAuthenticator {
       }
       case 'client_credentials': {
         const exchanged = this.exchangedFromMemory(credential.authorization);
-        return exchanged && this.tokens.cached(exchanged.accessToken);
+        const caller = exchanged && this.tokens.cached(exchanged.accessToken);
+        return caller && boundTo(caller, exchanged);
       }
       case 'session': {
         const open = this.sessions.enterCached(request, ENTRIES[antiForgery]);
@@ -92,7 +93,7 @@ export class CallerAuthenticator {
         const known = this.exchangedFromMemory(credential.authorization);
         return this.countingFailures(clientIp, known !== undefined, async () => {
           const exchanged = known ?? (await this.exchange(credential.authorization));
-          return this.tokens.of(exchanged.accessToken, exchanged.verified);
+          return boundTo(await this.tokens.of(exchanged.accessToken, exchanged.verified), exchanged);
         });
       }
       case 'session':
@@ -136,6 +137,14 @@ export class CallerAuthenticator {
       throw error;
     }
   }
+}
+
+/**
+ * A Basic pair's token with the key it is bound to (OIDC_DPOP). Per request, never in the token caller cache: the same
+ * token presented as a bearer (copied from an upstream's log) must not get the BFF's proofs.
+ */
+function boundTo(caller: TokenCaller, exchanged: ExchangedToken): TokenCaller {
+  return exchanged.dpopKey ? { ...caller, dpopKey: exchanged.dpopKey } : caller;
 }
 
 // RFC 9449 §7.1: a route that takes both schemes offers both.

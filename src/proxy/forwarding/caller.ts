@@ -1,3 +1,4 @@
+import type { DpopKey } from '../../dpop/dpop-key';
 import type { CallerIdentity } from '../../identity/caller-identity';
 import type { OpenSession } from '../../session/session-gate';
 
@@ -8,8 +9,10 @@ import type { OpenSession } from '../../session/session-gate';
 interface CallerOf<Kind extends string> {
   kind: Kind;
   identity: CallerIdentity;
-  /** The token the upstream receives as `Authorization: Bearer`. */
+  /** The token the upstream receives as `Authorization: Bearer` (or `DPoP`, with `dpopKey`). */
   bearer: string;
+  /** The key `bearer` is bound to (OIDC_DPOP): the upstream receives it as `Authorization: DPoP`, with a proof. */
+  dpopKey?: DpopKey;
 }
 
 /** A browser with a session cookie; what it opens lasts as long as the session (SessionWatch). */

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppError } from '../../common/app.error';
 import type { HttpConfig, ProxyConfig, SessionConfig } from '../../config/app-config';
@@ -12,6 +12,7 @@ import { continuedTraceHeaders } from '../../tracing/trace-context';
 import { TokenExchanger } from '../../token-exchange/token-exchanger';
 import type { UpstreamCaller } from './identity-headers';
 import type { ConnectionBudget } from './upstream.client';
+import { UpstreamDpop, type UpstreamProof } from './upstream-dpop';
 import { buildUpstreamHeaders, type UpstreamHeaders } from './upstream-headers';
 import { loginCookiePatterns, ownCookiesOf, type OwnCookies } from './upstream-set-cookie';
 
@@ -22,6 +23,8 @@ export interface PreparedForward {
   timeoutMs: number;
   budget: ConnectionBudget;
   headers: UpstreamHeaders;
+  /** How its DPoP proof was made, to make another for a nonce challenge (RFC 9449 §9); absent for unbound tokens. */
+  proof?: UpstreamProof;
 }
 
 /**
@@ -44,6 +47,7 @@ export class ForwardingRules {
     @Inject(SESSION_CONFIG) private readonly session: SessionConfig,
     @Inject(PROXY_CONFIG) private readonly proxy: ProxyConfig,
     private readonly exchanger: TokenExchanger,
+    private readonly dpop: UpstreamDpop,
   ) {
     this.ownCookies = ownCookiesOf(session.cookieName);
     this.strippedCookies = loginCookiePatterns(this.ownCookies);
@@ -69,20 +73,39 @@ export class ForwardingRules {
     if (refusal) throw refusal;
     const target = route.tokenExchange;
     if (!target) return this.plan(request, match, caller, requestId);
+    // An exchanged token is bound to the key its subject was (the exchange carried a proof by it).
+    const { identity, dpopKey } = caller;
     const exchanged = this.exchanger.cached(caller, target);
-    if (exchanged) return this.plan(request, match, { bearer: exchanged.accessToken, identity: caller.identity }, requestId);
-    return this.exchanger.exchange(caller, target).then((token) => this.plan(request, match, { bearer: token.accessToken, identity: caller.identity }, requestId));
+    if (exchanged) return this.plan(request, match, { bearer: exchanged.accessToken, identity, dpopKey }, requestId);
+    return this.exchanger.exchange(caller, target).then((token) => this.plan(request, match, { bearer: token.accessToken, identity, dpopKey }, requestId));
+  }
+
+  /** Made again with the nonce an upstream asked for (RFC 9449 §9); the request went nowhere else meanwhile. */
+  reprove(prepared: PreparedForward): PreparedForward {
+    if (!prepared.proof) return prepared;
+    return { ...prepared, headers: this.dpop.prove({ ...prepared.headers }, prepared.proof) };
+  }
+
+  /** Whether an upstream's answer to a DPoP call was its nonce challenge (the nonce is kept either way). */
+  nonceChallenged(prepared: PreparedForward, status: number, headers: IncomingHttpHeaders): boolean {
+    return prepared.proof !== undefined && this.dpop.heard(prepared.origin, status, headers);
   }
 
   private plan(request: IncomingMessage, match: RouteMatch, caller: UpstreamCaller | undefined, requestId: string): PreparedForward {
     const { route } = match;
-    return {
+    const prepared: PreparedForward = {
       origin: route.origin,
       path: match.upstreamPath,
       timeoutMs: route.timeoutMs,
       budget: { name: route.path, connections: route.maxConnections },
       headers: this.upstreamHeaders(request, caller, requestId),
     };
+    if (!caller?.dpopKey) return prepared;
+    // RFC 9449 §4.2: htu is the upstream's URL as this request reaches it (a WebSocket handshake's in its http form).
+    const url = `${route.origin}${match.upstreamPath}`;
+    prepared.proof = { key: caller.dpopKey, accessToken: caller.bearer, htm: request.method ?? 'GET', url, origin: route.origin };
+    this.dpop.prove(prepared.headers, prepared.proof);
+    return prepared;
   }
 
   private refusal(route: Route, caller: Caller, request: IncomingMessage): AppError | undefined {

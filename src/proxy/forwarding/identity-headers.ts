@@ -1,13 +1,15 @@
+import type { DpopKey } from '../../dpop/dpop-key';
 import type { CallerIdentity } from '../../identity/caller-identity';
 import { toHeaderValue } from './header-value';
 
 /** What an upstream is told of its caller: a view of the identity (the route's rules see another, access-rules.ts). */
 export type UpstreamIdentity = Pick<CallerIdentity, 'consumer' | 'anonymous' | 'credential' | 'groups' | 'headerClaims'>;
 
-/** The caller as forwarded: who it is, and the token that goes upstream as its bearer. */
+/** The caller as forwarded: who it is, and the token that goes upstream (bound to `dpopKey`, when it has one). */
 export interface UpstreamCaller {
   bearer: string;
   identity: UpstreamIdentity;
+  dpopKey?: DpopKey;
 }
 
 export type UpstreamHeaders = Record<string, string | string[]>;
@@ -26,8 +28,9 @@ export const IDENTITY_HEADERS = [
 ] as const;
 
 /** The one builder of the identity headers (Kong's names), for every kind of caller alike. */
-export function identityHeaders({ bearer, identity }: UpstreamCaller): UpstreamHeaders {
-  const headers: UpstreamHeaders = { authorization: `Bearer ${bearer}` };
+export function identityHeaders({ bearer, identity, dpopKey }: UpstreamCaller): UpstreamHeaders {
+  // RFC 9449 §7.1: a bound token's scheme is DPoP (its proof is ForwardingRules'); an unbound one's, Bearer.
+  const headers: UpstreamHeaders = { authorization: dpopKey ? `DPoP ${bearer}` : `Bearer ${bearer}` };
   const { consumer } = identity;
   if (consumer) {
     headers['x-consumer-id'] = toHeaderValue(consumer.id);

@@ -16,6 +16,8 @@ export interface ExchangeTarget {
   responseHeaders?: Readonly<Record<string, string>>;
   /** Sees the upstream's 401 first; true when it answered the client itself (the upstream's body is then dropped). */
   answerUnauthorized?: (headers: IncomingHttpHeaders) => boolean;
+  /** Sees every response head of a DPoP call first; true when the request is sent again (this answer is dropped). */
+  retriedOn?: (status: number, headers: IncomingHttpHeaders) => boolean;
 }
 
 /** How an exchange ended, for the caller to turn into an answer (or a cut connection) and a metric. */
@@ -93,7 +95,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.responded = true;
     this.status = statusCode;
     clearTimeout(this.deadline);
-    if (statusCode === 401 && this.target.answerUnauthorized?.(headers)) {
+    if (this.target.retriedOn?.(statusCode, headers) || (statusCode === 401 && this.target.answerUnauthorized?.(headers))) {
       this.replaced = true;
       return;
     }
@@ -178,7 +180,7 @@ function detachableBody(req: IncomingMessage): PassThrough {
 }
 
 /** RFC 9112 §6.3: a request has a body only when it says so. */
-function hasBody(headers: IncomingHttpHeaders): boolean {
+export function hasBody(headers: IncomingHttpHeaders): boolean {
   if (headers['transfer-encoding'] !== undefined) return true;
   const length = headers['content-length'];
   return length !== undefined && length !== '0';

@@ -12,6 +12,7 @@ import { SharedSingleFlight } from '../../../redis/shared-single-flight';
 import { SharedTokenCache, type CachedToken } from '../../../session/shared-token-cache';
 import { TokenCrypto } from '../../../session/token-crypto';
 import { BearerVerifier } from '../bearer-verifier';
+import { DpopKey } from '../../../dpop/dpop-key';
 import { BoundedCache } from '../../../common/bounded-cache';
 import { FailedCredential, failureExpiry, isCredentialFailure } from '../failed-credential-memory';
 import type { VerifiedToken } from '../verified-token';
@@ -22,6 +23,8 @@ export interface ExchangedToken {
   /** Epoch milliseconds. */
   expiresAt: number;
   verified: VerifiedToken;
+  /** OIDC_DPOP=on: the key the token is bound to, one per grant; upstreams get proofs by it. */
+  dpopKey?: DpopKey;
 }
 
 const MAX_CACHED_PAIRS = 10_000;
@@ -44,6 +47,7 @@ export class ClientCredentialsExchange {
   private readonly pairKeySecret: Buffer;
   private readonly shared: SharedTokenCache;
   private readonly scopes: readonly string[];
+  private readonly dpop: boolean;
 
   constructor(
     private readonly oidc: OidcClient,
@@ -60,6 +64,7 @@ export class ClientCredentialsExchange {
     this.shared = new SharedTokenCache(redis, new TokenCrypto(sessionConfig.encryptionKeys), 'cc');
     this.flight = new SharedSingleFlight(lease, POLL_INTERVAL_MS);
     this.scopes = oidcConfig.clientCredentialsScopes;
+    this.dpop = oidcConfig.dpop;
   }
 
   /** The token this pair was exchanged for, while this instance may still reuse it; no I/O. */
@@ -102,14 +107,15 @@ export class ClientCredentialsExchange {
       throw error;
     });
     if (!verified) return undefined;
-    const token = { accessToken: cached.accessToken, expiresAt: cached.expiresAt, verified };
+    const token = { accessToken: cached.accessToken, expiresAt: cached.expiresAt, verified, ...(cached.dpopKey && { dpopKey: cached.dpopKey }) };
     this.local.set(pair, token, cached.reuseUntil);
     return token;
   }
 
   private async grant(pair: string, { clientId, clientSecret }: BasicCredentials): Promise<ExchangedToken> {
     const obtainedAt = Date.now();
-    const tokens = await this.oidc.clientCredentialsGrant(clientId, clientSecret, this.scopes).catch((error: unknown) => {
+    const dpopKey = this.dpop ? await DpopKey.generate() : undefined;
+    const tokens = await this.oidc.clientCredentialsGrant(clientId, clientSecret, this.scopes, dpopKey).catch((error: unknown) => {
       throw this.grantFailure(error);
     });
     const verified = await this.verifier.verify(tokens.accessToken).catch((error: unknown) => {
@@ -117,9 +123,9 @@ export class ClientCredentialsExchange {
       throw error instanceof AppError && error.status === 401 ? credentialsRejectedError(error) : error;
     });
     const expiresAt = Math.min(tokens.expiresAt, verified.expiresAt);
-    const grant: CachedToken = { accessToken: tokens.accessToken, expiresAt, reuseUntil: reuseDeadline(obtainedAt, expiresAt) };
+    const grant: CachedToken = { accessToken: tokens.accessToken, expiresAt, reuseUntil: reuseDeadline(obtainedAt, expiresAt), ...(dpopKey && { dpopKey }) };
     await this.shared.write(pair, pair, grant);
-    const token = { accessToken: grant.accessToken, expiresAt, verified };
+    const token = { accessToken: grant.accessToken, expiresAt, verified, ...(dpopKey && { dpopKey }) };
     this.local.set(pair, token, grant.reuseUntil);
     return token;
   }
