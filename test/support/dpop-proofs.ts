@@ -106,6 +106,10 @@ export const PROOF_MUTATIONS: readonly ProofMutation[] = [
   { name: 'htu with a trailing slash', mutate: htuWith((_url, htu) => `${htu}/`), error: 'invalid_dpop_proof' },
   { name: 'htu with a query', mutate: htuWith((_url, htu) => `${htu}?a=1`), error: 'invalid_dpop_proof' },
   { name: 'htu with a fragment', mutate: htuWith((_url, htu) => `${htu}#f`), error: 'invalid_dpop_proof' },
+  // What a URL parser drops or rereads in the authority: `\` is `/` to WHATWG (another path), `\@` userinfo to others.
+  { name: 'htu with a backslash after its host', mutate: htuWith((url) => `${url.protocol}//${url.host}\\evil${url.pathname}`), error: 'invalid_dpop_proof' },
+  { name: 'htu with a backslash and @ after its host', mutate: htuWith((url) => `${url.protocol}//${url.host}\\@evil.example${url.pathname}`), error: 'invalid_dpop_proof' },
+  { name: 'htu with a tab in its host', mutate: htuWith((url) => `${url.protocol}//${url.host.slice(0, 1)}\t${url.host.slice(1)}${url.pathname}`), error: 'invalid_dpop_proof' },
   { name: 'htu on another host', mutate: htuWith((url) => `${url.protocol}//evil.example${url.pathname}`), error: 'invalid_dpop_proof' },
   { name: 'htu in another scheme', mutate: htuWith((url) => `${url.protocol === 'https:' ? 'http' : 'https'}://${url.host}${url.pathname}`), error: 'invalid_dpop_proof' },
   { name: 'htu missing', mutate: without('htu'), error: 'invalid_dpop_proof' },
