@@ -6,6 +6,10 @@ import { BoundedCache } from '../../../common/bounded-cache';
 const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
 const MAX_KEYS = 10_000;
 const KEEP_MS = 10 * 60_000;
+// An RSA verification costs what the modulus and exponent make it: OpenSSL caps the exponent at 64 bits only above
+// 3072-bit moduli, so below that a client could make each proof cost ~50 times an ES256 one. Real keys use 3 or 65537.
+const MAX_RSA_MODULUS_BITS = 8192;
+const MAX_RSA_EXPONENT = 2n ** 64n;
 
 /** A proof's public key by its required members only, and its RFC 7638 thumbprint (what `cnf.jkt` names). */
 export interface ProofKey {
@@ -34,6 +38,7 @@ export class ProofKeys {
     } catch {
       return undefined;
     }
+    if (!isCheapToVerify(found.key)) return undefined;
     this.keys.set(canonical, found, Date.now() + KEEP_MS);
     return found;
   }
@@ -50,4 +55,10 @@ function requiredMembersOf(jwk: Readonly<Record<string, unknown>>): string | und
     required[member] = value;
   }
   return JSON.stringify(required);
+}
+
+function isCheapToVerify(key: KeyObject): boolean {
+  if (key.asymmetricKeyType !== 'rsa') return true;
+  const { modulusLength = Infinity, publicExponent = MAX_RSA_EXPONENT } = key.asymmetricKeyDetails ?? {};
+  return modulusLength <= MAX_RSA_MODULUS_BITS && publicExponent < MAX_RSA_EXPONENT;
 }
