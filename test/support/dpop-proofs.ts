@@ -125,6 +125,7 @@ export const PROOF_MUTATIONS: readonly ProofMutation[] = [
   { name: 'jwk missing', mutate: headerWith({ jwk: undefined }), error: 'invalid_dpop_proof' },
   { name: 'jwk meant for encryption', mutate: (draft, { holder }) => headerWith({ jwk: { ...holder.publicJwk, use: 'enc' } })(draft), error: 'invalid_dpop_proof' },
   { name: 'jwk naming another alg', mutate: (draft, { holder }) => headerWith({ jwk: { ...holder.publicJwk, alg: 'ES512' } })(draft), error: 'invalid_dpop_proof' },
+  { name: 'jwk with a kty naming an Object member', mutate: (draft, { holder }) => headerWith({ jwk: { ...holder.publicJwk, kty: 'constructor' } })(draft), error: 'invalid_dpop_proof' },
   { name: 'jwk of another key than the signature', mutate: (draft, { other }) => headerWith({ jwk: other.publicJwk })(draft), error: 'invalid_dpop_proof' },
   { name: 'alg none, unsigned', mutate: (draft) => ({ ...headerWith({ alg: 'none' })(draft), signer: 'none' }), error: 'invalid_dpop_proof' },
   {

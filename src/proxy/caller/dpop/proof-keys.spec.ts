@@ -25,6 +25,11 @@ describe('ProofKeys', () => {
     ['a member that is not a string', { kty: 'OKP', crv: 'Ed25519', x: 42 }],
     ['a point off the curve', { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }],
     ['no kty', { crv: 'P-256', x: 'a', y: 'b' }],
+    // Names an Object.prototype member: never a table entry, nor a TypeError (a 500) instead of a refusal.
+    ['kty constructor', { kty: 'constructor', crv: 'P-256', x: 'a', y: 'b' }],
+    ['kty __proto__', { kty: '__proto__' }],
+    ['kty toString', { kty: 'toString' }],
+    ['a kty that is an object', JSON.parse('{"kty":{"toString":1},"x":"a"}') as Record<string, unknown>],
   ])('refuses %s', async (_case, jwk) => {
     await expect(new ProofKeys().keyOf(jwk)).resolves.toBeUndefined();
   });

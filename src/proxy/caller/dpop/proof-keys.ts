@@ -46,7 +46,10 @@ export class ProofKeys {
 
 /** The required members as JSON, in lexicographic order: one spelling per key. */
 function requiredMembersOf(jwk: Readonly<Record<string, unknown>>): string | undefined {
-  const members = REQUIRED_MEMBERS[String(jwk['kty'])];
+  const kty = jwk['kty'];
+  // Own entries only: a `kty` of `constructor` or `__proto__` must not find Object.prototype's.
+  if (typeof kty !== 'string' || !Object.hasOwn(REQUIRED_MEMBERS, kty)) return undefined;
+  const members = REQUIRED_MEMBERS[kty];
   if (members === undefined) return undefined;
   const required: Record<string, string> = {};
   for (const member of members) {
