@@ -7,8 +7,9 @@ const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = { EC: ['cr
 const MAX_KEYS = 10_000;
 const KEEP_MS = 10 * 60_000;
 // An RSA verification costs what the modulus and exponent make it: OpenSSL caps the exponent at 64 bits only above
-// 3072-bit moduli, so below that a client could make each proof cost ~50 times an ES256 one. Real keys use 3 or 65537.
-const MAX_RSA_MODULUS_BITS = 8192;
+// 3072-bit moduli, so below that a client could make each proof cost ~50 times an ES256 one; an 8192-bit modulus with a
+// 64-bit exponent still costs ~7 times. Real keys use 3 or 65537, and 4096 bits at most.
+const MAX_RSA_MODULUS_BITS = 4096;
 const MAX_RSA_EXPONENT = 2n ** 64n;
 
 /** A proof's public key by its required members only, and its RFC 7638 thumbprint (what `cnf.jkt` names). */
