@@ -74,4 +74,23 @@ describe('clientAuthProblems', () => {
     ]);
     expect(clientAuthProblems(algs, { clientAuth: privateKey('RSA'), par: 'off' })).toEqual([]);
   });
+
+  it('refuses a method the introspection or revocation endpoint does not list, since the BFF authenticates there too', () => {
+    const lists = (introspection: string[], revocation: string[]) =>
+      metadata({
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
+        introspection_endpoint: `${issuer}/introspect`,
+        introspection_endpoint_auth_methods_supported: introspection,
+        revocation_endpoint: `${issuer}/revoke`,
+        revocation_endpoint_auth_methods_supported: revocation,
+      });
+    expect(clientAuthProblems(lists(['client_secret_basic'], ['client_secret_basic', 'client_secret_post']), { clientAuth: privateKey('EC'), par: 'off' })).toEqual([
+      'OIDC_TOKEN_ENDPOINT_AUTH_METHOD: is private_key_jwt, but the identity provider lists only client_secret_basic (introspection_endpoint_auth_methods_supported)',
+      'OIDC_TOKEN_ENDPOINT_AUTH_METHOD: is private_key_jwt, but the identity provider lists only client_secret_basic, client_secret_post (revocation_endpoint_auth_methods_supported)',
+    ]);
+    expect(clientAuthProblems(lists(['private_key_jwt'], ['private_key_jwt']), { clientAuth: privateKey('EC'), par: 'off' })).toEqual([]);
+    // A list for an endpoint the IdP does not have says nothing.
+    const withoutEndpoints = metadata({ introspection_endpoint_auth_methods_supported: ['client_secret_basic'], revocation_endpoint_auth_methods_supported: ['client_secret_basic'] });
+    expect(clientAuthProblems(withoutEndpoints, { clientAuth: privateKey('EC'), par: 'off' })).toEqual([]);
+  });
 });

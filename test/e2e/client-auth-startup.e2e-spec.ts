@@ -61,6 +61,16 @@ describe('start-up checks of client authentication and PAR', () => {
     });
   });
 
+  it('refuses a method the IdP lists for its token endpoint but not for introspection, where the BFF authenticates too', async () => {
+    bare.extraMetadata = {
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_jwt'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic'],
+    };
+    await expect(started({ OIDC_ISSUER: bare.issuer, OIDC_TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_jwt' })).rejects.toMatchObject({
+      problems: ['OIDC_TOKEN_ENDPOINT_AUTH_METHOD: is client_secret_jwt, but the identity provider lists only client_secret_basic (introspection_endpoint_auth_methods_supported)'],
+    });
+  });
+
   it('refuses client_secret_jwt when the IdP does not list HS256, and a key no listed algorithm fits', async () => {
     bare.extraMetadata = {
       token_endpoint_auth_methods_supported: ['client_secret_jwt', 'private_key_jwt'],

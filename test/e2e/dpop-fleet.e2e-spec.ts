@@ -55,8 +55,8 @@ describe('DPoP proofs across two instances sharing one Redis', () => {
     const layout = KEY_LAYOUT.find(([name]) => name === 'DPoP proof jti')?.[1];
     for (const key of jtiKeys) {
       expect(key.slice(fleet.redisPrefix.length)).toMatch(layout ?? /^$/);
-      // Remembered while a proof with that iat could still pass: 60 s either way, and a second.
-      expect(await redis.pttl(key)).toBeLessThanOrEqual(121_000);
+      // Remembered while a proof with that iat could still pass: 60 s either way, and 5 s of skew between instances.
+      expect(await redis.pttl(key)).toBeLessThanOrEqual(125_000);
     }
     // A fresh proof of the same token still passes on either instance.
     expect((await callOn(1, path, token, await proofOf(path, token))).status).toBe(200);

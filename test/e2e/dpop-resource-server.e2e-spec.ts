@@ -86,6 +86,18 @@ describe('DPoP, the BFF as resource server (route option dpop)', () => {
       },
     },
     {
+      name: 'a used jti in a new proof by the same key, for another of its tokens',
+      error: 'invalid_dpop_proof',
+      prepare: async (path, method) => {
+        const used = draftProof(holder, { method, url: `${stack.publicUrl}${path}`, accessToken: bound });
+        expect((await call(path, bound, [await signProof(holder, used)], method)).status).toBe(200);
+        const { access_token: another } = await issueBoundToken(stack.idp.issuer, holder, { scope: 'orders:read' });
+        const draft = draftProof(holder, { method, url: `${stack.publicUrl}${path}`, accessToken: another });
+        const proof = await signProof(holder, { ...draft, payload: { ...draft.payload, jti: used.payload['jti'] } });
+        return () => call(path, another, [proof], method);
+      },
+    },
+    {
       name: 'two DPoP headers',
       error: 'invalid_dpop_proof',
       prepare: async (path, method) => {

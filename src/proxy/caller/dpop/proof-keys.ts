@@ -6,6 +6,11 @@ import { BoundedCache } from '../../../common/bounded-cache';
 const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
 const MAX_KEYS = 10_000;
 const KEEP_MS = 10 * 60_000;
+// An RSA verification costs what the modulus and exponent make it: OpenSSL caps the exponent at 64 bits only above
+// 3072-bit moduli, so below that a client could make each proof cost ~50 times an ES256 one; an 8192-bit modulus with a
+// 64-bit exponent still costs ~7 times. Real keys use 3 or 65537, and 4096 bits at most.
+const MAX_RSA_MODULUS_BITS = 4096;
+const MAX_RSA_EXPONENT = 2n ** 64n;
 
 /** A proof's public key by its required members only, and its RFC 7638 thumbprint (what `cnf.jkt` names). */
 export interface ProofKey {
@@ -34,6 +39,7 @@ export class ProofKeys {
     } catch {
       return undefined;
     }
+    if (!isCheapToVerify(found.key)) return undefined;
     this.keys.set(canonical, found, Date.now() + KEEP_MS);
     return found;
   }
@@ -41,7 +47,10 @@ export class ProofKeys {
 
 /** The required members as JSON, in lexicographic order: one spelling per key. */
 function requiredMembersOf(jwk: Readonly<Record<string, unknown>>): string | undefined {
-  const members = REQUIRED_MEMBERS[String(jwk['kty'])];
+  const kty = jwk['kty'];
+  // Own entries only: a `kty` of `constructor` or `__proto__` must not find Object.prototype's.
+  if (typeof kty !== 'string' || !Object.hasOwn(REQUIRED_MEMBERS, kty)) return undefined;
+  const members = REQUIRED_MEMBERS[kty];
   if (members === undefined) return undefined;
   const required: Record<string, string> = {};
   for (const member of members) {
@@ -50,4 +59,10 @@ function requiredMembersOf(jwk: Readonly<Record<string, unknown>>): string | und
     required[member] = value;
   }
   return JSON.stringify(required);
+}
+
+function isCheapToVerify(key: KeyObject): boolean {
+  if (key.asymmetricKeyType !== 'rsa') return true;
+  const { modulusLength = Infinity, publicExponent = MAX_RSA_EXPONENT } = key.asymmetricKeyDetails ?? {};
+  return modulusLength <= MAX_RSA_MODULUS_BITS && publicExponent < MAX_RSA_EXPONENT;
 }
