@@ -1,9 +1,8 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { ASYMMETRIC_JWS_ALGORITHMS } from '../common/jws-algorithms';
 import { InvalidIdpAnswer, KeySetUnreachable } from './idp-errors';
 import { isTokenKeyFailure } from './backoff-key-set';
 
-// Asymmetric only: `none`, and HS* whose "secret" could be guessed from the IdP's public key, are refused.
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 // openid-client's own default: the ID token is checked right after the IdP issued it.
 const CLOCK_TOLERANCE_SECONDS = 30;
 
@@ -45,7 +44,7 @@ export class IdTokenVerifier {
       const { payload } = await jwtVerify(idToken, keysOrUnreachable(keys), {
         issuer,
         audience: this.clientId,
-        algorithms: ALGORITHMS,
+        algorithms: ASYMMETRIC_JWS_ALGORITHMS,
         requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });

@@ -3,6 +3,7 @@ import { decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { IntrospectionResponse } from 'openid-client';
 import { InFlight } from '../../common/in-flight';
 import { AppError, ServiceUnavailableError } from '../../common/app.error';
+import { ASYMMETRIC_JWS_ALGORITHMS } from '../../common/jws-algorithms';
 import type { OidcConfig } from '../../config/app-config';
 import { OIDC_CONFIG } from '../../config/config.tokens';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -21,8 +22,6 @@ const MAX_CACHED_TOKENS = 10_000;
 const CLOCK_TOLERANCE_SECONDS = 5;
 /** Introspection answers without `exp` are asked again after this long. */
 const UNDATED_INTROSPECTION_TTL_MS = 60_000;
-// Asymmetric only: `none` and HS* (whose "secret" could be the IdP's public key) are never accepted.
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
 /**
  * Checks bearer tokens from machine clients: JWTs against the issuer's JWKS, opaque tokens by introspection.
@@ -108,7 +107,7 @@ export class BearerVerifier {
     const { payload, protectedHeader } = await jwtVerify(token, keysOrUnavailable(keys), {
       issuer,
       audience,
-      algorithms: ALGORITHMS,
+      algorithms: ASYMMETRIC_JWS_ALGORITHMS,
       requiredClaims: ['exp'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });

@@ -1,7 +1,8 @@
 import { AppError } from '../../../common/app.error';
+import { ASYMMETRIC_JWS_ALGORITHMS } from '../../../common/jws-algorithms';
 
-/** Asymmetric only (RFC 9449 §4.3 check 5): never `none`, never HS*, whose "secret" anyone could pick. */
-export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519'];
+/** Asymmetric only (RFC 9449 §4.3 check 5). */
+export const DPOP_ALGORITHMS = ASYMMETRIC_JWS_ALGORITHMS;
 
 const ALGS = `algs="${DPOP_ALGORITHMS.join(' ')}"`;
 
