@@ -3,18 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
+import { lazyAdminPlane } from './admin/admin-plane';
 import { AppModule } from './app.module';
 import { HttpDrain } from './common/http-drain';
-import { loggerOptions } from './common/logger.options';
-import { QuietFrameworkLogger } from './common/quiet-framework.logger';
+import { frameworkLogger } from './common/quiet-framework.logger';
 import { markAdminRequest } from './common/plane';
 import type { AppConfig } from './config/app-config';
 import { runMigrationsLocked } from './database/migrate';
 import { MetricsService } from './metrics/metrics.service';
 import { requestMetrics } from './metrics/request-metrics.middleware';
-import { buildOpenApiDocument } from './openapi';
 import { ProxyHandler } from './proxy/proxy.handler';
 import { WebSocketProxy } from './proxy/websocket.proxy';
 import { loadRoutes } from './proxy/forwarding/load-routes';
@@ -50,9 +48,8 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   const spa = config.proxy.spaDir === undefined ? undefined : spaStatic(config.proxy.spaDir);
   // The app's own pino logger from the first line on, so that even a failing start-up logs JSON; the error itself is
   // rethrown (abortOnError: false) for main.ts to report in one line.
-  const params = loggerOptions(config.log.level);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, routes.routes), {
-    logger: new QuietFrameworkLogger(new Logger(new PinoLogger(params), params)),
+    logger: frameworkLogger(config.log.level),
     bodyParser: false,
     abortOnError: false,
   });
@@ -66,7 +63,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   app.use(bodyLimit());
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: false });
-  buildOpenApiDocument(app);
+  app.use(lazyAdminPlane(app, config));
   await app.init();
   const featureProblems = await idpFeatureCheck(app, config, routes.routes);
   if (featureProblems.length > 0) {
