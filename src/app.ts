@@ -15,7 +15,6 @@ import { MetricsService } from './metrics/metrics.service';
 import { requestMetrics } from './metrics/request-metrics.middleware';
 import { ProxyHandler } from './proxy/proxy.handler';
 import { WebSocketProxy } from './proxy/websocket.proxy';
-import { loadRoutes } from './proxy/forwarding/load-routes';
 import type { Route } from './proxy/forwarding/route';
 import { stepUpConfigProblems } from './proxy/forwarding/step-up';
 import { BODY_LIMIT_BYTES, bodyLimit } from './security/body-limit';
@@ -27,6 +26,7 @@ import { Tracing } from './tracing/tracing';
 import { ConfigurationError } from './config/configuration.error';
 import { idpFeatureProblems } from './oidc/idp-feature-problems';
 import { OidcClient } from './oidc/oidc.client';
+import { bootOnly } from './startup/boot-only';
 import { StartupError } from './startup/startup-error';
 
 export interface RunningApp {
@@ -41,7 +41,11 @@ export interface RunningApp {
 
 /** Builds the app, applies migrations, and opens the browser and admin listeners (one process, two ports). */
 export async function startApp(config: AppConfig): Promise<RunningApp> {
-  const routes = loadRoutes(config.proxy);
+  const routes = bootOnly(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- required here, so that the route-file schema, zod and yaml can be forgotten
+    () => require('./proxy/forwarding/load-routes') as typeof import('./proxy/forwarding/load-routes'),
+    ({ loadRoutes }) => loadRoutes(config.proxy),
+  );
   if (!routes.ok) throw new ConfigurationError(routes.problems);
   const stepUpProblems = stepUpConfigProblems(routes.routes, config.oidc.loginForwardParams);
   if (stepUpProblems.length > 0) throw new ConfigurationError(stepUpProblems);
