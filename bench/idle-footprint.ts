@@ -36,13 +36,14 @@ async function main(): Promise<void> {
   const idp = await startDevIdp({ redirectUris: [`${publicUrl}/auth/callback`], postLogoutRedirectUris: [`${publicUrl}/`] });
   const rows: string[] = [];
   const notes: string[] = [];
+  const logFile = join(resultsDir, `footprint-${process.pid}.log`);
   try {
     for (let run = 1; run <= runs; run += 1) {
       const snapshotDir = values.snapshot && run === runs ? join(resultsDir, `heap-${Date.now()}`) : undefined;
       const adminPort = await freePort();
       const bff = await startBff({
         name: `bff-footprint-${run}`,
-        logFile: join(resultsDir, `footprint-${process.pid}.log`),
+        logFile,
         nodeArgs: [...nodeArgs, ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [])],
         env: {
           NODE_ENV: 'production',
@@ -67,7 +68,6 @@ async function main(): Promise<void> {
       await signIn(publicUrl, 'alice');
       const idle = await idleRss(bff.pid);
       if (run === runs) notes.push(residentByMapping(bff.pid));
-      if (process.env['MEM_REPORT']) { process.kill(bff.pid, 'SIGUSR2'); await sleep(1000); }
       let snapshotNote = '';
       if (snapshotDir) snapshotNote = await snapshot(bff.pid, snapshotDir);
       const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
     await idp.stop();
     await stopAll();
     await database.drop();
+    rmSync(logFile, { force: true });
   }
   process.stdout.write(`| run | idle RSS after start-up and one login, MiB | after the first admin calls | VmHWM |\n|--:|--:|--:|--:|\n${rows.join('\n')}\n${notes.join('\n')}\n`);
 }
