@@ -42,6 +42,11 @@ EXPOSE 8000 8001
 # Node itself, since slim images have no curl; the admin listener must include loopback (ADMIN_HOST 127.0.0.1 or 0.0.0.0).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ADMIN_PORT || 8001) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The Node flags of `npm start` (package.json): a young generation of 16 MiB semi-spaces instead of V8's 64 MiB on a large
-# host, which keeps the BFF's memory near its working set (README, Performance).
-CMD ["node", "--max-semi-space-size=16", "dist/main.js"]
+# The environment and Node flags of `npm start` (package.json). glibc's malloc hands freed memory back to the system
+# above 128 KiB (instead of a threshold it raises up to 32 MiB as the process frees large blocks): about 10 MiB less
+# at rest (README, Memory).
+ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072
+: a young generation of 16 MiB semi-spaces instead of V8's 64 MiB on a large
+# host, and an old generation that grows at most 2x what survived before it is collected again: together they keep the
+# BFF's memory near its working set, with or without a container limit (README, Memory).
+CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=100", "dist/main.js"]

@@ -17,8 +17,8 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
-  // The app's one dynamic import names its .ts module by the .js it compiles to (node16 resolution).
-  moduleNameMapper: { '^\\./otel-tracer\\.js$': './otel-tracer' },
+  // The app's dynamic imports name their .ts modules by the .js they compile to (node16 resolution).
+  moduleNameMapper: { '^\\./(otel-tracer|admin-plane\\.module|openapi-document|health\\.docs)\\.js$': './$1' },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   // Only against hangs: tests wait for events (a line, a port, a state), never for a clock, and must pass on their
   // first run on a loaded 2-core machine (CI runs them beside a busy loop), where a step may take far longer than here.

@@ -40,21 +40,25 @@ export interface BffTarget extends Target {
   adminUrl: string;
 }
 
-/** The Node flags the BFF ships with: those of `npm start` (package.json), which the Dockerfile's CMD repeats. */
-export function productionNodeFlags(): string[] {
+/** The environment and Node flags the BFF ships with: those of `npm start` (package.json), which the Dockerfile repeats. */
+export function productionCommand(): { env: Record<string, string>; nodeFlags: string[] } {
   const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = manifest.scripts.start.split(/\s+/);
-  return words.slice(1, words.indexOf('dist/main.js'));
+  const node = words.indexOf('node');
+  const env = Object.fromEntries(words.slice(0, node).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
+  return { env, nodeFlags: words.slice(node + 1, words.indexOf('dist/main.js')) };
 }
 
-/** `node <production flags> dist/main.js` with the given environment, logs to a file; ready once the admin `/healthz` answers. */
+/** `node <production flags> dist/main.js` with the production and the given environment, logs to a file; ready once the admin `/healthz` answers. */
 export async function startBff(options: BffOptions): Promise<BffTarget> {
   const main = join(REPO_ROOT, 'dist', 'main.js');
   if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` first');
   const port = Number(options.env['PORT']);
   const adminPort = Number(options.env['ADMIN_PORT']);
   const log = openSync(options.logFile, 'a');
-  const child = startNode(main, [], { ...options.env, PATH: process.env['PATH'] ?? '' }, ['ignore', log, log], [...productionNodeFlags(), ...(options.nodeArgs ?? [])], options.cgroupProcs);
+  const production = productionCommand();
+  const env = { ...production.env, ...options.env, PATH: process.env['PATH'] ?? '' };
+  const child = startNode(main, [], env, ['ignore', log, log], [...production.nodeFlags, ...(options.nodeArgs ?? [])], options.cgroupProcs);
   closeSync(log);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   try {

@@ -1,13 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { PlaneGuard } from './admin/plane.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions } from './common/logger.options';
-import { OneRuleValidationPipe } from './common/one-rule-validation.pipe';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConsumerModule } from './consumer/consumer.module';
@@ -32,7 +30,6 @@ export class AppModule {
         RedisModule,
         MetricsModule,
         ThrottleModule,
-        AdminModule,
         HealthModule,
         OidcModule,
         ConsumerModule,
@@ -42,15 +39,6 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: PlaneGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        {
-          provide: APP_PIPE,
-          useValue: new OneRuleValidationPipe({
-            whitelist: true,
-            forbidNonWhitelisted: true,
-            transform: true,
-            forbidUnknownValues: true,
-          }),
-        },
       ],
     };
   }

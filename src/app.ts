@@ -3,21 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
+import { lazyAdminPlane } from './admin/admin-plane';
 import { AppModule } from './app.module';
 import { HttpDrain } from './common/http-drain';
-import { loggerOptions } from './common/logger.options';
-import { QuietFrameworkLogger } from './common/quiet-framework.logger';
+import { frameworkLogger } from './common/quiet-framework.logger';
 import { markAdminRequest } from './common/plane';
 import type { AppConfig } from './config/app-config';
 import { runMigrationsLocked } from './database/migrate';
 import { MetricsService } from './metrics/metrics.service';
 import { requestMetrics } from './metrics/request-metrics.middleware';
-import { buildOpenApiDocument } from './openapi';
 import { ProxyHandler } from './proxy/proxy.handler';
 import { WebSocketProxy } from './proxy/websocket.proxy';
-import { loadRoutes } from './proxy/forwarding/load-routes';
 import type { Route } from './proxy/forwarding/route';
 import { stepUpConfigProblems } from './proxy/forwarding/step-up';
 import { BODY_LIMIT_BYTES, bodyLimit } from './security/body-limit';
@@ -29,6 +26,7 @@ import { Tracing } from './tracing/tracing';
 import { ConfigurationError } from './config/configuration.error';
 import { asksOfIdp, idpFeatureProblems, type FeatureNeeds } from './oidc/idp-feature-problems';
 import { OidcClient } from './oidc/oidc.client';
+import { bootOnly } from './startup/boot-only';
 import { StartupError } from './startup/startup-error';
 
 export interface RunningApp {
@@ -43,16 +41,19 @@ export interface RunningApp {
 
 /** Builds the app, applies migrations, and opens the browser and admin listeners (one process, two ports). */
 export async function startApp(config: AppConfig): Promise<RunningApp> {
-  const routes = loadRoutes(config.proxy);
+  const routes = bootOnly(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- required here, so that the route-file schema, zod and yaml can be forgotten
+    () => require('./proxy/forwarding/load-routes') as typeof import('./proxy/forwarding/load-routes'),
+    ({ loadRoutes }) => loadRoutes(config.proxy),
+  );
   if (!routes.ok) throw new ConfigurationError(routes.problems);
   const stepUpProblems = stepUpConfigProblems(routes.routes, config.oidc.loginForwardParams);
   if (stepUpProblems.length > 0) throw new ConfigurationError(stepUpProblems);
   const spa = config.proxy.spaDir === undefined ? undefined : spaStatic(config.proxy.spaDir);
   // The app's own pino logger from the first line on, so that even a failing start-up logs JSON; the error itself is
   // rethrown (abortOnError: false) for main.ts to report in one line.
-  const params = loggerOptions(config.log.level);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, routes.routes), {
-    logger: new QuietFrameworkLogger(new Logger(new PinoLogger(params), params)),
+    logger: frameworkLogger(config.log.level),
     bodyParser: false,
     abortOnError: false,
   });
@@ -66,7 +67,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   app.use(bodyLimit());
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: false });
-  buildOpenApiDocument(app);
+  app.use(lazyAdminPlane(app, config));
   await app.init();
   const featureProblems = await idpFeatureCheck(app, config, routes.routes);
   if (featureProblems.length > 0) {

@@ -3,11 +3,11 @@ import './startup/require-node-version';
 import 'reflect-metadata';
 import type { Logger } from 'pino';
 import { startApp } from './app';
-import { loadAppConfig, type AppConfig } from './config/app-config';
-import { readEnv } from './config/read-env';
+import type { AppConfig, ConfigResult } from './config/app-config';
 import { ConfigurationError } from './config/configuration.error';
 import { ensureDatabase } from './database/ensure-database';
 import { settleHeap } from './memory/settle-heap';
+import { bootOnly } from './startup/boot-only';
 import { StartupError } from './startup/startup-error';
 import { logStartupFailure, startupLogger } from './startup/startup-log';
 import { announceListening, isWorker } from './workers/worker-messages';
@@ -16,7 +16,7 @@ import { superviseWorkers } from './workers/worker-supervisor';
 const SHUTDOWN_BACKSTOP_MS = 15_000;
 
 async function main(): Promise<void> {
-  const result = loadAppConfig(readEnv());
+  const result = readConfig();
   if (!result.ok) exitWithConfigProblems(result.problems);
   const { config } = result;
   const log = startupLogger(config.log.level);
@@ -55,6 +55,19 @@ async function run(config: AppConfig, log: Logger): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+}
+
+/** The environment (and .env), validated; its schema and zod are forgotten afterwards (boot-only.ts). */
+function readConfig(): ConfigResult {
+  return bootOnly(
+    () => ({
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- required here, so that it can be forgotten
+      ...(require('./config/app-config') as typeof import('./config/app-config')),
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- likewise (dotenv)
+      ...(require('./config/read-env') as typeof import('./config/read-env')),
+    }),
+    ({ loadAppConfig, readEnv }) => loadAppConfig(readEnv()),
+  );
 }
 
 function exitWithConfigProblems(problems: readonly string[]): never {

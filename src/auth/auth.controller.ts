@@ -1,5 +1,4 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { safeReturnTo } from '../common/return-to';
 import type { HttpConfig, OidcConfig } from '../config/app-config';
@@ -18,7 +17,6 @@ import { LogoutService } from './logout.service';
 import { withBffError } from './silent-login';
 import { toUserInfo, type UserInfo } from './user-info';
 
-@ApiExcludeController()
 @Controller('auth')
 export class AuthController {
   constructor(

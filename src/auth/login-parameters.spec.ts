@@ -1,4 +1,4 @@
-import { LOGIN_PARAMETERS, type LoginParameter } from '../config/env.schema';
+import { LOGIN_PARAMETERS, type LoginParameter } from '../config/login-parameter-names';
 import { assertPromptSupported, LoginParameterError, parseLoginQuery } from './login-parameters';
 
 const ALL = new Set<LoginParameter>(LOGIN_PARAMETERS);

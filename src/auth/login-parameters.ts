@@ -1,5 +1,5 @@
 import { AppError } from '../common/app.error';
-import { LOGIN_PARAMETERS, type LoginParameter } from '../config/env.schema';
+import { LOGIN_PARAMETERS, type LoginParameter } from '../config/login-parameter-names';
 
 export const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account'] as const;
 

@@ -1,4 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
+import { Logger, PinoLogger } from 'nestjs-pino';
+import { loggerOptions } from './logger.options';
 
 // Nest's own start-up chatter: a line per module, controller and route (about 45 of them), useful only when debugging.
 const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
@@ -37,4 +39,10 @@ export class QuietFrameworkLogger implements LoggerService {
   fatal(message: unknown, ...optionalParams: unknown[]): void {
     this.inner.fatal?.(message, ...optionalParams);
   }
+}
+
+/** The app's own pino logger for Nest, so that even a failing start-up logs JSON. */
+export function frameworkLogger(level: string): QuietFrameworkLogger {
+  const params = loggerOptions(level);
+  return new QuietFrameworkLogger(new Logger(new PinoLogger(params), params));
 }

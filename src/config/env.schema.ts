@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLIENT_AUTH_METHODS } from './client-credentials';
 import { extraIssuers } from './extra-issuers';
+import { LOGIN_PARAMETERS } from './login-parameter-names';
 
 // Messages name what is wrong, never the value: several of these variables are secrets.
 const port = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(0, 'must be 0-65535').max(65535, 'must be 0-65535');
@@ -56,10 +57,6 @@ const rateLimit = (fallback: string) =>
           return { limit, windowMs: seconds * 1000 };
         }),
     );
-
-/** The authorization request parameters a browser may choose at /auth/login (LOGIN_FORWARD_PARAMS picks which). */
-export const LOGIN_PARAMETERS = ['prompt', 'max_age', 'acr_values', 'login_hint', 'ui_locales'] as const;
-export type LoginParameter = (typeof LOGIN_PARAMETERS)[number];
 
 // Unlike the other lists, an empty value means "none": the operator switched every one of them off.
 const loginParameters = z

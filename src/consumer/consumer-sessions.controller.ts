@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, UseInterceptors } from '@nestjs/common';
 import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { AdminApiDocs } from '../admin/admin-api.docs';
 import { AdminApi } from '../admin/admin-plane.decorator';
 import { DatabaseUnavailableInterceptor } from '../database/database-unavailable.interceptor';
 import { SessionListing } from '../session/session-listing';
@@ -21,6 +22,7 @@ class SessionList {
 
 @ApiTags('consumers')
 @AdminApi()
+@AdminApiDocs()
 @UseInterceptors(DatabaseUnavailableInterceptor)
 @Controller('consumers/:idOrUsername/sessions')
 export class ConsumerSessionsController {

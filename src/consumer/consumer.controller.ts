@@ -9,6 +9,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import { AdminApiDocs } from '../admin/admin-api.docs';
 import { AdminApi } from '../admin/admin-plane.decorator';
 import { DatabaseUnavailableInterceptor } from '../database/database-unavailable.interceptor';
 import { ConsumerPage, ConsumerResponse, CreateConsumerDto, ListConsumersQuery, UpdateConsumerDto } from './consumer.dto';
@@ -17,6 +18,7 @@ import { ConsumerService } from './consumer.service';
 
 @ApiTags('consumers')
 @AdminApi()
+@AdminApiDocs()
 @UseInterceptors(DatabaseUnavailableInterceptor)
 @Controller('consumers')
 export class ConsumerController {

@@ -1,17 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AdminModule } from '../admin/admin.module';
-import { SessionModule } from '../session/session.module';
 import { ConsumerMappingService } from './consumer-mapping.service';
-import { ConsumerSessionsController } from './consumer-sessions.controller';
-import { ConsumerController } from './consumer.controller';
 import { Consumer } from './consumer.entity';
-import { ConsumerService } from './consumer.service';
 
+/** What a request needs of consumers: claims → consumer. Their admin API is the admin plane's (admin/admin-plane.module.ts). */
 @Module({
-  imports: [TypeOrmModule.forFeature([Consumer]), SessionModule, AdminModule],
-  controllers: [ConsumerController, ConsumerSessionsController],
-  providers: [ConsumerService, ConsumerMappingService],
-  exports: [ConsumerService, ConsumerMappingService],
+  imports: [TypeOrmModule.forFeature([Consumer])],
+  providers: [ConsumerMappingService],
+  exports: [ConsumerMappingService],
 })
 export class ConsumerModule {}

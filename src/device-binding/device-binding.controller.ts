@@ -1,5 +1,4 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AppError } from '../common/app.error';
 import { AUTH_PATHS } from '../common/public-surface';
@@ -17,7 +16,6 @@ import type { SessionInstructions } from './session-instructions';
  */
 const ENTRY: EntryOptions = { antiForgery: 'device-proof', refresh: false, deviceBinding: 'skip' };
 
-@ApiExcludeController()
 @Controller()
 export class DeviceBindingController {
   private readonly publicOrigin: string;

@@ -1,11 +1,10 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminApi, AdminPlane } from '../admin/admin-plane.decorator';
 import { MetricsService } from '../metrics/metrics.service';
 import { ReadinessService } from './readiness.service';
 
-@ApiTags('health')
+/** Served by the request process's app; described in OpenAPI by the admin plane (admin/health.docs.ts). */
 @Controller()
 export class HealthController {
   constructor(
@@ -15,15 +14,12 @@ export class HealthController {
 
   @Get('healthz')
   @AdminPlane()
-  @ApiOkResponse({ description: 'The process serves' })
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('readyz')
   @AdminApi()
-  @ApiOkResponse({ description: 'Redis, Postgres and the IdP are reachable' })
-  @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; the body names which' })
   async readyz(@Res() response: Response): Promise<void> {
     const report = await this.readiness.report();
     if (report.ready) {
@@ -49,7 +45,6 @@ export class HealthController {
   @Get('metrics')
   @AdminApi()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOkResponse({ description: 'Prometheus text exposition' })
   async prometheus(): Promise<string> {
     return this.metrics.exposition();
   }

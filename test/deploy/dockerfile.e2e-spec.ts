@@ -112,11 +112,13 @@ describe('Dockerfile', () => {
     expect(command[2]).toContain("'http://127.0.0.1:' + (process.env.ADMIN_PORT || 8001) + '/healthz'");
   });
 
-  it('starts dist/main.js, which the build compiles from src/main.ts, with the Node flags of npm start', () => {
+  it('starts dist/main.js, which the build compiles from src/main.ts, with the environment and Node flags of npm start', () => {
     const [cmd] = texts(stage('runtime'), 'CMD');
     const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-    expect(manifest.scripts.start).toBe('node --max-semi-space-size=16 dist/main.js');
-    expect(execForm(cmd ?? '')).toEqual(manifest.scripts.start.split(' '));
+    expect(manifest.scripts.start).toBe('GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072 node --max-semi-space-size=16 --heap-growing-percent=100 dist/main.js');
+    const [assignment = '', ...command] = manifest.scripts.start.split(' ');
+    expect(texts(stage('runtime'), 'ENV')).toContain(assignment);
+    expect(execForm(cmd ?? '')).toEqual(command);
     expect(existsSync(join(REPO_ROOT, 'src', 'main.ts'))).toBe(true);
     const nestCli: unknown = JSON.parse(readFileSync(join(REPO_ROOT, 'nest-cli.json'), 'utf8'));
     expect(nestCli).toMatchObject({ sourceRoot: 'src', compilerOptions: { tsConfigPath: 'tsconfig.build.json' } });
