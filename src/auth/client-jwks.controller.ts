@@ -1,5 +1,4 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AppError } from '../common/app.error';
 import { AUTH_PATHS } from '../common/public-surface';
@@ -16,7 +15,6 @@ const CACHE_CONTROL = 'public, max-age=300';
  * `GET /auth/jwks`: the public half of OIDC_CLIENT_PRIVATE_KEY_FILE, for IdPs that fetch a private_key_jwt client's keys
  * from a URL (Okta, oidc-provider's `jwks_uri`). Never a private member: the JWK is built from the public key alone.
  */
-@ApiExcludeController()
 @Controller()
 export class ClientJwksController {
   constructor(
