@@ -46,7 +46,7 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
 # above 128 KiB (instead of a threshold it raises up to 32 MiB as the process frees large blocks): about 10 MiB less
 # at rest (README, Memory).
 ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072
-: a young generation of 16 MiB semi-spaces instead of V8's 64 MiB on a large
+# The Node flags: a young generation of 16 MiB semi-spaces instead of V8's 64 MiB on a large
 # host, and an old generation that grows at most 2x what survived before it is collected again: together they keep the
 # BFF's memory near its working set, with or without a container limit (README, Memory).
 CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=100", "dist/main.js"]

@@ -17,6 +17,9 @@ export interface Dockerfile {
   stages: Stage[];
 }
 
+// Every instruction Docker knows (Dockerfile reference): any other first word stops `docker build`.
+const INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
+
 /** Enough of the Dockerfile grammar for the deployment specs: comments, `\` continuations, ARG defaults, stages. */
 export function readDockerfile(path: string): Dockerfile {
   const logical = readFileSync(path, 'utf8')
@@ -28,6 +31,7 @@ export function readDockerfile(path: string): Dockerfile {
   for (const line of logical) {
     const [, keyword = '', text = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
     const instruction = { keyword: keyword.toUpperCase(), text };
+    if (!INSTRUCTIONS.has(instruction.keyword)) throw new Error(`${path}: "${keyword}" is not a Dockerfile instruction (docker build stops there): ${line}`);
     const current = dockerfile.stages.at(-1);
     if (instruction.keyword === 'FROM') {
       const [, base = '', name = ''] = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(text) ?? [];
