@@ -29,7 +29,14 @@ export function dpopTokenError(reason: string): AppError {
 
 /** The DPoP scheme on a route that leaves `dpop` off: the route speaks Bearer only, and says so. */
 export function dpopNotAccepted(): AppError {
-  return new AppError(401, 'invalid_token', 'This route does not accept the DPoP scheme; send the token as Bearer.', {
+  return new AppError(401, 'invalid_token', 'This route does not accept the DPoP scheme (its dpop option is off).', {
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  });
+}
+
+/** A DPoP-bound token sent as Bearer to a route that takes no proofs: usable nowhere without its key, so not here. */
+export function boundTokenNotAccepted(): AppError {
+  return new AppError(401, 'invalid_token', 'The access token is DPoP-bound and this route takes no DPoP proofs (its dpop option is off).', {
     headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
   });
 }

@@ -7,7 +7,7 @@ describe('dpopDemand', () => {
 
   // Per route mode and scheme: the demand for an unbound token, then for a bound one.
   const EXPECTED = {
-    off: { bearer: ['none', 'none'], dpop: ['refuse', 'refuse'] },
+    off: { bearer: ['none', 'refuse'], dpop: ['refuse', 'refuse'] },
     optional: { bearer: ['none', 'refuse'], dpop: ['refuse', 'proof'] },
     required: { bearer: ['refuse', 'refuse'], dpop: ['refuse', 'proof'] },
   } as const;
