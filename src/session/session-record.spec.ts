@@ -60,6 +60,18 @@ describe('SessionRecords (the request path\'s read of a session)', () => {
     expect(ttl).toBeGreaterThan(IDLE_MS - 5_000);
   });
 
+  it('slides when the last slide is in its future (an instance whose clock runs ahead wrote it), so clock skew never ends a session in use', async () => {
+    const skew = 5 * IDLE_MS;
+    const { keyHash, key } = await stored(T0 + skew);
+
+    const record = await sut.read(keyHash, T0);
+
+    expect(record).toMatchObject({ status: 'active', idleExpiresAt: T0 + IDLE_MS });
+    const { slidAt, ttl } = await afterSlide(key);
+    expect(slidAt).toBe(String(T0));
+    expect(ttl).toBeGreaterThan(IDLE_MS - 5_000);
+  });
+
   it('slides a session stored without a last slide instead of ending it', async () => {
     const { keyHash, key } = await stored();
     await client.hdel(key, 's');

@@ -47,7 +47,9 @@ export class SessionRecords {
     if (!(now < absoluteExpiresAt)) return { status: 'ended', reason: 'session_expired' };
     // No `s` (never the case for a session this code wrote): slid now, which writes it.
     let slidAt = seen ? Number(seen.toString('latin1')) : Number.NaN;
-    if (!(now - slidAt < this.slideAfterMs)) {
+    // A last slide in our future was written by an instance whose clock runs ahead: slide now rather than wait for our
+    // clock to pass it (the key's TTL ran from that slide, so waiting could end a session in use).
+    if (!(now - slidAt < this.slideAfterMs) || slidAt > now) {
       this.slide(key, now, absoluteExpiresAt);
       slidAt = now;
     }
