@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { AppError } from '../common/app.error';
 import { frameworkLogger } from '../common/quiet-framework.logger';
 import { sendError } from '../common/all-exceptions.filter';
 import { isAdminRequest } from '../common/plane';
@@ -9,6 +10,10 @@ import type { AppConfig } from '../config/app-config';
 
 /** The admin plane's paths (as Express matches them: any case, an optional trailing slash); the rest of the admin port is the request app's. */
 const ADMIN_PLANE_PATH = /^\/(?:consumers(?:\/.*)?|openapi\.json\/?|docs(?:\/.*)?)$/i;
+/** After a failed build, requests are answered 503 this long before the next try: each try is hundreds of ms of CPU, before any token check. */
+export const ADMIN_PLANE_RETRY_MS = 5_000;
+
+type PlaneFactory = (parent: NestExpressApplication, config: AppConfig) => Promise<NestExpressApplication>;
 
 /**
  * The admin plane (consumers, their sessions, the OpenAPI description and /docs) is code the request path never runs:
@@ -18,21 +23,30 @@ const ADMIN_PLANE_PATH = /^\/(?:consumers(?:\/.*)?|openapi\.json\/?|docs(?:\/.*)
  * in the request app, so probes and scrapes never load it. It holds no connection or timer of its own: closing the
  * request app closes everything it uses.
  */
-export function lazyAdminPlane(parent: NestExpressApplication, config: AppConfig): RequestHandler {
+export function lazyAdminPlane(parent: NestExpressApplication, config: AppConfig, create: PlaneFactory = createAdminPlane, now = Date.now): RequestHandler {
   let plane: Promise<NestExpressApplication> | undefined;
+  let retryAt = 0;
   const logger = new Logger('AdminPlane');
   return (request: Request, response: Response, next: NextFunction): void => {
     if (!isAdminRequest(request) || !ADMIN_PLANE_PATH.test(request.path)) return next();
-    plane ??= createAdminPlane(parent, config).catch((error: unknown) => {
+    if (!plane && now() < retryAt) return sendError(response, unavailable(retryAt - now()), logger);
+    plane ??= create(parent, config).catch((error: unknown) => {
       plane = undefined;
+      retryAt = now() + ADMIN_PLANE_RETRY_MS;
       throw error;
     });
     plane.then(
       (app) => (app.getHttpAdapter().getInstance() as RequestHandler)(request, response, next),
-      // Logged, answered 500, and tried again on the next request.
+      // Logged and answered 500; requests in the next few seconds get 503, then it is tried again.
       (error: unknown) => sendError(response, error, logger),
     );
   };
+}
+
+function unavailable(waitMs: number): AppError {
+  return new AppError(503, 'admin_plane_unavailable', 'The admin API could not be loaded; it is tried again shortly.', {
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+  });
 }
 
 async function createAdminPlane(parent: NestExpressApplication, config: AppConfig): Promise<NestExpressApplication> {
