@@ -60,8 +60,8 @@ describe('SessionRecords (the request path\'s read of a session)', () => {
     expect(ttl).toBeGreaterThan(IDLE_MS - 5_000);
   });
 
-  it('slides when the last slide is in its future (an instance whose clock runs ahead wrote it), so clock skew never ends a session in use', async () => {
-    const skew = 5 * IDLE_MS;
+  it('slides when the last slide is a tenth of the idle timeout in its future (an instance whose clock runs ahead wrote it), so clock skew never ends a session in use', async () => {
+    const skew = IDLE_MS / 10;
     const { keyHash, key } = await stored(T0 + skew);
 
     const record = await sut.read(keyHash, T0);
@@ -70,6 +70,14 @@ describe('SessionRecords (the request path\'s read of a session)', () => {
     const { slidAt, ttl } = await afterSlide(key);
     expect(slidAt).toBe(String(T0));
     expect(ttl).toBeGreaterThan(IDLE_MS - 5_000);
+  });
+
+  it('does not slide for a last slide a moment in its future (another instance, or a read that began before it)', async () => {
+    const { keyHash, key } = await stored(T0 + IDLE_MS / 10 - 1);
+
+    await sut.read(keyHash, T0);
+
+    await expect(afterSlide(key)).resolves.toMatchObject({ slidAt: String(T0 + IDLE_MS / 10 - 1) });
   });
 
   it('slides a session stored without a last slide instead of ending it', async () => {

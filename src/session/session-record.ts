@@ -47,9 +47,9 @@ export class SessionRecords {
     if (!(now < absoluteExpiresAt)) return { status: 'ended', reason: 'session_expired' };
     // No `s` (never the case for a session this code wrote): slid now, which writes it.
     let slidAt = seen ? Number(seen.toString('latin1')) : Number.NaN;
-    // A last slide in our future was written by an instance whose clock runs ahead: slide now rather than wait for our
-    // clock to pass it (the key's TTL ran from that slide, so waiting could end a session in use).
-    if (!(now - slidAt < this.slideAfterMs) || slidAt > now) {
+    // A tenth away in either direction: a last slide far in our future was written by an instance whose clock runs
+    // ahead, and waiting for our clock to pass it could end a session in use (the key's TTL ran from the real slide).
+    if (!(Math.abs(now - slidAt) < this.slideAfterMs)) {
       this.slide(key, now, absoluteExpiresAt);
       slidAt = now;
     }
