@@ -49,7 +49,7 @@ describe('DeviceBindingService offers', () => {
     await expect(sut.offerTo(sessionOf(1))).resolves.toBe(OFFER);
     await expect(sut.offerTo(sessionOf(3))).resolves.toBeUndefined();
     await expect(sut.offerTo(sessionOf(1, bound))).resolves.toBeUndefined();
-    expect(store.issue).toHaveBeenCalledWith('hash', 'register', 120_000, expect.any(Number));
+    expect(store.issue).toHaveBeenCalledWith('hash', 'register', 120_000, expect.any(Number) as unknown);
     expect(store.issue).toHaveBeenCalledTimes(1);
   });
 

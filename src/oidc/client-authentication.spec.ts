@@ -50,7 +50,7 @@ describe('clientAuthentication with private_key_jwt', () => {
     expect(protectedHeader).toEqual({ alg: 'ES256', kid: 'client-key-1' });
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBeLessThanOrEqual(60);
     const second = await jwtVerify((await assertionOf(ec)).token, publicKey);
-    expect(second.payload.jti).toEqual(expect.any(String));
+    expect(second.payload.jti).toEqual(expect.any(String) as unknown);
     expect(second.payload.jti).not.toBe(payload.jti);
   });
 
